@@ -1,0 +1,40 @@
+"""Administrator-editable settings stored as JSON values, read through one getter."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import db
+
+DEFAULTS: dict[str, Any] = {
+    # Auto-assign to the predicted 課 when the model's confidence is at least this.
+    "routing.auto_threshold": 0.5,
+    # Answer time in 営業日, per voice type; "default" applies to any type not listed.
+    "due_days": {"default": 10},
+}
+
+
+class Setting(db.Model):
+    """A key/value setting; absent keys fall back to ``DEFAULTS``."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+def get_setting(key: str) -> Any:
+    """The stored value of ``key``, or its default."""
+    row = db.session.get(Setting, key)
+    return row.value if row is not None else DEFAULTS[key]
+
+
+def set_setting(key: str, value: Any) -> None:
+    """Store ``value`` for ``key`` in the current transaction (the caller commits)."""
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value

@@ -1,0 +1,51 @@
+"""Staff accounts and their roles."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models.base import UTCDateTime, db, utcnow
+
+ROLES: dict[str, str] = {
+    "admin": "管理者",
+    "hearing": "広聴担当",
+    "counter": "窓口・電話担当",
+    "section_staff": "担当課職員",
+    "section_head": "担当課長",
+    "planner": "企画・行政改革担当",
+}
+
+
+class User(UserMixin, db.Model):
+    """A staff member who signs in; section staff and heads belong to one 課."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login_id: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    section: Mapped["Section | None"] = relationship()  # noqa: F821
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)

@@ -1,0 +1,1 @@
+"""Routing of voices to sections: decisions, assignments, due dates and the job queue."""

@@ -1,0 +1,112 @@
+"""Hand committed jobs to a back-end: RQ on Redis in production, in-process on the embedded default.
+
+The ``JobRecord`` outbox row is written in the same transaction as the work it describes, so a job
+that could not be handed over (Redis down, process crash) stays ``pending`` and ``flush_outbox``
+hands it over later. Jobs are idempotent, so handing one over twice is harmless.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from sqlalchemy import or_, select
+
+from models import JobRecord, db, utcnow
+from routing.jobs import job_spec
+
+log = logging.getLogger(__name__)
+
+# An enqueued job not done after this long is handed over again (Redis here keeps nothing on disk).
+STALE_AFTER = timedelta(minutes=10)
+
+
+class InlineDispatcher:
+    """Runs each job right away in this process, after the caller's commit."""
+
+    backend = "inline"
+
+    def dispatch(self, job_ids: Iterable[int]) -> None:
+        for job_id in job_ids:
+            record = db.session.get(JobRecord, job_id)
+            if record is None or record.state == "done":
+                continue
+            spec = job_spec(record.kind)
+            try:
+                spec.func(**record.args)
+            except Exception:  # the voice is stored; the outbox keeps the job for the next flush
+                log.exception("in-process job %s failed", record.key)
+
+    def healthy(self) -> bool:
+        return True
+
+
+class RQDispatcher:
+    """Enqueues jobs on RQ queues; leaves them ``pending`` in the outbox when Redis is unreachable."""
+
+    backend = "rq"
+
+    def __init__(self, connection: Redis):
+        self.connection = connection
+
+    def queue(self, name: str) -> Queue:
+        return Queue(name, connection=self.connection)
+
+    def dispatch(self, job_ids: Iterable[int]) -> None:
+        for job_id in job_ids:
+            record = db.session.get(JobRecord, job_id)
+            if record is None or record.state == "done":
+                continue
+            spec = job_spec(record.kind)
+            rq_id = record.key.replace(":", "-")
+            try:
+                self.queue(spec.queue).enqueue_call(
+                    spec.func, kwargs=record.args, timeout=spec.timeout, retry=spec.retry,
+                    job_id=rq_id, result_ttl=3600, failure_ttl=7 * 86400,
+                )
+            except RedisError as exc:
+                db.session.rollback()
+                log.warning("Redis unavailable, job %s stays in the outbox: %s", record.key, exc)
+                return
+            record.state = "enqueued"
+            record.rq_job_id = rq_id
+            record.enqueued_at = utcnow()
+            db.session.commit()
+
+    def healthy(self) -> bool:
+        try:
+            return bool(self.connection.ping())
+        except RedisError:
+            return False
+
+
+def jobs_to_flush(now=None) -> list[int]:
+    """Ids of jobs never handed over, failed, or handed over long ago and not finished."""
+    now = now or utcnow()
+    stale = now - STALE_AFTER
+    rows = db.session.scalars(
+        select(JobRecord.id).where(
+            or_(
+                JobRecord.state.in_(("pending", "failed")),
+                (JobRecord.state.in_(("enqueued", "running"))) & (JobRecord.enqueued_at < stale),
+            ),
+            JobRecord.attempts < 10,
+        ).order_by(JobRecord.id)
+    )
+    return list(rows)
+
+
+def flush_outbox(dispatcher) -> int:
+    """Hand every job that needs it to ``dispatcher``; returns how many were offered."""
+    ids = jobs_to_flush()
+    if ids:
+        dispatcher.dispatch(ids)
+    return len(ids)
+
+
+def pending_count() -> int:
+    """How many jobs wait in the outbox (not yet handed to a back-end)."""
+    return len(db.session.scalars(select(JobRecord.id).where(JobRecord.state == "pending")).all())

@@ -1,0 +1,83 @@
+"""Background jobs. Each takes ids, is idempotent, and records its state on a ``JobRecord`` row."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from flask import has_app_context
+from rq import Retry
+from sqlalchemy import select
+
+from models import JobRecord, db, utcnow
+from routing.service import route_voice
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """Where and how a kind of job runs."""
+
+    func: Callable[..., Any]
+    queue: str
+    timeout: int
+    retry: Retry | None
+
+
+def route_voice_job(voice_id: int) -> str:
+    """RQ entry point: route one voice (see ``routing.service.route_voice``)."""
+    with _app_context():
+        return run_recorded(f"route_voice:{voice_id}", lambda: route_voice(voice_id).result)
+
+
+JOBS: dict[str, JobSpec] = {
+    "route_voice": JobSpec(route_voice_job, queue="routing", timeout=120, retry=Retry(max=3, interval=[10, 60, 300])),
+}
+
+
+def run_recorded(key: str, work: Callable[[], str]) -> str:
+    """Run ``work`` while keeping the job's ``JobRecord`` up to date; re-raise failures for RQ."""
+    record = db.session.scalar(select(JobRecord).where(JobRecord.key == key))
+    if record is not None and record.state == "done":
+        return "done"
+    if record is not None:
+        record.state = "running"
+        record.attempts += 1
+        db.session.commit()
+    try:
+        result = work()
+    except Exception as exc:
+        db.session.rollback()
+        if record is not None:
+            record = db.session.get(JobRecord, record.id)
+            record.state = "failed"
+            record.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            db.session.commit()
+        raise
+    if record is not None:
+        record = db.session.get(JobRecord, record.id)
+        record.state = "done"
+        record.finished_at = utcnow()
+        record.last_error = ""
+        db.session.commit()
+    return result
+
+
+@contextmanager
+def _app_context() -> Iterator[None]:
+    """Jobs need the app (database, classifier settings); workers run inside it."""
+    if not has_app_context():
+        raise RuntimeError("jobs run inside the app: start workers with `flask --app web worker`")
+    yield
+
+
+def job_spec(kind: str) -> JobSpec:
+    """The spec of a registered job kind."""
+    try:
+        return JOBS[kind]
+    except KeyError:
+        raise LookupError(f"unknown job kind {kind!r}") from None
+

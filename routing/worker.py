@@ -1,0 +1,50 @@
+"""The RQ worker process: runs jobs inside the app and keeps flushing the outbox."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+from rq import SimpleWorker
+
+from routing.dispatch import RQDispatcher, flush_outbox
+from routing.jobs import JOBS
+
+log = logging.getLogger(__name__)
+
+
+def queue_names() -> list[str]:
+    """Every queue a registered job uses, in a stable order."""
+    return sorted({spec.queue for spec in JOBS.values()})
+
+
+def _sweep_forever(app: Flask, dispatcher: RQDispatcher, stop: threading.Event, every: float) -> None:
+    while not stop.wait(every):
+        with app.app_context():
+            try:
+                flush_outbox(dispatcher)
+            except Exception:  # keep sweeping; the next round retries
+                log.exception("outbox sweep failed")
+
+
+def run_worker(app: Flask, *, burst: bool = False, sweep_every: float = 15.0) -> None:
+    """Work the queues; in burst mode flush the outbox once and stop when the queues are empty."""
+    dispatcher = app.extensions["mirai_dispatcher"]
+    if not isinstance(dispatcher, RQDispatcher):
+        raise RuntimeError("REDIS_URL が設定されていません。ワーカーは Redis を使う構成でのみ動きます。")
+    stop = threading.Event()
+    sweeper = None
+    with app.app_context():
+        flush_outbox(dispatcher)
+    if not burst:
+        sweeper = threading.Thread(
+            target=_sweep_forever, args=(app, dispatcher, stop, sweep_every), daemon=True
+        )
+        sweeper.start()
+    try:
+        with app.app_context():
+            queues = [dispatcher.queue(name) for name in queue_names()]
+            # SimpleWorker runs jobs in this process, inside the app context (no fork of DB pools).
+            SimpleWorker(queues, connection=dispatcher.connection).work(burst=burst)
+    finally:
+        stop.set()

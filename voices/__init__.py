@@ -1,0 +1,1 @@
+"""Intake of citizen voices from every channel: validate, mask, number, store, hand to routing."""

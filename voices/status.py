@@ -1,0 +1,41 @@
+"""What a citizen may see about their own voice."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from models import Voice, db
+from voices.receipt import access_code_matches
+
+
+@dataclass(frozen=True)
+class CitizenStatus:
+    """The status of a voice as shown on /status: no body, no personal data."""
+
+    receipt_no: str
+    status: str
+    status_label: str
+    voice_type: str
+    received_at: datetime
+    section_name: str | None
+    due_date: date | None
+
+
+def lookup_status(receipt_no: str, access_code: str) -> CitizenStatus | None:
+    """The status for a matching pair, or None (the same answer for a wrong number or a wrong code)."""
+    number = unicodedata.normalize("NFKC", receipt_no or "").strip().replace("ー", "-").replace("−", "-")
+    voice = db.session.scalar(select(Voice).where(Voice.receipt_no == number)) if number else None
+    if voice is None or not access_code_matches(access_code, voice.access_code_hash):
+        return None
+    return CitizenStatus(
+        receipt_no=voice.receipt_no,
+        status=voice.status,
+        status_label=voice.status_label,
+        voice_type=voice.voice_type,
+        received_at=voice.received_at,
+        section_name=voice.section.name if voice.section and voice.status != "triage" else None,
+        due_date=voice.due_date,
+    )

@@ -1,0 +1,134 @@
+"""Validation of a voice from any channel, with messages in Japanese keyed by field."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+
+from models import AGE_GROUPS, CHANNELS, VOICE_TYPES
+
+BODY_MAX = 4000
+SUBJECT_MAX = 200
+NAME_MAX = 100
+DISTRICT_MAX = 50
+EMAIL_MAX = 254
+
+# Channels where the citizen ticks the consent box themselves; staff channels record consent orally.
+SELF_SERVICE_CHANNELS = frozenset({"web", "api"})
+
+_PHONE_CHARS = re.compile(r"^[0-9()\-+ ]+$")
+
+
+@dataclass(frozen=True)
+class VoiceInput:
+    """What any channel hands to intake; strings may be raw user input."""
+
+    body: str
+    voice_type: str
+    channel: str = "web"
+    subject: str = ""
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    district: str = ""
+    age_group: str = ""
+    wants_reply: bool = False
+    consent_privacy: bool = False
+    consent_publish: bool = False
+    received_at: datetime | None = None
+    client_token: str | None = None
+    created_by_id: int | None = None
+
+
+@dataclass
+class ValidationResult:
+    """The cleaned input and any errors, as ``{field: [message, ...]}``."""
+
+    cleaned: VoiceInput
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+
+def strip_control_chars(text: str, *, multiline: bool) -> str:
+    """Drop control and format characters (keeping newlines and tabs in multi-line text)."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    kept = []
+    for ch in text:
+        if ch == "\n" or ch == "\t":
+            kept.append(ch if multiline else " ")
+        elif unicodedata.category(ch) in ("Cc", "Cs") or ch in "\u2028\u2029\ufeff":
+            continue
+        else:
+            kept.append(ch)
+    return "".join(kept)
+
+
+def _clean_line(text: str) -> str:
+    return strip_control_chars(text, multiline=False).strip()
+
+
+def clean(data: VoiceInput) -> VoiceInput:
+    """Normalise whitespace and strip control characters in every text field."""
+    return replace(
+        data,
+        body=strip_control_chars(data.body, multiline=True).strip(),
+        voice_type=_clean_line(data.voice_type),
+        subject=_clean_line(data.subject),
+        name=_clean_line(data.name),
+        email=unicodedata.normalize("NFKC", _clean_line(data.email)),
+        phone=unicodedata.normalize("NFKC", _clean_line(data.phone)).replace("ー", "-"),
+        district=_clean_line(data.district),
+        age_group=_clean_line(data.age_group),
+    )
+
+
+def validate(data: VoiceInput) -> ValidationResult:
+    """Clean ``data`` and check it; never raises for bad input."""
+    cleaned = clean(data)
+    result = ValidationResult(cleaned)
+    if cleaned.channel not in CHANNELS:
+        result.add("channel", "受付経路が正しくありません。")
+    if cleaned.voice_type not in VOICE_TYPES:
+        result.add("voice_type", "種別を選んでください。")
+    if not cleaned.body:
+        result.add("body", "内容を入力してください。")
+    elif len(cleaned.body) > BODY_MAX:
+        result.add("body", f"内容は{BODY_MAX:,}文字以内で入力してください（現在{len(cleaned.body):,}文字）。")
+    if len(cleaned.subject) > SUBJECT_MAX:
+        result.add("subject", f"件名は{SUBJECT_MAX}文字以内で入力してください。")
+    if len(cleaned.name) > NAME_MAX:
+        result.add("name", f"氏名は{NAME_MAX}文字以内で入力してください。")
+    if len(cleaned.district) > DISTRICT_MAX:
+        result.add("district", f"地区は{DISTRICT_MAX}文字以内で入力してください。")
+    if cleaned.age_group and cleaned.age_group not in AGE_GROUPS:
+        result.add("age_group", "年代を一覧から選んでください。")
+    if cleaned.email:
+        _check_email(cleaned.email, result)
+    if cleaned.phone:
+        digits = re.sub(r"\D", "", cleaned.phone)
+        if not _PHONE_CHARS.match(cleaned.phone) or not 10 <= len(digits) <= 11:
+            result.add("phone", "電話番号は市外局番から、数字とハイフンで入力してください（例：0297-00-0000）。")
+    if cleaned.wants_reply and not (cleaned.email or cleaned.phone):
+        result.add("wants_reply", "回答を希望する場合は、メールアドレスか電話番号を入力してください。")
+    if cleaned.channel in SELF_SERVICE_CHANNELS and not cleaned.consent_privacy:
+        result.add("consent_privacy", "個人情報の取扱いに同意してください。")
+    return result
+
+
+def _check_email(email: str, result: ValidationResult) -> None:
+    if len(email) > EMAIL_MAX:
+        result.add("email", "メールアドレスが長すぎます。")
+        return
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        result.add("email", "メールアドレスの形式が正しくありません（例：taro@example.jp）。")

@@ -1,0 +1,37 @@
+"""``flask --app web …`` commands: seed, worker, outbox."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from routing.dispatch import flush_outbox
+from routing.worker import run_worker
+from web.seeding import seed_demo_accounts, seed_demo_voices, seed_reference
+
+
+def register(app: Flask) -> None:
+    """Attach the commands to ``app.cli``."""
+
+    @app.cli.command("seed")
+    @click.option("--demo", is_flag=True, help="デモ用のアカウントと声も登録する")
+    def seed(demo: bool) -> None:
+        """既定の組織（7部27課）と改革項目（21項目）を登録する（何度実行しても同じ結果）。"""
+        counts = seed_reference()
+        click.echo(f"部 {counts['departments']}・課 {counts['sections']}・改革項目 {counts['measures']} を登録済み")
+        if demo:
+            password = current_app.config["DEMO_PASSWORD"]
+            created = seed_demo_accounts(password)
+            click.echo(f"デモアカウント {created} 件を作成（パスワード: {password}）")
+            click.echo(f"デモの声 {seed_demo_voices()} 件を受付")
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="キューが空になったら終了する")
+    def worker(burst: bool) -> None:
+        """RQ ワーカーを起動する（REDIS_URL が必要）。"""
+        run_worker(current_app._get_current_object(), burst=burst)
+
+    @app.cli.command("outbox-flush")
+    def outbox_flush() -> None:
+        """未送信のジョブをキューに渡し直す。"""
+        count = flush_outbox(current_app.extensions["mirai_dispatcher"])
+        click.echo(f"{count} 件のジョブを渡しました")

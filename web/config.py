@@ -1,0 +1,52 @@
+"""Configuration from environment variables, in one class."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'mirai.db'}"
+    # Accept the common short forms and use the psycopg 3 driver for PostgreSQL.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(instance_path: str) -> str:
+    """MIRAI_SECRET_KEY, or a key generated once and kept in the instance folder."""
+    key = os.environ.get("MIRAI_SECRET_KEY", "").strip()
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Settings read when the app is created. Admin-editable settings live in the ``settings`` table."""
+
+    def __init__(self, instance_path: str):
+        self.SECRET_KEY = _secret_key(instance_path)
+        self.SQLALCHEMY_DATABASE_URI = _database_url(instance_path)
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = os.environ.get("REDIS_URL", "").strip() or None
+        self.MODEL_DIR = os.environ.get("MIRAI_MODEL_DIR") or str(Path(instance_path) / "models")
+        self.CITY_NAME = os.environ.get("MIRAI_CITY_NAME", "つくばみらい市")
+        self.MAX_CONTENT_LENGTH = int(os.environ.get("MIRAI_MAX_REQUEST_BYTES", str(1024 * 1024)))
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = os.environ.get("MIRAI_SECURE_COOKIES", "0") == "1"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.WTF_CSRF_TIME_LIMIT = 6 * 3600  # a citizen may take a long while to write
+        self.DEMO_PASSWORD = os.environ.get("MIRAI_DEMO_PASSWORD", "mirai-demo")
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}

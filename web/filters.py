@@ -1,0 +1,50 @@
+"""Jinja filters for Japanese dates: JST, 和暦 beside 西暦."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+JST = ZoneInfo("Asia/Tokyo")
+_ERAS = ((date(2019, 5, 1), "令和"), (date(1989, 1, 8), "平成"), (date(1926, 12, 25), "昭和"))
+
+
+def wareki_year(day: date) -> str:
+    """令和8年(2026年) style year label."""
+    for start, name in _ERAS:
+        if day >= start:
+            n = day.year - start.year + 1
+            return f"{name}{'元' if n == 1 else n}年({day.year}年)"
+    return f"{day.year}年"
+
+
+def jp_date(value: date | datetime | None) -> str:
+    """令和8年(2026年)11月26日; datetimes are shown in JST."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(JST).date()
+    return f"{wareki_year(value)}{value.month}月{value.day}日"
+
+
+def jp_datetime(value: datetime | None) -> str:
+    """2026年11月26日 15:04 in JST."""
+    if value is None:
+        return ""
+    local = value.astimezone(JST)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+EVENT_LABELS = {
+    "received": "受付",
+    "classified": "自動分類",
+    "assigned": "担当課に割り当て",
+    "triaged": "広聴の振り分け待ちへ",
+}
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals["event_labels"] = EVENT_LABELS
+    app.add_template_filter(jp_date, "jp_date")
+    app.add_template_filter(jp_datetime, "jp_datetime")

@@ -1,0 +1,6 @@
+"""Staff pages: sign-in, a section's queue, a voice's page, and the 広聴 triage list."""
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+from web.staff import views  # noqa: E402,F401  (registers the routes)
