@@ -5,6 +5,7 @@ import click
 from flask import Flask, current_app
 
 from routing.dispatch import flush_outbox
+from routing.model_registry import register_active_model
 from routing.worker import run_worker
 from web.seeding import seed_demo_accounts, seed_demo_voices, seed_reference
 
@@ -35,3 +36,9 @@ def register(app: Flask) -> None:
         """未送信のジョブをキューに渡し直す。"""
         count = flush_outbox(current_app.extensions["mirai_dispatcher"])
         click.echo(f"{count} 件のジョブを渡しました")
+
+    @app.cli.command("model-ensure")
+    def model_ensure() -> None:
+        """分類モデルがなければ学習し、有効なモデルを記録する。"""
+        row = register_active_model()
+        click.echo(f"有効なモデル: {row.version}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from models import AGE_GROUPS, VOICE_TYPES
 from voices.validation import BODY_MAX
@@ -20,14 +21,14 @@ VOICE_TYPE_HINTS = {
 class VoiceForm(FlaskForm):
     """The citizen's voice. ``client_token`` makes the final submission idempotent."""
 
-    voice_type = RadioField("種別", choices=[(t, t) for t in VOICE_TYPES], validate_choice=False)
+    voice_type = RadioField("種別", choices=list(VOICE_TYPES), validate_choice=False)
     subject = StringField("件名（任意）")
     body = TextAreaField(f"内容（{BODY_MAX:,}文字以内）")
     name = StringField("お名前（任意）")
     email = StringField("メールアドレス（任意）")
     phone = StringField("電話番号（任意）")
     district = StringField("お住まいの地区（任意）")
-    age_group = SelectField("年代（任意）", choices=[("", "選択しない")] + [(a, a) for a in AGE_GROUPS],
+    age_group = SelectField("年代（任意）", choices=[SelectChoice("", "選択しない")] + [SelectChoice(a) for a in AGE_GROUPS],
                             validate_choice=False)
     wants_reply = BooleanField("市からの回答を希望する")
     consent_privacy = BooleanField("個人情報の取扱いに同意する（必須）")

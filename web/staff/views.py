@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from models import Section, User, Voice, db
 from routing.service import RoutingError, assign_by_hand
@@ -119,8 +120,8 @@ def assign(voice_id: int):
     return redirect(url_for("staff.triage"))
 
 
-def _section_choices() -> list[tuple[int, str]]:
+def _section_choices() -> list[SelectChoice]:
     sections = db.session.scalars(
         select(Section).where(Section.active.is_(True)).order_by(Section.sort_order)
     ).all()
-    return [(s.id, f"{s.department.name} {s.name}") for s in sections]
+    return [SelectChoice(s.id, f"{s.department.name} {s.name}") for s in sections]

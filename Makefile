@@ -1,0 +1,45 @@
+# みらいボイス — `make run` serves the app on the embedded default; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+FLASK  := $(BIN)/flask --app web
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: install run test test-all bench browser-deps services lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Set up and serve on SQLite with in-process jobs: http://127.0.0.1:5000
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed --demo
+	$(FLASK) model-ensure
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## The whole test suite (needs PostgreSQL and Redis on 127.0.0.1; .ci/run starts them)
+test: install browser-deps
+	$(BIN)/python -m pytest
+
+## Benchmarks and other slow checks, not part of `make test`
+bench: install
+	$(BIN)/python -m pytest -m slow -p no:cacheprovider
+
+## Debian's Chromium for the Playwright tests (Playwright's own browser download does not work here)
+browser-deps:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+lint: install
+	$(BIN)/ruff check models voices routing web classifier tests
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

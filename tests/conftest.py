@@ -1,0 +1,105 @@
+"""Shared fixtures: a trained model per session, apps on SQLite and on PostgreSQL + Redis, users."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from models import db
+from web import create_app
+from web.seeding import seed_reference
+
+PG_ADMIN_URL = os.environ.get("MIRAI_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_TEST_URL = os.environ.get("MIRAI_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory) -> Path:
+    """One classifier trained from the shipped corpus, shared by every test of the session."""
+    import classifier
+
+    path = tmp_path_factory.mktemp("models")
+    previous = os.environ.get("MIRAI_MODEL_DIR")
+    os.environ["MIRAI_MODEL_DIR"] = str(path)
+    classifier.configure(model_dir=path)
+    classifier.ensure_model()
+    yield path
+    if previous is None:
+        os.environ.pop("MIRAI_MODEL_DIR", None)
+    else:
+        os.environ["MIRAI_MODEL_DIR"] = previous
+
+
+def _make_app(database_url: str, model_dir: Path, tmp_path: Path, **extra) -> Flask:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MODEL_DIR": str(model_dir),
+        "REDIS_URL": None,
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    os.environ.setdefault("MIRAI_SECRET_KEY", "test-secret")
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+        seed_reference()
+    return app
+
+
+@pytest.fixture
+def app(model_dir, tmp_path) -> Iterator[Flask]:
+    """The embedded default: a fresh SQLite file and in-process jobs."""
+    app = _make_app(f"sqlite:///{tmp_path / 'test.db'}", model_dir, tmp_path)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards."""
+    name = f"mirai_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = re.sub(r"/[^/]+$", f"/{name}", PG_ADMIN_URL)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database reserved for tests, emptied before and after."""
+    from redis import Redis
+
+    connection = Redis.from_url(REDIS_TEST_URL)
+    connection.flushdb()
+    yield REDIS_TEST_URL
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture
+def pg_app(model_dir, tmp_path, pg_database, redis_url) -> Iterator[Flask]:
+    """The production path: PostgreSQL and RQ on Redis."""
+    app = _make_app(pg_database, model_dir, tmp_path, REDIS_URL=redis_url)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -1,0 +1,138 @@
+"""Does bad input get a clear Japanese message, lose nothing the citizen typed, and store nothing half-done?"""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from models import Voice, VoiceEvent, db
+from tests.support import csrf_token_from, hidden_value, login, make_user, submit_via_form
+from voices.pii import MY_NUMBER_MASK
+
+
+def _voice_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Voice.id)))
+
+
+def _post_input(client, **fields):
+    page = client.get("/voice/new").get_data(as_text=True)
+    data = {"csrf_token": csrf_token_from(page), "client_token": hidden_value(page, "client_token"), **fields}
+    return client.post("/voice/new", data=data)
+
+
+def test_empty_body_is_refused_with_a_message(app, client):
+    response = _post_input(client, voice_type="要望", body="   \n  ", consent_privacy="y")
+    assert response.status_code == 422
+    assert "内容を入力してください。" in response.get_data(as_text=True)
+    assert _voice_count(app) == 0
+
+
+def test_4001_characters_are_refused_and_4000_accepted(app, client):
+    response = _post_input(client, voice_type="意見", body="あ" * 4001, consent_privacy="y")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "内容は4,000文字以内で入力してください（現在4,001文字）。" in html
+    assert "あ" * 4001 in html  # what was typed is kept in the form
+    receipt, _ = submit_via_form(client, {"voice_type": "意見", "body": "い" * 4000, "consent_privacy": "y"})
+    with app.app_context():
+        assert len(db.session.scalar(select(Voice).where(Voice.receipt_no == receipt)).body) == 4000
+
+
+def test_missing_consent_is_refused(app, client):
+    response = _post_input(client, voice_type="要望", body="公園にベンチを増やしてください")
+    assert response.status_code == 422
+    assert "個人情報の取扱いに同意してください。" in response.get_data(as_text=True)
+    assert _voice_count(app) == 0
+
+
+def test_reply_wanted_without_contact_is_refused(app, client):
+    response = _post_input(client, voice_type="要望", body="回答ください", wants_reply="y", consent_privacy="y")
+    assert "メールアドレスか電話番号を入力してください" in response.get_data(as_text=True)
+
+
+def test_bad_csrf_token_stores_nothing_and_keeps_the_text(app, client):
+    page = client.get("/voice/new").get_data(as_text=True)
+    data = {"csrf_token": "forged", "client_token": hidden_value(page, "client_token"),
+            "voice_type": "苦情", "body": "長い文章を書いたのに消えたら困ります", "consent_privacy": "y",
+            "action": "submit"}
+    response = client.post("/voice/confirm", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "もう一度「確認画面へ」を押してください" in html
+    assert "長い文章を書いたのに消えたら困ります" in html
+    assert _voice_count(app) == 0
+
+
+def test_wrong_receipt_and_code_pair_shows_nothing(app, client):
+    receipt, code = submit_via_form(client, {"voice_type": "問合せ", "body": "粗大ごみの出し方を教えて",
+                                             "consent_privacy": "y"})
+    token = csrf_token_from(client.get("/status").get_data(as_text=True))
+    wrong_code = client.post("/status", data={"receipt_no": receipt, "access_code": "ZZZZZZZZ", "csrf_token": token})
+    wrong_number = client.post("/status", data={"receipt_no": "2026-999999", "access_code": code, "csrf_token": token})
+    for response in (wrong_code, wrong_number):
+        html = response.get_data(as_text=True)
+        assert "受付番号または確認コードが正しくありません" in html
+        assert "status-label" not in html
+    right = client.post("/status", data={"receipt_no": receipt, "access_code": code.lower(), "csrf_token": token})
+    assert 'id="status-label"' in right.get_data(as_text=True)
+
+
+def test_a_my_number_is_masked_before_it_is_stored(app, client):
+    receipt, _ = submit_via_form(client, {
+        "voice_type": "問合せ", "consent_privacy": "y",
+        "body": "マイナンバーは１２３４ ５６７８ ９０１８です。カードの更新について教えてください。",
+        "subject": "番号 123456789018 の件",
+    })
+    with app.app_context():
+        voice = db.session.scalar(select(Voice).where(Voice.receipt_no == receipt))
+        assert voice.body == f"マイナンバーは{MY_NUMBER_MASK}です。カードの更新について教えてください。"
+        assert voice.subject == f"番号 {MY_NUMBER_MASK} の件"
+        received = voice.events[0]
+        assert received.data["my_numbers_masked"] == 2
+        for column in (voice.body, voice.subject, str(received.data)):
+            assert "9018" not in column and "９０１８" not in column
+
+
+def test_control_characters_and_html_are_stored_safely_and_displayed_escaped(app, client):
+    hostile = '<script>alert("x")</script>\x00\x07\x1b<b>太字</b>'
+    receipt, _ = submit_via_form(client, {
+        "voice_type": "意見", "consent_privacy": "y", "subject": hostile, "body": "本文" + hostile,
+        "name": hostile, "district": hostile, "phone": "029-000-0000",
+    })
+    with app.app_context():
+        voice = db.session.scalar(select(Voice).where(Voice.receipt_no == receipt))
+        for value in (voice.subject, voice.body, voice.submitter_name, voice.district):
+            assert "\x00" not in value and "\x07" not in value and "\x1b" not in value
+            assert '<script>alert("x")</script>' in value  # kept as text, not interpreted
+        voice_id = voice.id
+        make_user("hearing", "hearing", "秘書広報課")
+    staff = app.test_client()
+    login(staff, "hearing")
+    html = staff.get(f"/staff/voices/{voice_id}").get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+
+
+def test_double_submission_stores_one_voice(app, client):
+    page = client.get("/voice/new").get_data(as_text=True)
+    data = {"csrf_token": csrf_token_from(page), "client_token": hidden_value(page, "client_token"),
+            "voice_type": "要望", "body": "歩道の段差をなくしてほしい", "consent_privacy": "y", "action": "submit"}
+    first = client.post("/voice/confirm", data=data)
+    second = client.post("/voice/confirm", data=data)
+    assert first.status_code == second.status_code == 303
+    assert _voice_count(app) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count(VoiceEvent.id)).where(VoiceEvent.kind == "received")) == 1
+
+
+def test_events_cannot_be_changed(app, client):
+    import pytest
+
+    from models import AppendOnlyError
+
+    submit_via_form(client, {"voice_type": "感謝", "body": "ありがとう", "consent_privacy": "y"})
+    with app.app_context():
+        event = db.session.scalar(select(VoiceEvent))
+        event.kind = "tampered"
+        with pytest.raises(AppendOnlyError):
+            db.session.commit()
+        db.session.rollback()

@@ -1,0 +1,86 @@
+"""In a real browser: can a citizen submit the form, and do the public pages meet WCAG 2 AA (JIS X 8341-3 AA)?"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, sync_playwright
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_a_citizen_submits_the_form_on_a_phone(live_server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP")
+    page = context.new_page()
+    page.goto(f"{live_server}/")
+    page.get_by_role("link", name="声を送る").click()
+    page.get_by_label("要望").check()
+    page.get_by_label("内容").fill("駅前の駐輪場が足りず、歩道に自転車があふれています。増設をお願いします。")
+    page.get_by_label("個人情報の取扱いに同意する").check()
+    page.get_by_role("button", name="確認画面へ").click()
+    page.get_by_role("heading", name="入力内容の確認").wait_for()
+    assert "駐輪場" in page.locator("dl.confirm").inner_text()
+    page.get_by_role("button", name="送信する").click()
+    page.get_by_role("heading", name="送信が完了しました").wait_for()
+    receipt = page.locator("#receipt-no").inner_text()
+    code = page.locator("#access-code").inner_text()
+    assert receipt.count("-") == 1 and len(code) == 8
+
+    page.get_by_role("link", name="対応状況を確認する").click()
+    page.get_by_label("受付番号").fill(receipt)
+    page.get_by_label("確認コード").fill(code)
+    page.get_by_role("button", name="確認する").click()
+    assert page.locator("#status-label").inner_text() in ("担当課決定", "振り分け待ち")
+    context.close()
+
+
+def _violations(page) -> list[str]:
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}})
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]]
+
+
+def test_public_pages_have_no_wcag_2_aa_violations(live_server, browser):
+    page = browser.new_page(locale="ja-JP")
+    found: dict[str, list[str]] = {}
+    for path in ("/", "/voice/new", "/status"):
+        page.goto(f"{live_server}{path}")
+        found[path] = _violations(page)
+    # The form with errors, the confirmation and the completion pages too.
+    page.goto(f"{live_server}/voice/new")
+    page.get_by_role("button", name="確認画面へ").click()
+    page.locator("#error-summary").wait_for()
+    found["/voice/new (errors)"] = _violations(page)
+    page.get_by_label("感謝").check()
+    page.get_by_label("内容").fill("図書館の職員の方がとても親切でした。")
+    page.get_by_label("個人情報の取扱いに同意する").check()
+    page.get_by_role("button", name="確認画面へ").click()
+    found["/voice/new (confirm)"] = _violations(page)
+    page.get_by_role("button", name="送信する").click()
+    found["/voice/complete"] = _violations(page)
+    page.close()
+    assert found == {path: [] for path in found}

@@ -1,0 +1,37 @@
+"""Is a マイナンバー masked wherever and however it is written?"""
+import pytest
+
+from voices.pii import MY_NUMBER_MASK, is_valid_my_number, mask_my_numbers
+
+# Check digits computed by hand from the official formula (11 − Σ Pn×Qn mod 11).
+VALID = "123456789018"
+
+
+def test_check_digit():
+    assert is_valid_my_number(VALID)
+    assert not is_valid_my_number("123456789012")
+    assert is_valid_my_number("000000000000")  # remainder 0 → check digit 0
+
+
+@pytest.mark.parametrize("written", [
+    "123456789018",
+    "1234 5678 9018",
+    "1234-5678-9018",
+    "１２３４５６７８９０１８",
+    "１２３４－５６７８－９０１８",
+    "1234　5678　9018",
+])
+def test_valid_numbers_are_masked_in_any_format(written):
+    masked, count = mask_my_numbers(f"私の番号は{written}です。")
+    assert count == 1
+    assert masked == f"私の番号は{MY_NUMBER_MASK}です。"
+
+
+@pytest.mark.parametrize("text", [
+    "電話は 0297-58-2111 です",
+    "口座番号 123456789012 に振込",       # 12 digits, wrong check digit
+    "1234567890181",                      # 13 digits
+    "令和8年11月26日 10時",
+])
+def test_other_numbers_are_left_alone(text):
+    assert mask_my_numbers(text) == (text, 0)

@@ -1,0 +1,52 @@
+"""Does `flask --app web seed` load exactly the reference organization and measures, idempotently?"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from models import Department, Measure, Section, User, Voice, db
+from web.seeding import DEMO_ACCOUNTS
+
+REFERENCE = Path(__file__).resolve().parent.parent / "classifier" / "data" / "reference"
+
+
+def _rows(name: str) -> list[list[str]]:
+    with (REFERENCE / name).open(encoding="utf-8") as handle:
+        return [row for row in csv.reader(handle, delimiter="\t")][1:]
+
+
+def test_seed_loads_the_27_sections_and_21_measures_exactly(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    second = runner.invoke(args=["seed"])
+    assert second.exit_code == 0
+    assert "部 7・課 27・改革項目 21" in second.output
+    with app.app_context():
+        sections = {s.name: s for s in db.session.scalars(select(Section))}
+        for bu, name, description in _rows("sections.tsv"):
+            assert sections[name].department.name == bu
+            assert sections[name].description == description
+        assert len(sections) == 27
+        assert db.session.scalar(select(func.count(Department.id))) == 7
+        assert [s.name for s in sections.values() if s.is_hearing] == ["秘書広報課"]
+        codes = set(db.session.scalars(select(Measure.code)))
+        assert codes == {row[0] for row in _rows("measures.tsv")}
+        m52 = db.session.scalar(select(Measure).where(Measure.code == "M5-3"))
+        assert (m52.means.name, m52.stance.name, m52.title) == (
+            "ICTの積極活用", "行政サービス", "市民の声が生かされる仕組みの構築")
+
+
+def test_demo_seed_adds_accounts_and_routed_voices_once(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed", "--demo"])
+    assert first.exit_code == 0, first.output
+    assert runner.invoke(args=["seed", "--demo"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == len(DEMO_ACCOUNTS)
+        roles = set(db.session.scalars(select(User.role)))
+        assert roles == {"admin", "hearing", "counter", "section_staff", "section_head", "planner"}
+        voices = db.session.scalars(select(Voice)).all()
+        assert len(voices) >= 24
+        assert all(v.status in ("assigned", "triage") and v.section_id for v in voices)
