@@ -28,3 +28,19 @@ class JobRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def new_job(key: str, kind: str, **args: Any) -> JobRecord:
+    """Add a job to the current transaction's outbox (the caller commits, then dispatches)."""
+    record = JobRecord(key=key, kind=kind, args=args)
+    db.session.add(record)
+    return record
+
+
+def dispatch_committed(job_ids: list[int]) -> None:
+    """Hand committed jobs to the app's dispatcher (RQ or in-process); the outbox keeps them otherwise."""
+    from flask import current_app
+
+    dispatcher = current_app.extensions.get("mirai_dispatcher")
+    if dispatcher is not None and job_ids:
+        dispatcher.dispatch(job_ids)

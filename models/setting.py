@@ -13,6 +13,10 @@ DEFAULTS: dict[str, Any] = {
     "routing.auto_threshold": 0.5,
     # Answer time in 営業日, per voice type; "default" applies to any type not listed.
     "due_days": {"default": 10},
+    # 営業日 past the due date after which an unanswered voice is escalated to 広聴.
+    "escalation.days_overdue": 3,
+    # Forwards of one voice at which 広聴 is alerted (たらい回し).
+    "tarai.alert_forwards": 2,
 }
 
 

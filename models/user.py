@@ -31,7 +31,11 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16))
     section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"))
+    email: Mapped[str] = mapped_column(String(254), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Account lockout after repeated failed sign-ins.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     section: Mapped["Section | None"] = relationship()  # noqa: F821
@@ -44,8 +48,9 @@ class User(UserMixin, db.Model):
     def role_label(self) -> str:
         return ROLES.get(self.role, self.role)
 
-    def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+    def set_password(self, password: str, method: str = "scrypt") -> None:
+        """Store a salted hash; tests pass a cheaper ``method`` to stay fast."""
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -67,6 +67,20 @@ class Voice(db.Model):
     # True once a person (not the model) decided or confirmed the 課: a training label.
     section_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     due_date: Mapped[date | None] = mapped_column(Date)
+    # How many times the voice was forwarded between sections (たらい回し when it grows).
+    forward_count: Mapped[int] = mapped_column(default=0)
+    # Sudachi-normalized tokens of subject + body, space-separated with leading/trailing spaces,
+    # so Japanese search can match whole tokens on any database.
+    search_tokens: Mapped[str] = mapped_column(Text, default="")
+    no_action_reason: Mapped[str] = mapped_column(String(32), default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Issue 4 (intake channels): the meeting a remark was made at, who spoke (発言者区分), and the 課
+    # a staff member chose at intake, which overrides the model (by name, like the classifier's labels).
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+    speaker_category: Mapped[str] = mapped_column(String(32), default="")
+    chosen_section_name: Mapped[str] = mapped_column(String(64), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -82,6 +96,8 @@ class Voice(db.Model):
     events: Mapped[list["VoiceEvent"]] = relationship(
         back_populates="voice", order_by="VoiceEvent.id"
     )
+    replies: Mapped[list["Reply"]] = relationship(order_by="Reply.id")  # noqa: F821
+    meeting: Mapped["Meeting | None"] = relationship()  # noqa: F821
 
     @property
     def status_label(self) -> str:
@@ -128,12 +144,25 @@ class Assignment(db.Model):
     decided_by: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Set when this primary assignment came from a forward: the 課 that passed the voice on.
+    forwarded_from_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     voice: Mapped[Voice] = relationship(back_populates="assignments")
-    section: Mapped["Section"] = relationship()  # noqa: F821
+    section: Mapped["Section"] = relationship(foreign_keys=[section_id])  # noqa: F821
+
+
+class VoiceMeasure(db.Model):
+    """A reform measure a voice informs: predicted by the model or confirmed by staff."""
+
+    __tablename__ = "voice_measures"
+
+    voice_id: Mapped[int] = mapped_column(ForeignKey("voices.id"), primary_key=True)
+    measure_code: Mapped[str] = mapped_column(String(8), primary_key=True, index=True)
+    source: Mapped[str] = mapped_column(String(8), default="model")  # model / staff
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class VoiceEvent(db.Model):

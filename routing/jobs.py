@@ -5,6 +5,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import has_app_context
@@ -33,8 +34,47 @@ def route_voice_job(voice_id: int) -> str:
         return run_recorded(f"route_voice:{voice_id}", lambda: route_voice(voice_id).result)
 
 
+def send_reply_email_job(reply_id: int) -> str:
+    """RQ entry point: e-mail a sent reply to the citizen (see ``routing.replies.email_reply``)."""
+    from routing.replies import email_reply
+
+    with _app_context():
+        return run_recorded(f"send_reply_email:{reply_id}", lambda: email_reply(reply_id))
+
+
+def escalate_overdue_job(day: str) -> str:
+    """RQ entry point: the daily escalation of overdue voices to 広聴."""
+    from routing.overdue import escalate_overdue
+
+    with _app_context():
+        return run_recorded(f"escalate_overdue:{day}", lambda: f"escalated {escalate_overdue(date.fromisoformat(day))}")
+
+
+def overdue_digest_job(day: str) -> str:
+    """RQ entry point: the daily overdue e-mail to section heads."""
+    from routing.overdue import send_overdue_digests
+
+    with _app_context():
+        return run_recorded(f"overdue_digest:{day}", lambda: f"sent {send_overdue_digests(date.fromisoformat(day))}")
+
+
+def import_file_job(import_id: int, phase: str) -> str:
+    """RQ entry point: check or import an uploaded file (see ``voices.importers.service``)."""
+    from routing.batch import route_new_voices
+    from voices.importers.service import job_key, run_phase
+
+    with _app_context():
+        return run_recorded(job_key(import_id, phase), lambda: run_phase(import_id, phase, route=route_new_voices))
+
+
+_RETRY = Retry(max=3, interval=[10, 60, 300])
 JOBS: dict[str, JobSpec] = {
-    "route_voice": JobSpec(route_voice_job, queue="routing", timeout=120, retry=Retry(max=3, interval=[10, 60, 300])),
+    "route_voice": JobSpec(route_voice_job, queue="routing", timeout=120, retry=_RETRY),
+    "send_reply_email": JobSpec(send_reply_email_job, queue="mail", timeout=60, retry=_RETRY),
+    "escalate_overdue": JobSpec(escalate_overdue_job, queue="periodic", timeout=600, retry=_RETRY),
+    "overdue_digest": JobSpec(overdue_digest_job, queue="periodic", timeout=600, retry=_RETRY),
+    # Bulk imports (issue 4): long-running, on their own queue; a retry resumes after the last chunk.
+    "import_file": JobSpec(import_file_job, queue="slow", timeout=3600, retry=Retry(max=2, interval=[30, 120])),
 }
 
 

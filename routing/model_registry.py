@@ -14,7 +14,7 @@ def register_active_model() -> ModelVersion:
     if row is None:
         row = ModelVersion(version=version)
         db.session.add(row)
-    metadata = classifier.version_metadata(version)
+    metadata = classifier.read_metadata(version)
     row.corpus_hash = str(metadata.get("corpus_hash", ""))
     row.metrics = metadata.get("metrics", {})
     row.trained_at = utcnow()

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 import classifier
-from models import Assignment, Classification, Section, User, Voice, VoiceEvent, db, get_setting, utcnow
+from models import Classification, Section, User, Voice, VoiceMeasure, db, get_setting
 from routing.due import due_date_for
+from routing.history import assign_primary, record_event
+from routing.rules import first_matching_rule
+from voices.search import search_tokens_for
 
 
 class RoutingError(ValueError):
@@ -45,44 +48,61 @@ def route_voice(voice_id: int) -> RouteOutcome:
         db.session.rollback()
         return RouteOutcome("already_routed", voice.section.name if voice.section else None)
 
-    prediction = classifier.predict(text_for_classification(voice))
+    text = text_for_classification(voice)
+    prediction = classifier.predict(text)
+    top = [[name, round(score, 4)] for name, score in prediction.section_top]
     db.session.add(
         Classification(
             voice_id=voice.id,
             model_version=prediction.model_version,
             section_name=prediction.section,
-            section_top=[[name, round(score, 4)] for name, score in prediction.section_top],
+            section_top=top,
             measures=list(prediction.measures),
             voice_type=prediction.voice_type,
             confidence=prediction.confidence,
             explanation=list(prediction.explanation),
         )
     )
-    _event(voice, "classified", {
+    record_event(voice, "classified", {
         "model_version": prediction.model_version,
-        "section_top": [[name, round(score, 4)] for name, score in prediction.section_top],
+        "section_top": top,
         "confidence": round(prediction.confidence, 4),
         "measures": list(prediction.measures),
     })
 
+    for code in prediction.measures:
+        db.session.add(VoiceMeasure(voice_id=voice.id, measure_code=code, source="model"))
+    voice.search_tokens = search_tokens_for(text)
+    # Issue 4: a 課 chosen by staff at intake (counter, meeting, import, staff API) wins over rules and
+    # the model and is a confirmed label; the model's classification above is still kept for the record.
+    chosen = db.session.scalar(select(Section).where(
+        Section.name == voice.chosen_section_name, Section.active.is_(True))) if voice.chosen_section_name else None
+    rule = None if chosen is not None else first_matching_rule(text)
     threshold = float(get_setting("routing.auto_threshold"))
-    section = db.session.scalar(
-        select(Section).where(Section.name == prediction.section, Section.active.is_(True))
-    )
-    confident = section is not None and prediction.confidence >= threshold
-    target = section if confident else hearing_section()
-    reason = (
-        f"モデル {prediction.model_version} の確信度 {prediction.confidence:.2f}（しきい値 {threshold:.2f}）"
-    )
-    _assign(voice, target, decided_by="model" if confident else "triage", reason=reason)
-    voice.status = "assigned" if confident else "triage"
+    if chosen is not None:
+        target, decided_by, status = chosen, "staff", "assigned"
+        reason = "受付時に職員が指定した担当課"
+        voice.section_confirmed = True
+    elif rule is not None:
+        target, decided_by, status = rule.section, "rule", "assigned"
+        reason = f"ルール「{rule.name}」(#{rule.id})"
+    else:
+        section = db.session.scalar(
+            select(Section).where(Section.name == prediction.section, Section.active.is_(True))
+        )
+        confident = section is not None and prediction.confidence >= threshold
+        target = section if confident else hearing_section()
+        decided_by, status = ("model", "assigned") if confident else ("triage", "triage")
+        reason = f"モデル {prediction.model_version} の確信度 {prediction.confidence:.2f}（しきい値 {threshold:.2f}）"
+    assign_primary(voice, target, decided_by=decided_by, reason=reason)
+    voice.status = status
     voice.due_date = due_date_for(voice.received_at, voice.voice_type)
-    _event(voice, "assigned" if confident else "triaged", {
-        "section": target.name, "decided_by": "model", "reason": reason,
-        "due_date": voice.due_date.isoformat(),
+    record_event(voice, "assigned" if status == "assigned" else "triaged", {
+        "section": target.name, "decided_by": decided_by, "reason": reason,
+        "rule_id": rule.id if rule else None, "due_date": voice.due_date.isoformat(),
     })
     db.session.commit()
-    return RouteOutcome("assigned" if confident else "triage", target.name)
+    return RouteOutcome(status, target.name)
 
 
 def assign_by_hand(voice_id: int, section_id: int, actor: User, reason: str = "") -> Voice:
@@ -98,35 +118,11 @@ def assign_by_hand(voice_id: int, section_id: int, actor: User, reason: str = ""
     if voice.section_id == section.id and voice.status == "assigned":
         db.session.rollback()
         return voice  # a double click: already done
-    _assign(voice, section, decided_by="staff", reason=reason, actor=actor)
+    assign_primary(voice, section, decided_by="staff", reason=reason, actor=actor)
     voice.status = "assigned"
     voice.section_confirmed = True
     if voice.due_date is None:
         voice.due_date = due_date_for(voice.received_at, voice.voice_type)
-    _event(voice, "assigned", {"section": section.name, "decided_by": "staff", "reason": reason}, actor)
+    record_event(voice, "assigned", {"section": section.name, "decided_by": "staff", "reason": reason}, actor)
     db.session.commit()
     return voice
-
-
-def _assign(voice: Voice, section: Section, *, decided_by: str, reason: str, actor: User | None = None) -> None:
-    """End the current primary assignment and start one for ``section``."""
-    now = utcnow()
-    for current in voice.assignments:
-        if current.role == "primary" and current.active:
-            current.active = False
-            current.ended_at = now
-    db.session.add(
-        Assignment(
-            voice_id=voice.id, section_id=section.id, role="primary", decided_by=decided_by,
-            reason=reason, actor_id=actor.id if actor else None,
-        )
-    )
-    voice.section_id = section.id
-
-
-def _event(voice: Voice, kind: str, data: dict, actor: User | None = None) -> None:
-    db.session.add(VoiceEvent(
-        voice_id=voice.id, kind=kind, data=data,
-        actor_id=actor.id if actor else None,
-        actor_label=actor.display_name if actor else "system",
-    ))

@@ -8,7 +8,9 @@ from flask import Flask
 from rq import SimpleWorker
 
 from routing.dispatch import RQDispatcher, flush_outbox
+from models import utcnow
 from routing.jobs import JOBS
+from routing.schedule import due_daily_jobs
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +24,7 @@ def _sweep_forever(app: Flask, dispatcher: RQDispatcher, stop: threading.Event, 
     while not stop.wait(every):
         with app.app_context():
             try:
+                due_daily_jobs(utcnow())
                 flush_outbox(dispatcher)
             except Exception:  # keep sweeping; the next round retries
                 log.exception("outbox sweep failed")

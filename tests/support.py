@@ -8,6 +8,8 @@ from sqlalchemy import select
 from models import Section, User, db
 
 PASSWORD = "test-password-123"
+# Test accounts use a cheap hash so hundreds of sign-ins stay fast; production uses scrypt.
+FAST_HASH = "pbkdf2:sha256:1000"
 
 
 def make_user(login_id: str, role: str, section_name: str | None = None) -> User:
@@ -16,7 +18,7 @@ def make_user(login_id: str, role: str, section_name: str | None = None) -> User
     if section_name:
         section_id = db.session.scalar(select(Section.id).where(Section.name == section_name))
     user = User(login_id=login_id, display_name=login_id, role=role, section_id=section_id)
-    user.set_password(PASSWORD)
+    user.set_password(PASSWORD, method=FAST_HASH)
     db.session.add(user)
     db.session.commit()
     return user

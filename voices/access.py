@@ -28,3 +28,31 @@ def visible_voices(user: User) -> Select[tuple[Voice]]:
 def can_see_personal_data(user: User) -> bool:
     """Whether ``user`` may read names, addresses, phone numbers and e-mail addresses."""
     return user.role in SEE_ALL_ROLES | SECTION_ROLES | {"counter"}
+
+
+OPEN_STATES = ("received", "triage", "assigned", "in_progress")
+SECTION_ACTIONS = frozenset({"accept", "forward", "relate", "note", "draft_reply", "send_reply", "close",
+                             "no_action", "measures"})
+
+
+def allowed_actions(user: User, voice: Voice) -> frozenset[str]:
+    """What ``user`` may do to ``voice`` (assumes the voice came through ``visible_voices``)."""
+    if user.role in SEE_ALL_ROLES:
+        return SECTION_ACTIONS | {"assign", "approve_reply"}
+    if user.role in SECTION_ROLES and user.section_id is not None:
+        if voice.section_id == user.section_id:
+            own = SECTION_ACTIONS | ({"approve_reply"} if user.role == "section_head" else frozenset())
+            return frozenset(own)
+        related = any(a.active and a.section_id == user.section_id for a in voice.assignments)
+        return frozenset({"note"}) if related else frozenset()  # 協議・情報共有 sections write notes
+    return frozenset()
+
+
+class PermissionDenied(PermissionError):
+    """The user may not do this to this voice."""
+
+
+def require(user: User, voice: Voice, action: str) -> None:
+    """Raise ``PermissionDenied`` unless ``action`` is allowed."""
+    if action not in allowed_actions(user, voice):
+        raise PermissionDenied("この操作を行う権限がありません。")

@@ -1,15 +1,18 @@
 """The one entry point every channel calls to store a citizen voice."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from models import JobRecord, Voice, VoiceEvent, db, utcnow
+from models import Meeting, Section, Voice, VoiceEvent, db, utcnow
+from models.outbox import dispatch_committed, new_job
 from voices.pii import mask_my_numbers
 from voices.receipt import access_code_for, hash_access_code, new_client_token, receipt_number
+from voices.similar import link_similar
 from voices.validation import VoiceInput, validate
 
 ROUTE_JOB_KIND = "route_voice"
@@ -48,6 +51,9 @@ def submit(data: VoiceInput, *, actor_label: str = "citizen") -> Receipt:
     if not result.ok:
         raise IntakeError(result.errors)
     cleaned = result.cleaned
+    reference_errors = check_references(cleaned)
+    if reference_errors:
+        raise IntakeError(reference_errors)
     token = cleaned.client_token or new_client_token()
     secret = current_app.config["SECRET_KEY"]
 
@@ -55,6 +61,58 @@ def submit(data: VoiceInput, *, actor_label: str = "citizen") -> Receipt:
     if existing is not None:
         return Receipt(existing.id, existing.receipt_no, access_code_for(secret, token), duplicate=True)
 
+    code = access_code_for(secret, token)
+    received_at = cleaned.received_at or utcnow()
+    voice, masked_total = _build_voice(cleaned, token, code, received_at)
+    db.session.add(voice)
+    try:
+        db.session.flush()
+        voice.receipt_no = receipt_number(voice.id, received_at)
+        db.session.add(_received_event(voice, cleaned, actor_label, masked_total))
+        link_similar([voice])
+        job = new_job(route_job_key(voice.id), ROUTE_JOB_KIND, voice_id=voice.id)
+        db.session.commit()
+    except IntegrityError:
+        # Two concurrent requests with the same token: the other one won.
+        db.session.rollback()
+        winner = _voice_by_token(token)
+        if winner is None:
+            raise
+        return Receipt(winner.id, winner.receipt_no, code, duplicate=True)
+
+    dispatch_committed([job.id])
+    return Receipt(voice.id, voice.receipt_no, code)
+
+
+def _voice_by_token(token: str) -> Voice | None:
+    return db.session.scalar(select(Voice).where(Voice.client_token == token))
+
+
+def check_references(cleaned: VoiceInput, cache: dict | None = None) -> dict[str, list[str]]:
+    """Field errors for a meeting or a staff-chosen 課 that does not exist (or is no longer active).
+
+    ``cache`` (any dict) lets a batch look each meeting and 課 up once.
+    """
+    cache = {} if cache is None else cache
+    errors: dict[str, list[str]] = {}
+    if cleaned.meeting_id is not None:
+        key = ("meeting", cleaned.meeting_id)
+        if key not in cache:
+            cache[key] = db.session.get(Meeting, cleaned.meeting_id) is not None
+        if not cache[key]:
+            errors["meeting_id"] = ["会合が見つかりません。一覧から選んでください。"]
+    if cleaned.section_name:
+        key = ("section", cleaned.section_name)
+        if key not in cache:
+            section = db.session.scalar(select(Section).where(Section.name == cleaned.section_name))
+            cache[key] = section is not None and section.active
+        if not cache[key]:
+            errors["section_name"] = [f"担当課「{cleaned.section_name}」は登録されていません。一覧から選んでください。"]
+    return errors
+
+
+def _build_voice(cleaned: VoiceInput, token: str, code: str, received_at) -> tuple[Voice, int]:
+    """A new Voice from cleaned input, with every マイナンバー masked; returns it and the mask count."""
     masked_total = 0
 
     def masked(text: str) -> str:
@@ -63,8 +121,6 @@ def submit(data: VoiceInput, *, actor_label: str = "citizen") -> Receipt:
         masked_total += count
         return text
 
-    code = access_code_for(secret, token)
-    received_at = cleaned.received_at or utcnow()
     voice = Voice(
         client_token=token,
         access_code_hash=hash_access_code(code),
@@ -83,41 +139,91 @@ def submit(data: VoiceInput, *, actor_label: str = "citizen") -> Receipt:
         status="received",
         created_by_id=cleaned.created_by_id,
         received_at=received_at,
+        meeting_id=cleaned.meeting_id,
+        speaker_category=masked(cleaned.speaker_category),
+        chosen_section_name=cleaned.section_name,
     )
-    db.session.add(voice)
-    try:
-        db.session.flush()
-        voice.receipt_no = receipt_number(voice.id, received_at)
-        db.session.add(
-            VoiceEvent(
-                voice_id=voice.id,
-                kind="received",
-                actor_id=cleaned.created_by_id,
-                actor_label=actor_label,
-                data={"channel": cleaned.channel, "my_numbers_masked": masked_total},
-            )
-        )
-        job = JobRecord(key=route_job_key(voice.id), kind=ROUTE_JOB_KIND, args={"voice_id": voice.id})
-        db.session.add(job)
+    return voice, masked_total
+
+
+def _received_event(voice: Voice, cleaned: VoiceInput, actor_label: str, masked_total: int) -> VoiceEvent:
+    data = {"channel": cleaned.channel, "my_numbers_masked": masked_total}
+    if cleaned.meeting_id is not None:
+        data["meeting_id"] = cleaned.meeting_id
+    if cleaned.section_name:
+        data["chosen_section"] = cleaned.section_name
+    return VoiceEvent(voice_id=voice.id, kind="received", actor_id=cleaned.created_by_id,
+                      actor_label=actor_label, data=data)
+
+
+@dataclass
+class BatchOutcome:
+    """What ``submit_many`` did: the new voices' ids, their routing jobs, and how many were already stored."""
+
+    voice_ids: list[int] = field(default_factory=list)
+    job_ids: list[int] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def submit_many(
+    inputs: Sequence[VoiceInput], *, actor_label: str,
+    route_in_transaction: Callable[[list[Voice]], object] | None = None,
+) -> BatchOutcome:
+    """``submit`` for a batch (imports): the same validation, masking, numbering, events and routing jobs,
+    in one transaction. Every input must carry a ``client_token``; inputs whose token is already stored
+    (or repeated in the batch) are skipped and counted as duplicates. Any invalid input refuses the
+    whole batch with ``IntakeError`` (errors keyed by the input's position) and stores nothing.
+
+    ``route_in_transaction`` (``routing.batch.route_new_voices`` for imports) routes the new voices
+    before the commit, so they are stored and routed together and their outbox jobs are recorded as
+    done; without it the routing jobs are dispatched after the commit, as ``submit`` does.
+    """
+    cleaned_inputs: list[VoiceInput] = []
+    errors: dict[str, list[str]] = {}
+    references: dict = {}
+    for position, data in enumerate(inputs):
+        if not data.client_token:
+            raise ValueError("submit_many needs a client_token on every input")
+        result = validate(data)
+        problems = dict(result.errors) or check_references(result.cleaned, references)
+        for name, messages in problems.items():
+            errors.setdefault(str(position), []).extend(f"{name}: {m}" for m in messages)
+        cleaned_inputs.append(result.cleaned)
+    if errors:
+        raise IntakeError(errors)
+
+    outcome = BatchOutcome()
+    tokens = [c.client_token for c in cleaned_inputs]
+    stored = set(db.session.scalars(select(Voice.client_token).where(Voice.client_token.in_(tokens))))
+    secret = current_app.config["SECRET_KEY"]
+    fresh: list[tuple[Voice, VoiceInput, int]] = []
+    for cleaned in cleaned_inputs:
+        if cleaned.client_token in stored:
+            outcome.duplicates += 1
+            continue
+        stored.add(cleaned.client_token)
+        code = access_code_for(secret, cleaned.client_token)
+        voice, masked_total = _build_voice(cleaned, cleaned.client_token, code, cleaned.received_at or utcnow())
+        db.session.add(voice)
+        fresh.append((voice, cleaned, masked_total))
+    if not fresh:
         db.session.commit()
-    except IntegrityError:
-        # Two concurrent requests with the same token: the other one won.
-        db.session.rollback()
-        winner = _voice_by_token(token)
-        if winner is None:
-            raise
-        return Receipt(winner.id, winner.receipt_no, code, duplicate=True)
-
-    _dispatch([job.id])
-    return Receipt(voice.id, voice.receipt_no, code)
-
-
-def _voice_by_token(token: str) -> Voice | None:
-    return db.session.scalar(select(Voice).where(Voice.client_token == token))
-
-
-def _dispatch(job_ids: list[int]) -> None:
-    """Hand committed jobs to the app's dispatcher (RQ or in-process); the outbox keeps them otherwise."""
-    dispatcher = current_app.extensions.get("mirai_dispatcher")
-    if dispatcher is not None:
-        dispatcher.dispatch(job_ids)
+        return outcome
+    db.session.flush()
+    jobs = []
+    for voice, cleaned, masked_total in fresh:
+        voice.receipt_no = receipt_number(voice.id, voice.received_at)
+        db.session.add(_received_event(voice, cleaned, actor_label, masked_total))
+        jobs.append(new_job(route_job_key(voice.id), ROUTE_JOB_KIND, voice_id=voice.id))
+    link_similar([voice for voice, _, _ in fresh])
+    if route_in_transaction is not None:
+        route_in_transaction([voice for voice, _, _ in fresh])
+        finished = utcnow()
+        for job in jobs:
+            job.state, job.finished_at = "done", finished
+    db.session.commit()
+    outcome.voice_ids = [voice.id for voice, _, _ in fresh]
+    outcome.job_ids = [job.id for job in jobs]
+    if route_in_transaction is None:
+        dispatch_committed(outcome.job_ids)
+    return outcome

@@ -22,6 +22,8 @@ class CitizenStatus:
     received_at: datetime
     section_name: str | None
     due_date: date | None
+    answer: str | None
+    answered_at: datetime | None
 
 
 def lookup_status(receipt_no: str, access_code: str) -> CitizenStatus | None:
@@ -30,6 +32,7 @@ def lookup_status(receipt_no: str, access_code: str) -> CitizenStatus | None:
     voice = db.session.scalar(select(Voice).where(Voice.receipt_no == number)) if number else None
     if voice is None or not access_code_matches(access_code, voice.access_code_hash):
         return None
+    sent = [reply for reply in voice.replies if reply.state == "sent"]
     return CitizenStatus(
         receipt_no=voice.receipt_no,
         status=voice.status,
@@ -38,4 +41,6 @@ def lookup_status(receipt_no: str, access_code: str) -> CitizenStatus | None:
         received_at=voice.received_at,
         section_name=voice.section.name if voice.section and voice.status != "triage" else None,
         due_date=voice.due_date,
+        answer=sent[-1].body if sent else None,
+        answered_at=sent[-1].sent_at if sent else None,
     )

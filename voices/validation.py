@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -15,6 +15,9 @@ SUBJECT_MAX = 200
 NAME_MAX = 100
 DISTRICT_MAX = 50
 EMAIL_MAX = 254
+SPEAKER_MAX = 32
+# A received_at this far ahead of the server clock is a typo, not clock skew.
+FUTURE_TOLERANCE = timedelta(minutes=10)
 
 # Channels where the citizen ticks the consent box themselves; staff channels record consent orally.
 SELF_SERVICE_CHANNELS = frozenset({"web", "api"})
@@ -41,6 +44,10 @@ class VoiceInput:
     received_at: datetime | None = None
     client_token: str | None = None
     created_by_id: int | None = None
+    # Staff channels (counter, meetings, imports, the staff API):
+    meeting_id: int | None = None  # the 会合 a remark was made at
+    speaker_category: str = ""  # 発言者区分 at a meeting, e.g. 市民, 区長, 団体
+    section_name: str = ""  # a 課 chosen by staff; overrides the model (see routing.service.route_voice)
 
 
 @dataclass
@@ -88,6 +95,8 @@ def clean(data: VoiceInput) -> VoiceInput:
         phone=unicodedata.normalize("NFKC", _clean_line(data.phone)).replace("ー", "-"),
         district=_clean_line(data.district),
         age_group=_clean_line(data.age_group),
+        speaker_category=_clean_line(data.speaker_category),
+        section_name=_clean_line(data.section_name),
     )
 
 
@@ -121,6 +130,15 @@ def validate(data: VoiceInput) -> ValidationResult:
         result.add("wants_reply", "回答を希望する場合は、メールアドレスか電話番号を入力してください。")
     if cleaned.channel in SELF_SERVICE_CHANNELS and not cleaned.consent_privacy:
         result.add("consent_privacy", "個人情報の取扱いに同意してください。")
+    if len(cleaned.speaker_category) > SPEAKER_MAX:
+        result.add("speaker_category", f"発言者区分は{SPEAKER_MAX}文字以内で入力してください。")
+    if cleaned.meeting_id is not None and cleaned.channel != "meeting":
+        result.add("channel", "会合に結び付ける声の受付経路は「会合」にしてください。")
+    if cleaned.received_at is not None:
+        if cleaned.received_at.tzinfo is None:
+            result.add("received_at", "受付日時のタイムゾーンがありません。")
+        elif cleaned.received_at > datetime.now(timezone.utc) + FUTURE_TOLERANCE:
+            result.add("received_at", "受付日時が未来になっています。日時を確認してください。")
     return result
 
 

@@ -10,7 +10,7 @@ from classifier.config import configure as configure_classifier
 import routing.queue
 from models import User, db
 from web.config import Config
-from web.extensions import csrf, login_manager, migrate
+from web.extensions import csrf, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "models" / "migrations")
 
@@ -27,6 +27,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
     login_manager.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
+    limiter.init_app(app)
     configure_classifier(model_dir=app.config["MODEL_DIR"])
     routing.queue.init_app(app)
 
@@ -39,7 +43,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(api.bp)
+    from web import admin
+
+    app.register_blueprint(admin.bp)
     csrf.exempt(api.bp)
+    from web import abuse, counter, imports
+
+    app.register_blueprint(counter.bp)  # issue 4: counter/phone, meetings, imports, abuse protection
+    app.register_blueprint(imports.bp)
+    from web import planner, transparency
+
+    app.register_blueprint(planner.bp)  # issue 6: planner dashboards, voice ↔ measure links, みえる化
+    app.register_blueprint(planner.links_bp)
+    app.register_blueprint(transparency.bp)
+    abuse.register(app)
     errors.register(app)
     filters.register(app)
     security.register(app)

@@ -4,7 +4,9 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
+from models import utcnow
 from routing.dispatch import flush_outbox
+from routing.schedule import due_daily_jobs
 from routing.model_registry import register_active_model
 from routing.worker import run_worker
 from web.seeding import seed_demo_accounts, seed_demo_voices, seed_reference
@@ -42,3 +44,10 @@ def register(app: Flask) -> None:
         """分類モデルがなければ学習し、有効なモデルを記録する。"""
         row = register_active_model()
         click.echo(f"有効なモデル: {row.version}")
+
+    @app.cli.command("daily-jobs")
+    def daily_jobs() -> None:
+        """今日の定時ジョブ（期限超過のエスカレーションと通知）を、時刻が来ていれば一度だけ実行する。"""
+        ids = due_daily_jobs(utcnow())
+        current_app.extensions["mirai_dispatcher"].dispatch(ids)
+        click.echo(f"{len(ids)} 件の定時ジョブを実行キューに渡しました")

@@ -46,6 +46,20 @@ class Config:
         self.SESSION_COOKIE_SECURE = os.environ.get("MIRAI_SECURE_COOKIES", "0") == "1"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.WTF_CSRF_TIME_LIMIT = 6 * 3600  # a citizen may take a long while to write
+        # Abuse protection of the public endpoints (issue 4): limits per client IP, in Flask-Limiter's
+        # notation ("10 per minute;200 per day"); the form and POST /api/v1/voices share one budget.
+        self.RATE_LIMIT_SUBMIT = os.environ.get("MIRAI_RATE_LIMIT_SUBMIT", "10 per minute;200 per day")
+        self.RATE_LIMIT_STATUS = os.environ.get("MIRAI_RATE_LIMIT_STATUS", "30 per minute;300 per day")
+        self.RATE_LIMIT_API_TOKEN = os.environ.get("MIRAI_RATE_LIMIT_API_TOKEN", "600 per minute")
+        self.RATELIMIT_ENABLED = os.environ.get("MIRAI_RATE_LIMITS", "1") != "0"
+        # Uploads on the import page may be larger than MAX_CONTENT_LENGTH (which caps everything else).
+        self.IMPORT_MAX_BYTES = int(os.environ.get("MIRAI_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "").strip() or None
+        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+        self.MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+        self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "koucho@city.example.lg.jp")
         self.DEMO_PASSWORD = os.environ.get("MIRAI_DEMO_PASSWORD", "mirai-demo")
 
     def as_dict(self) -> dict:

@@ -23,6 +23,13 @@ def register(app: Flask) -> None:
             message="画面を開いてから時間がたったため、送信できませんでした。もう一度操作してください。",
         ), 400
 
+    @app.errorhandler(403)
+    def _forbidden(error):
+        if _wants_json():
+            return jsonify(error="forbidden", message="この操作を行う権限がありません。"), 403
+        return render_template("error.html", title="権限がありません",
+                               message="このページを表示する、またはこの操作を行う権限がありません。"), 403
+
     @app.errorhandler(404)
     def _not_found(error):
         if _wants_json():

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from models import STATUSES
+
 JST = ZoneInfo("Asia/Tokyo")
 _ERAS = ((date(2019, 5, 1), "令和"), (date(1989, 1, 8), "平成"), (date(1926, 12, 25), "昭和"))
 
@@ -41,10 +43,27 @@ EVENT_LABELS = {
     "classified": "自動分類",
     "assigned": "担当課に割り当て",
     "triaged": "広聴の振り分け待ちへ",
+    "accepted": "受理",
+    "forwarded": "転送",
+    "tarai_alert": "たらい回し警告",
+    "related_added": "関係課を追加",
+    "note": "庁内メモ",
+    "reply_drafted": "回答を作成",
+    "reply_submitted": "回答の承認依頼",
+    "reply_approved": "回答を承認",
+    "reply_returned": "回答を差戻し",
+    "reply_sent": "回答を送付",
+    "reply_emailed": "回答メールを送信",
+    "email_not_sent": "回答メールを送信できず",
+    "closed": "完了",
+    "no_action": "対応なし",
+    "escalated": "期限超過で広聴へ共有",
+    "personal_data_viewed": "個人情報を閲覧",
 }
 
 
 def register(app: Flask) -> None:
     app.jinja_env.globals["event_labels"] = EVENT_LABELS
+    app.jinja_env.globals["statuses"] = STATUSES
     app.add_template_filter(jp_date, "jp_date")
     app.add_template_filter(jp_datetime, "jp_datetime")

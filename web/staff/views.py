@@ -1,36 +1,40 @@
 """Thin staff views over the scoped accessor and the routing services."""
 from __future__ import annotations
 
-from functools import wraps
+from datetime import date
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from models import Section, User, Voice, db
+from models import Reply, ReplyTemplate, Section, Voice, db, utcnow
+from routing import replies, workflow
 from routing.service import RoutingError, assign_by_hand
-from voices.access import can_see_personal_data, visible_voices
+from routing.tarai import forward_counts_by_section, voices_bouncing
+from voices.access import PermissionDenied, allowed_actions, can_see_personal_data, visible_voices
+from voices.login import LoginRefused, authenticate
+from voices.queue import QueueFilter, queue_query, status_counts
+from web.auth import roles_required
 from web.staff import bp
-from web.staff.forms import AssignForm, LoginForm
+from web.staff.forms import (
+    ActionForm, AssignForm, ForwardForm, LoginForm, NoActionForm, NoteForm, QueueFilterForm, RelatedForm,
+    ReplyForm, ReturnForm, SendForm,
+)
+
+JST = ZoneInfo("Asia/Tokyo")
+QUEUE_ROLES = ("section_staff", "section_head", "hearing", "admin")
 
 
-def roles_required(*roles: str):
-    """Allow only signed-in users with one of ``roles``."""
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-        return wrapped
-    return decorator
+def today_jst() -> date:
+    """Today in Japan."""
+    return utcnow().astimezone(JST).date()
 
 
 def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/"):
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
         return target
     return url_for("staff.home")
 
@@ -40,12 +44,14 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.login_id == form.login_id.data.strip()))
-        if user is not None and user.active and user.check_password(form.password.data):
+        try:
+            user = authenticate(form.login_id.data, form.password.data)
+        except LoginRefused as refused:
+            error = str(refused)
+        else:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        error = "ログインIDまたはパスワードが正しくありません。"
-    return render_template("staff/login.html", form=form, error=error)
+    return render_template("staff/login.html", form=form, error=error), 200 if error is None else 401
 
 
 @bp.post("/logout")
@@ -61,18 +67,43 @@ def logout():
 def home():
     if current_user.role == "hearing":
         return redirect(url_for("staff.triage"))
-    return redirect(url_for("staff.queue"))
+    if current_user.role in QUEUE_ROLES:
+        return redirect(url_for("staff.queue"))
+    return render_template("staff/home.html")
+
+
+def _queue_filter(form: QueueFilterForm) -> QueueFilter:
+    return QueueFilter(
+        tab=form.tab.data or "own", status=form.status.data or "open", voice_type=form.voice_type.data or "",
+        channel=form.channel.data or "", measure=(form.measure.data or "").strip().upper(),
+        overdue=bool(form.overdue.data), date_from=form.date_from.data, date_to=form.date_to.data,
+        q=form.q.data or "",
+    )
 
 
 @bp.get("/queue")
-@roles_required("section_staff", "section_head", "hearing", "admin")
+@roles_required(*QUEUE_ROLES)
 def queue():
-    """The voices of the user's own 課 (all voices for 広聴 and admin), by due date."""
-    query = visible_voices(current_user).where(Voice.status.notin_(("closed", "no_action")))
-    if current_user.section_id is not None:
-        query = query.where(Voice.section_id == current_user.section_id)
-    voices = db.session.scalars(query.order_by(Voice.due_date.is_(None), Voice.due_date, Voice.id)).all()
-    return render_template("staff/queue.html", voices=voices)
+    """The 課's voices (or those shared with it), filtered, soonest due first."""
+    form = QueueFilterForm(request.args)
+    form.validate()
+    flt = _queue_filter(form)
+    today = today_jst()
+    voices = db.session.scalars(queue_query(current_user, flt, today).limit(500)).all()
+    return render_template("staff/queue.html", voices=voices, form=form, counts=status_counts(current_user, flt, today),
+                           today=today, flt=flt, action_form=ActionForm())
+
+
+@bp.post("/queue/accept")
+@roles_required(*QUEUE_ROLES)
+def bulk_accept():
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = [int(v) for v in request.form.getlist("voice_id") if v.isdigit()]
+    changed = workflow.bulk_accept(ids, current_user)
+    flash(f"{changed} 件を受理しました。" if changed else "受理できる声が選ばれていません。")
+    return redirect(url_for("staff.queue", **request.args))
 
 
 @bp.get("/triage")
@@ -85,39 +116,43 @@ def triage():
     return render_template("staff/triage.html", voices=voices)
 
 
+@bp.get("/tarai")
+@roles_required("hearing", "admin")
+def tarai():
+    """Voices passed between sections (たらい回し) and forwards per 課."""
+    return render_template("staff/tarai.html", voices=voices_bouncing(), per_section=forward_counts_by_section())
+
+
+def _visible_voice_or_404(voice_id: int) -> Voice:
+    voice = db.session.scalar(visible_voices(current_user).where(Voice.id == voice_id))
+    if voice is None:
+        abort(404)
+    return voice
+
+
 @bp.get("/voices/<int:voice_id>")
 @login_required
 def voice(voice_id: int):
-    item = db.session.scalar(visible_voices(current_user).where(Voice.id == voice_id))
-    if item is None:
-        abort(404)
-    form = AssignForm()
-    form.section_id.choices = _section_choices()
+    item = _visible_voice_or_404(voice_id)
+    show_personal = can_see_personal_data(current_user)
+    if show_personal and (item.submitter_name or item.submitter_email or item.submitter_phone):
+        workflow.record_personal_data_view(item, current_user)
+    sections = _section_choices()
+    assign_form, forward_form, related_form = AssignForm(), ForwardForm(), RelatedForm()
+    for form in (assign_form, forward_form, related_form):
+        form.section_id.choices = sections
     if item.section_id:
-        form.section_id.data = item.section_id
+        assign_form.section_id.data = item.section_id
+    draft = next((r for r in item.replies if r.state in ("draft", "returned")), None)
+    reply_form = ReplyForm(data={"body": draft.body if draft else ""})
+    templates = db.session.scalars(select(ReplyTemplate).where(
+        ReplyTemplate.active.is_(True), ReplyTemplate.voice_type.in_(("", item.voice_type)))).all()
     return render_template(
-        "staff/voice.html", voice=item, form=form,
-        show_personal=can_see_personal_data(current_user),
-        can_assign=current_user.role in ("hearing", "admin"),
+        "staff/voice.html", voice=item, show_personal=show_personal, actions=allowed_actions(current_user, item),
+        assign_form=assign_form, forward_form=forward_form, related_form=related_form, note_form=NoteForm(),
+        reply_form=reply_form, draft=draft, return_form=ReturnForm(), send_form=SendForm(),
+        no_action_form=NoActionForm(), action_form=ActionForm(), templates=templates, today=today_jst(),
     )
-
-
-@bp.post("/voices/<int:voice_id>/assign")
-@roles_required("hearing", "admin")
-def assign(voice_id: int):
-    if db.session.scalar(visible_voices(current_user).where(Voice.id == voice_id)) is None:
-        abort(404)
-    form = AssignForm()
-    form.section_id.choices = _section_choices()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        voice = assign_by_hand(voice_id, form.section_id.data, current_user, (form.reason.data or "").strip())
-    except RoutingError as error:
-        flash(str(error))
-        return redirect(url_for("staff.voice", voice_id=voice_id))
-    flash(f"受付番号 {voice.receipt_no} を{voice.section.name}に振り分けました。")
-    return redirect(url_for("staff.triage"))
 
 
 def _section_choices() -> list[SelectChoice]:
@@ -125,3 +160,117 @@ def _section_choices() -> list[SelectChoice]:
         select(Section).where(Section.active.is_(True)).order_by(Section.sort_order)
     ).all()
     return [SelectChoice(s.id, f"{s.department.name} {s.name}") for s in sections]
+
+
+def _run(voice_id: int, form, action, message: str, back: str | None = None):
+    """Validate CSRF, run a service action, flash the outcome, go back to the voice page."""
+    _visible_voice_or_404(voice_id)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action()
+    except PermissionDenied:
+        abort(403)
+    except RoutingError as error:
+        flash(str(error), "error")
+    else:
+        flash(message)
+    return redirect(back or url_for("staff.voice", voice_id=voice_id))
+
+
+@bp.post("/voices/<int:voice_id>/assign")
+@roles_required("hearing", "admin")
+def assign(voice_id: int):
+    form = AssignForm()
+    form.section_id.choices = _section_choices()
+    return _run(voice_id, form, lambda: assign_by_hand(voice_id, form.section_id.data, current_user,
+                                                       (form.reason.data or "").strip()),
+                "担当課を振り分けました。", back=url_for("staff.triage"))
+
+
+@bp.post("/voices/<int:voice_id>/accept")
+@login_required
+def accept(voice_id: int):
+    return _run(voice_id, ActionForm(), lambda: workflow.accept(voice_id, current_user), "受理しました。")
+
+
+@bp.post("/voices/<int:voice_id>/forward")
+@login_required
+def forward(voice_id: int):
+    form = ForwardForm()
+    return _run(voice_id, form, lambda: workflow.forward(voice_id, form.section_id.data, form.reason.data,
+                                                         current_user), "転送しました。")
+
+
+@bp.post("/voices/<int:voice_id>/related")
+@login_required
+def related(voice_id: int):
+    form = RelatedForm()
+    return _run(voice_id, form, lambda: workflow.add_related(voice_id, form.section_id.data, form.role.data,
+                                                             current_user, form.note.data), "関係課を追加しました。")
+
+
+@bp.post("/voices/<int:voice_id>/note")
+@login_required
+def note(voice_id: int):
+    form = NoteForm()
+    return _run(voice_id, form, lambda: workflow.add_note(voice_id, form.text.data, current_user), "メモを追加しました。")
+
+
+@bp.post("/voices/<int:voice_id>/close")
+@login_required
+def close(voice_id: int):
+    return _run(voice_id, ActionForm(), lambda: workflow.close(voice_id, current_user), "完了にしました。")
+
+
+@bp.post("/voices/<int:voice_id>/no-action")
+@login_required
+def no_action(voice_id: int):
+    form = NoActionForm()
+    return _run(voice_id, form, lambda: workflow.mark_no_action(voice_id, form.reason.data, current_user,
+                                                                form.detail.data), "対応なしにしました。")
+
+
+@bp.post("/voices/<int:voice_id>/reply")
+@login_required
+def save_reply(voice_id: int):
+    form = ReplyForm()
+    submit = request.form.get("submit_for_approval") == "1"
+
+    def action():
+        reply = replies.save_draft(voice_id, form.body.data, current_user)
+        if submit:
+            replies.submit_for_approval(reply.id, current_user)
+
+    return _run(voice_id, form, action, "回答を承認依頼しました。" if submit else "回答の下書きを保存しました。")
+
+
+@bp.post("/voices/<int:voice_id>/replies/<int:reply_id>/approve")
+@login_required
+def approve_reply(voice_id: int, reply_id: int):
+    return _run(voice_id, ActionForm(), lambda: replies.approve(_own_reply(voice_id, reply_id), current_user),
+                "回答を承認しました。")
+
+
+@bp.post("/voices/<int:voice_id>/replies/<int:reply_id>/return")
+@login_required
+def return_reply(voice_id: int, reply_id: int):
+    form = ReturnForm()
+    return _run(voice_id, form, lambda: replies.return_for_changes(_own_reply(voice_id, reply_id), form.reason.data,
+                                                                    current_user), "回答を差し戻しました。")
+
+
+@bp.post("/voices/<int:voice_id>/replies/<int:reply_id>/send")
+@login_required
+def send_reply(voice_id: int, reply_id: int):
+    form = SendForm()
+    return _run(voice_id, form, lambda: replies.send(_own_reply(voice_id, reply_id), form.method.data, current_user),
+                "回答を送付しました。")
+
+
+def _own_reply(voice_id: int, reply_id: int) -> int:
+    """The reply id, after checking it belongs to the voice in the URL."""
+    reply = db.session.get(Reply, reply_id)
+    if reply is None or reply.voice_id != voice_id:
+        abort(404)
+    return reply_id

@@ -1,0 +1,35 @@
+"""みらいボイス classifier: Sudachi tokenization, training, versioned models and prediction of 課,
+reform measures and voice type. Usable without Flask or a database; imports nothing of ours.
+
+Importing the package is cheap and has no side effects: scikit-learn is imported on first use of a
+model function, the Sudachi dictionary on the first tokenization, a model on the first prediction.
+"""
+
+from importlib import import_module
+
+from . import labels
+from .config import configure, model_dir_path
+from .tokenizer import tokenize
+
+# public name → module that defines it (imported on first access)
+_LAZY = {
+    "predict": "predictor", "predict_many": "predictor", "ensure_model": "predictor",
+    "active_version": "predictor", "Prediction": "model",
+    "train": "training", "retrain_with_examples": "training", "TrainResult": "training",
+    "promote": "artifacts", "rollback": "artifacts", "list_versions": "artifacts",
+    "read_metadata": "artifacts", "ArtifactError": "artifacts", "IncompatibleArtifactError": "artifacts",
+}
+
+__all__ = ["configure", "labels", "model_dir_path", "tokenize", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,187 @@
+"""Versioned model artifacts: joblib + metadata JSON per version, and a registry of the active one.
+
+Layout under the model directory:
+    registry.json                        {"active": version | null, "history": [versions, oldest first]}
+    versions/<version>/model.joblib
+    versions/<version>/metadata.json     format, created_at, hashes, library versions, parameters, metrics
+
+A version is only unpickled when its metadata says it was written in our format by the same
+scikit-learn version and the file's SHA-256 matches; anything else raises IncompatibleArtifactError
+before joblib touches the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import secrets
+import tempfile
+from datetime import datetime, timezone
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+from .config import model_dir_path
+
+FORMAT = "mirai-voice-classifier/1"
+MODEL_FILE = "model.joblib"
+METADATA_FILE = "metadata.json"
+REGISTRY_FILE = "registry.json"
+LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "sudachipy", "sudachidict_core")
+
+
+class ArtifactError(RuntimeError):
+    """A model version that does not exist or cannot be used."""
+
+
+class IncompatibleArtifactError(ArtifactError):
+    """An artifact written by another format or scikit-learn version: retrain instead of loading it."""
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and the libraries a pickled model depends on."""
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return versions
+
+
+def new_version_id(now: datetime | None = None) -> str:
+    """Sortable, unique: UTC time to the second plus 6 random hex digits."""
+    now = now or datetime.now(timezone.utc)
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def version_dir(version: str, model_dir: Path | None = None) -> Path:
+    if not version or "/" in version or "\\" in version or version.startswith("."):
+        raise ArtifactError(f"invalid version id: {version!r}")
+    return (model_dir or model_dir_path()) / "versions" / version
+
+
+def save(model, metadata: dict, model_dir: Path | None = None) -> str:
+    """Write a new version (model + metadata) and return its id. Does not activate it."""
+    import joblib
+
+    version = metadata.get("version") or new_version_id()
+    directory = version_dir(version, model_dir)
+    directory.mkdir(parents=True, exist_ok=False)
+    joblib.dump(model, directory / MODEL_FILE, compress=3)
+    full = {
+        **metadata,
+        "version": version,
+        "format": FORMAT,
+        "libraries": library_versions(),
+        "model_sha256": _sha256(directory / MODEL_FILE),
+        "created_at": metadata.get("created_at") or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    _write_json(directory / METADATA_FILE, full)
+    return version
+
+
+def read_metadata(version: str, model_dir: Path | None = None) -> dict:
+    """The metadata of a version."""
+    path = version_dir(version, model_dir) / METADATA_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ArtifactError(f"model version {version!r} not found in {path.parent.parent}") from None
+    except json.JSONDecodeError as error:
+        raise IncompatibleArtifactError(f"metadata of {version!r} is not valid JSON: {error}") from None
+
+
+def check_compatible(metadata: dict) -> None:
+    """Raise IncompatibleArtifactError unless this process can safely load the artifact."""
+    version = metadata.get("version", "?")
+    if metadata.get("format") != FORMAT:
+        raise IncompatibleArtifactError(
+            f"model version {version} has format {metadata.get('format')!r}, expected {FORMAT!r}; "
+            "retrain with `python -m classifier train`"
+        )
+    written = (metadata.get("libraries") or {}).get("scikit-learn")
+    running = library_versions()["scikit-learn"]
+    if written != running:
+        raise IncompatibleArtifactError(
+            f"model version {version} was written by scikit-learn {written}, this process runs {running}; "
+            "pickles are only safe within one scikit-learn version — retrain with `python -m classifier train`"
+        )
+
+
+def load(version: str, model_dir: Path | None = None):
+    """(model, metadata) of a version, after the compatibility and integrity checks."""
+    import joblib
+
+    metadata = read_metadata(version, model_dir)
+    check_compatible(metadata)
+    path = version_dir(version, model_dir) / MODEL_FILE
+    if not path.exists():
+        raise ArtifactError(f"model file of version {version} is missing")
+    if _sha256(path) != metadata.get("model_sha256"):
+        raise IncompatibleArtifactError(f"model file of version {version} does not match its recorded SHA-256")
+    return joblib.load(path), metadata
+
+
+def list_versions(model_dir: Path | None = None) -> list[str]:
+    """All saved versions, oldest first."""
+    root = (model_dir or model_dir_path()) / "versions"
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / METADATA_FILE).exists())
+
+
+def read_registry(model_dir: Path | None = None) -> dict:
+    path = (model_dir or model_dir_path()) / REGISTRY_FILE
+    try:
+        registry = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {"active": None, "history": []}
+    return {"active": registry.get("active"), "history": list(registry.get("history") or [])}
+
+
+def active_version(model_dir: Path | None = None) -> str | None:
+    """The active version id, or None when nothing was activated yet."""
+    return read_registry(model_dir)["active"]
+
+
+def promote(version: str, model_dir: Path | None = None) -> str:
+    """Make `version` active (after checking that it loads here); returns it."""
+    check_compatible(read_metadata(version, model_dir))
+    registry = read_registry(model_dir)
+    if registry["active"] != version:
+        registry["history"].append(version)
+    registry["active"] = version
+    _write_json((model_dir or model_dir_path()) / REGISTRY_FILE, registry)
+    return version
+
+
+def rollback(model_dir: Path | None = None) -> str:
+    """Re-activate the version that was active before the current one; returns it."""
+    registry = read_registry(model_dir)
+    history = registry["history"]
+    if len(history) < 2:
+        raise ArtifactError("nothing to roll back to: no earlier active version")
+    history.pop()
+    registry["active"] = history[-1]
+    _write_json((model_dir or model_dir_path()) / REGISTRY_FILE, registry)
+    return registry["active"]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Atomic write: a reader sees the old file or the new one, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump(data, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    os.replace(temporary, path)

@@ -1,0 +1,237 @@
+"""`python -m classifier train | evaluate | predict | bench | compare | versions | promote | rollback`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import BinaryIO, TextIO
+
+PREDICT_BATCH = 256
+ERRORS = {
+    "utf8": "UTF-8 として読み取れない行です",
+    "json": "JSON として解釈できない行です",
+    "object": "JSON オブジェクト（{\"id\": …, \"text\": …}）ではありません",
+    "text": "text（本文）が文字列で指定されていません",
+    "empty": "本文が空です",
+    "failed": "この行の予測中にエラーが発生しました",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.model_dir:
+        from .config import configure
+
+        configure(args.model_dir)
+    return args.handler(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m classifier", description="みらいボイス classifier")
+    parser.add_argument("--model-dir", help="artifact directory (default: $MIRAI_MODEL_DIR or instance/models)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a version from the corpus (+ staff labels) and activate it")
+    train.add_argument("--database-url", help="also learn from staff-confirmed voices in this database")
+    train.add_argument("--extra", action="append", default=[], metavar="FILE.jsonl",
+                       help="extra labelled examples (text, section, voice_type, measures)")
+    train.add_argument("--extra-weight", type=float, default=2.0, help="sample weight of extra examples")
+    train.add_argument("--promote", choices=("auto", "always", "never"), default="auto",
+                       help="auto: activate unless worse than the active version on the held-out slice")
+    train.add_argument("--corpus-dir", help="corpus directory (default: the shipped corpus)")
+    train.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    train.set_defaults(handler=_train)
+
+    evaluate = commands.add_parser("evaluate", help="metrics of the active model on labelled voices")
+    evaluate.add_argument("file", nargs="?", help="JSONL with text, section, optional measures, voice_type, "
+                                                  "alt_sections")
+    evaluate.add_argument("--split", choices=("test",), help="evaluate on the corpus' fixed test split")
+    evaluate.add_argument("--version", help="evaluate this version instead of the active one")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(handler=_evaluate)
+
+    predict = commands.add_parser("predict", help='JSON lines {"id","text"} on stdin → predictions on stdout')
+    predict.set_defaults(handler=_predict)
+
+    bench = commands.add_parser("bench", help="tokenization vs full prediction throughput, latency")
+    bench.add_argument("-n", type=int, default=1000, help="number of synthesized texts")
+    bench.add_argument("--repeats", type=int, default=3)
+    bench.add_argument("--json", action="store_true")
+    bench.set_defaults(handler=_bench)
+
+    compare = commands.add_parser("compare", help="cross-validated comparison of tokenizers and pipelines")
+    compare.add_argument("what", choices=("tokenizers", "pipelines", "all"), nargs="?", default="all")
+    compare.set_defaults(handler=_compare)
+
+    versions = commands.add_parser("versions", help="list saved versions")
+    versions.set_defaults(handler=_versions)
+    promote = commands.add_parser("promote", help="activate a saved version")
+    promote.add_argument("version")
+    promote.set_defaults(handler=_promote)
+    rollback = commands.add_parser("rollback", help="re-activate the previously active version")
+    rollback.set_defaults(handler=_rollback)
+    return parser
+
+
+def _train(args) -> int:
+    from .corpus import read_jsonl
+    from .evaluation import format_report
+    from .training import train
+
+    extras = [example for path in args.extra for example in read_jsonl(path, strict=False)]
+    result = train(extra_examples=extras, extra_weight=args.extra_weight, database_url=args.database_url,
+                   corpus_dir=args.corpus_dir, promote=args.promote)
+    if args.json:
+        print(json.dumps({"version": result.version, "promoted": result.promoted, "decision": result.decision,
+                          "metrics": result.metrics}, ensure_ascii=False, indent=2))
+        return 0
+    cv = result.metrics["cv"]
+    section = cv["section"]
+    print(f"version {result.version}  ({result.decision})")
+    print(f"cross-validated on the train split ({cv['folds']} folds):")
+    print(f"  課 top-1 {section['top1']:.4f}  top-3 {section['top3']:.4f}  macro-F1 {section['macro_f1']:.4f}  "
+          f"部 {section['bu_accuracy']:.4f}  ECE {section['ece']:.4f}")
+    print(f"  voice type accuracy {cv['voice_type_accuracy']:.4f}  measures micro-F1 {cv['measures_micro_f1']:.4f}")
+    print(format_report(result.metrics["heldout"], "held-out slice (fixed test split):"))
+    print(f"trained in {result.metrics['train_seconds']:.1f} s")
+    return 0
+
+
+def _evaluate(args) -> int:
+    from . import artifacts
+    from .corpus import load_corpus, read_jsonl, split
+    from .evaluation import evaluate_predictions, format_report
+    from .predictor import ensure_model
+
+    if bool(args.file) == bool(args.split):
+        print("give either FILE.jsonl or --split test", file=sys.stderr)
+        return 2
+    examples = split(load_corpus())[1] if args.split else read_jsonl(args.file, strict=False)
+    version = args.version or ensure_model()
+    model, _ = artifacts.load(version)
+    result = evaluate_predictions(examples, model.predict([e.text for e in examples], version))
+    if args.json:
+        print(json.dumps({"version": version, **result}, ensure_ascii=False, indent=2))
+    else:
+        source = "corpus test split" if args.split else args.file
+        print(format_report(result, f"model {version} on {source}:"))
+    return 0
+
+
+def _predict(args) -> int:
+    return run_predict(sys.stdin.buffer, sys.stdout)
+
+
+def run_predict(source: BinaryIO, out: TextIO) -> int:
+    """Answer every input line with one output line, in order; a bad line gets an error, not a crash."""
+    from .predictor import ensure_model
+
+    ensure_model()
+    batch: list[tuple[object, str | None, str | None]] = []
+    for raw in source:
+        batch.append(_parse_line(raw))
+        if len(batch) >= PREDICT_BATCH:
+            _answer(batch, out)
+            batch = []
+    _answer(batch, out)
+    return 0
+
+
+def _parse_line(raw: bytes) -> tuple[object, str | None, str | None]:
+    """(id, text, error) for one input line."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, None, ERRORS["utf8"]
+    try:
+        record = json.loads(line)
+    except (json.JSONDecodeError, RecursionError):
+        return None, None, ERRORS["json"]
+    if not isinstance(record, dict):
+        return None, None, ERRORS["object"]
+    voice_id, text = record.get("id"), record.get("text")
+    if not isinstance(text, str):
+        return voice_id, None, ERRORS["text"]
+    if not text.strip():
+        return voice_id, None, ERRORS["empty"]
+    return voice_id, text, None
+
+
+def _answer(batch, out: TextIO) -> None:
+    from .predictor import predict_many
+
+    if not batch:
+        return
+    texts = [text for _, text, error in batch if error is None]
+    try:
+        predictions = iter(predict_many(texts))
+    except Exception:  # one poisoned text must not cost the others their answer
+        predictions = iter(_predict_one_by_one(texts))
+    for voice_id, _, error in batch:
+        if error is None:
+            prediction = next(predictions)
+            line = {"id": voice_id, "error": ERRORS["failed"]} if prediction is None else {
+                "id": voice_id, **prediction.to_dict()}
+        else:
+            line = {"id": voice_id, "error": error}
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def _predict_one_by_one(texts):
+    from .predictor import predict
+
+    for text in texts:
+        try:
+            yield predict(text)
+        except Exception:
+            yield None
+
+
+def _bench(args) -> int:
+    from .bench import format_bench, run_bench
+
+    result = run_bench(n=args.n, repeats=args.repeats)
+    print(json.dumps(result, indent=2) if args.json else format_bench(result))
+    return 0
+
+
+def _compare(args) -> int:
+    from .comparison import compare_pipelines, compare_tokenizers
+
+    if args.what in ("tokenizers", "all"):
+        print(compare_tokenizers())
+    if args.what in ("pipelines", "all"):
+        print(compare_pipelines())
+    return 0
+
+
+def _versions(args) -> int:
+    from . import artifacts
+
+    active = artifacts.active_version()
+    for version in artifacts.list_versions():
+        metadata = artifacts.read_metadata(version)
+        heldout = (metadata.get("metrics") or {}).get("heldout") or {}
+        top1 = heldout.get("section_top1")
+        mark = "*" if version == active else " "
+        print(f"{mark} {version}  created {metadata.get('created_at')}  "
+              f"held-out 課 top-1 {top1 if top1 is None else round(top1, 4)}  "
+              f"scikit-learn {(metadata.get('libraries') or {}).get('scikit-learn')}")
+    return 0
+
+
+def _promote(args) -> int:
+    from . import artifacts
+
+    print(f"active: {artifacts.promote(args.version)}")
+    return 0
+
+
+def _rollback(args) -> int:
+    from . import artifacts
+
+    print(f"active: {artifacts.rollback()}")
+    return 0

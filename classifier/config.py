@@ -1,0 +1,29 @@
+"""Where model artifacts live. Set once with `configure()`; otherwise from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+MODEL_DIR_ENV = "MIRAI_MODEL_DIR"
+
+_model_dir: Path | None = None
+
+
+def configure(model_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Set the model directory (None resets to the default) and return the directory in effect."""
+    global _model_dir
+    _model_dir = Path(model_dir).expanduser().resolve() if model_dir is not None else None
+    return model_dir_path()
+
+
+def model_dir_path() -> Path:
+    """The configured model directory: configure() > $MIRAI_MODEL_DIR > <repo root>/instance/models."""
+    if _model_dir is not None:
+        return _model_dir
+    from_env = os.environ.get(MODEL_DIR_ENV)
+    if from_env:
+        return Path(from_env).expanduser().resolve()
+    return REPO_ROOT / "instance" / "models"

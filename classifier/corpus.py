@@ -1,0 +1,128 @@
+"""The labelled corpus: loading `data/corpus/*.jsonl`, validation, the fixed test split, hashing.
+
+The test split is fixed by content, not by position: an example is in the test split when the first
+8 hex digits of SHA-1(clean_text(text)) modulo 100 fall below TEST_PERCENT. The same text therefore
+always lands on the same side, whoever adds files and in whatever order, and staff-labelled examples
+follow the same rule. Nothing is tuned on the test split.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from . import labels
+from .tokenizer import clean_text
+
+CORPUS_DIR = Path(__file__).resolve().parent / "data" / "corpus"
+TEST_PERCENT = 20
+
+
+class CorpusError(ValueError):
+    """A corpus line that cannot be used, with its location."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled voice. `weight` > 1 makes staff-confirmed labels count more in training."""
+
+    text: str
+    section: str
+    voice_type: str | None = None
+    measures: tuple[str, ...] = ()
+    alt_sections: tuple[str, ...] = ()
+    weight: float = 1.0
+    source: str = "corpus"
+    has_measures: bool = field(default=True, compare=False)
+
+    @property
+    def in_test_split(self) -> bool:
+        """Is this example in the fixed 20% test split?"""
+        return is_test_text(self.text)
+
+
+def is_test_text(text: str) -> bool:
+    """The split rule: SHA-1 of the cleaned text, first 8 hex digits mod 100 < TEST_PERCENT."""
+    digest = hashlib.sha1(clean_text(text).encode("utf-8")).hexdigest()
+    return int(digest[:8], 16) % 100 < TEST_PERCENT
+
+
+def example_from_record(
+    record: dict, *, where: str, source: str = "corpus", weight: float = 1.0, strict: bool = True
+) -> Example:
+    """Validate one JSON record (text, section, voice_type, measures, alt_sections) into an Example.
+
+    `where` locates the record in error messages; `source` says where examples come from ("corpus",
+    "staff", "database"). With strict=False an unknown voice_type is dropped instead of rejected.
+    """
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise CorpusError(f"{where}: 'text' must be a non-empty string")
+    section = record.get("section")
+    if not isinstance(section, str) or not labels.is_section(section):
+        raise CorpusError(f"{where}: unknown section {section!r}")
+    voice_type = record.get("voice_type")
+    if voice_type is not None and voice_type not in labels.VOICE_TYPES:
+        if strict:
+            raise CorpusError(f"{where}: unknown voice_type {voice_type!r}")
+        voice_type = None
+    has_measures = "measures" in record and record["measures"] is not None
+    measures = tuple(record.get("measures") or ())
+    unknown = [code for code in measures if code not in labels.measure_codes()]
+    if unknown:
+        raise CorpusError(f"{where}: unknown measure codes {unknown}")
+    alt = tuple(a for a in (record.get("alt_sections") or ()) if a != section)
+    bad_alt = [a for a in alt if not labels.is_section(a)]
+    if bad_alt:
+        raise CorpusError(f"{where}: unknown alt_sections {bad_alt}")
+    return Example(text, section, voice_type, measures, alt, weight, source, has_measures)
+
+
+def read_jsonl(path: str | Path, *, strict: bool = True) -> list[Example]:
+    """Examples of one JSONL file; lines starting with '#' and blank lines are skipped."""
+    path = Path(path)
+    examples = []
+    with open(path, encoding="utf-8-sig") as handle:
+        for number, line in enumerate(handle, start=1):
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            where = f"{path.name}:{number}"
+            try:
+                record = json.loads(stripped)
+            except json.JSONDecodeError as error:
+                raise CorpusError(f"{where}: invalid JSON ({error.msg})") from None
+            if not isinstance(record, dict):
+                raise CorpusError(f"{where}: expected a JSON object")
+            examples.append(example_from_record(record, where=where, strict=strict))
+    return examples
+
+
+def load_corpus(corpus_dir: str | Path | None = None) -> list[Example]:
+    """All examples of `corpus_dir` (default: the shipped corpus), files in name order."""
+    directory = Path(corpus_dir) if corpus_dir is not None else CORPUS_DIR
+    files = sorted(directory.glob("*.jsonl"))
+    if not files:
+        raise CorpusError(f"no *.jsonl files in {directory}")
+    return [example for path in files for example in read_jsonl(path)]
+
+
+def split(examples: Iterable[Example]) -> tuple[list[Example], list[Example]]:
+    """(train, test) by the fixed hash rule."""
+    train, test = [], []
+    for example in examples:
+        (test if example.in_test_split else train).append(example)
+    return train, test
+
+
+def dataset_hash(examples: Iterable[Example]) -> str:
+    """SHA-256 over the examples' labelled content, in order: the training-set identity."""
+    digest = hashlib.sha256()
+    for example in examples:
+        row = [example.text, example.section, example.voice_type, list(example.measures), example.weight]
+        digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()

@@ -1,0 +1,148 @@
+"""Linear estimators with calibrated probabilities, as small scikit-learn compatible classes.
+
+`TemperatureScaled` wraps a linear classifier and divides its decision values by one temperature fitted
+on out-of-fold decisions (minimum log-loss), so that `predict_proba` can drive an abstain threshold
+without changing the ranking. The out-of-fold decisions double as the cross-validated predictions that
+`train` reports. `MultiLabelLogistic` is one binary logistic regression per label, stacked into one
+coefficient matrix so that prediction is a single sparse product.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import expit, log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+
+class TemperatureScaled(ClassifierMixin, BaseEstimator):
+    """softmax(decision_function / T) with T fitted on out-of-fold decisions."""
+
+    def __init__(self, estimator=None, cv: int = 5, random_state: int = 0):
+        self.estimator = estimator
+        self.cv = cv
+        self.random_state = random_state
+
+    def fit(self, X, y, sample_weight=None):
+        y = np.asarray(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError("cannot train a classifier on fewer than two classes")
+        self.oof_decision_ = self._out_of_fold(X, y, sample_weight)
+        index = np.searchsorted(self.classes_, y)
+        self.temperature_ = _fit_temperature(self.oof_decision_, index, sample_weight)
+        self.estimator_ = _fit(clone(self.estimator), X, y, sample_weight)
+        self.columns_ = _selected_columns(self.estimator_)
+        return self
+
+    def _out_of_fold(self, X, y, sample_weight):
+        folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
+        decision = np.full((len(y), len(self.classes_)), -10.0)
+        for train, held_out in folds.split(np.zeros(len(y)), y):
+            weights = None if sample_weight is None else np.asarray(sample_weight)[train]
+            fold_model = _fit(clone(self.estimator), X[train], y[train], weights)
+            columns = np.searchsorted(self.classes_, fold_model.classes_)
+            decision[np.ix_(held_out, columns)] = _decision_matrix(fold_model, X[held_out])
+        return decision
+
+    def decision_function(self, X):
+        return _decision_matrix(self.estimator_, X)
+
+    def predict_proba(self, X):
+        return softmax(self.decision_function(X) / self.temperature_, axis=1)
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+
+    def oof_proba(self):
+        """Cross-validated (out-of-fold) probabilities of the training rows."""
+        return softmax(self.oof_decision_ / self.temperature_, axis=1)
+
+    def drop_training_state(self):
+        """Forget the out-of-fold decisions before the model is saved."""
+        self.__dict__.pop("oof_decision_", None)
+        return self
+
+    @property
+    def coef_(self):
+        """Coefficients (classes × used features); see `columns_` for which input columns they weigh."""
+        return _coef_matrix(self.estimator_[-1] if hasattr(self.estimator_, "steps") else self.estimator_)
+
+
+class MultiLabelLogistic(BaseEstimator):
+    """One liblinear logistic regression per column of a 0/1 label matrix."""
+
+    def __init__(self, C: float = 4.0, class_weight=None, random_state: int = 0):
+        self.C = C
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    def fit(self, X, Y, sample_weight=None):
+        Y = np.asarray(Y)
+        coefs, intercepts = [], []
+        for column in Y.T:
+            positives = column.sum()
+            if positives == 0 or positives == len(column):
+                rate = (positives + 0.5) / (len(column) + 1.0)
+                coefs.append(np.zeros(X.shape[1]))
+                intercepts.append(np.log(rate / (1 - rate)))
+                continue
+            model = LogisticRegression(
+                C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=1000,
+                random_state=self.random_state,
+            ).fit(X, column, sample_weight=sample_weight)
+            coefs.append(model.coef_[0])
+            intercepts.append(model.intercept_[0])
+        self.coef_ = np.vstack(coefs).astype(np.float32)
+        self.intercept_ = np.asarray(intercepts, dtype=np.float32)
+        return self
+
+    def predict_proba(self, X):
+        return expit(np.asarray(X @ self.coef_.T) + self.intercept_)
+
+
+def _fit(model, X, y, sample_weight):
+    if sample_weight is None:
+        return model.fit(X, y)
+    if hasattr(model, "steps"):  # a Pipeline: the weights go to its final classifier
+        return model.fit(X, y, **{f"{model.steps[-1][0]}__sample_weight": sample_weight})
+    return model.fit(X, y, sample_weight=sample_weight)
+
+
+def _selected_columns(model):
+    """Input columns kept by a feature selector at the head of a Pipeline, or None when all are used."""
+    if not hasattr(model, "steps"):
+        return None
+    columns = None
+    for _, step in model.steps[:-1]:
+        if hasattr(step, "get_support"):
+            kept = step.get_support(indices=True)
+            columns = kept if columns is None else columns[kept]
+    return columns
+
+
+def _decision_matrix(model, X):
+    decision = model.decision_function(X)
+    if decision.ndim == 1:  # binary: one margin for classes_[1]
+        decision = np.column_stack([np.zeros_like(decision), decision])
+    return decision
+
+
+def _coef_matrix(model):
+    coef = model.coef_
+    if coef.shape[0] == 1:
+        return np.vstack([np.zeros_like(coef[0]), coef[0]])
+    return coef
+
+
+def _fit_temperature(decision, index, sample_weight) -> float:
+    weights = np.ones(len(index)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+
+    def loss(log_t: float) -> float:
+        log_p = log_softmax(decision / np.exp(log_t), axis=1)
+        return -float(np.average(log_p[np.arange(len(index)), index], weights=weights))
+
+    result = minimize_scalar(loss, bounds=(-4.0, 4.0), method="bounded")
+    return float(np.exp(result.x))

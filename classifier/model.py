@@ -1,0 +1,146 @@
+"""The fitted model bundle (one vectorizer, three classifiers) and the Prediction it produces."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from . import labels
+from .features import Doc, analyze_texts, feature_names, word_feature_mask
+
+# Predictions read at most this many characters of a voice; the rest adds time, not evidence.
+MAX_TEXT_CHARS = 20_000
+EXPLANATION_TERMS = 5
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the model says about one voice."""
+
+    section: str
+    section_top: list[tuple[str, float]]
+    bu: str
+    measures: list[str]
+    voice_type: str
+    confidence: float
+    explanation: list[str]
+    model_version: str
+
+    def to_dict(self) -> dict:
+        """The JSON shape of `python -m classifier predict` (without the id)."""
+        data = asdict(self)
+        data["section_top"] = [[name, round(score, 4)] for name, score in self.section_top]
+        data["confidence"] = round(self.confidence, 4)
+        return data
+
+
+@dataclass
+class VoiceModel:
+    """A vectorizer shared by the 課, measure and voice-type classifiers."""
+
+    vectorizer: object
+    section: object  # TemperatureScaled, classes_ = 課 names
+    voice_type: object  # TemperatureScaled, classes_ = voice types
+    measures: object  # MultiLabelLogistic over measure_labels
+    measure_labels: list[str]
+    measure_threshold: float
+    max_measures: int = 2
+    _names: list[str] | None = field(default=None, repr=False)
+
+    def predict(self, texts: Sequence[str], version: str) -> list[Prediction]:
+        """Predictions for raw texts: each text is analyzed (tokenized) once."""
+        docs = analyze_texts([text[:MAX_TEXT_CHARS] for text in texts])
+        return self.predict_docs(docs, version)
+
+    def predict_docs(self, docs: list[Doc], version: str) -> list[Prediction]:
+        """Predictions for analyzed documents."""
+        if not docs:
+            return []
+        X = self.vectorizer.transform(docs).tocsr()
+        section_p = self.section.predict_proba(X)
+        type_p = self.voice_type.predict_proba(X)
+        measure_p = self.measures.predict_proba(X)
+        sections = self.section.classes_
+        top3 = np.argsort(-section_p, axis=1)[:, :3]
+        types = self.voice_type.classes_[np.argmax(type_p, axis=1)]
+        predictions = []
+        for row in range(X.shape[0]):
+            best = top3[row, 0]
+            section = str(sections[best])
+            empty = X.indptr[row] == X.indptr[row + 1]
+            predictions.append(
+                Prediction(
+                    section=section,
+                    section_top=[(str(sections[i]), float(section_p[row, i])) for i in top3[row]],
+                    bu=labels.bu_of(section),
+                    measures=self._measures_of(measure_p[row]),
+                    voice_type=str(types[row]),
+                    # Nothing of the text is known to the model: say so instead of echoing the prior.
+                    confidence=0.0 if empty else float(section_p[row, best]),
+                    explanation=[] if empty else self.explain(X, row, best),
+                    model_version=version,
+                )
+            )
+        return predictions
+
+    def _measures_of(self, probabilities: np.ndarray) -> list[str]:
+        order = np.argsort(-probabilities)
+        chosen = []
+        for i in order[: self.max_measures + 1]:
+            label = self.measure_labels[i]
+            if probabilities[i] < self.measure_threshold or label == labels.NO_MEASURE:
+                break
+            chosen.append(label)
+        return chosen[: self.max_measures]
+
+    def explain(self, X, row: int, class_index: int) -> list[str]:
+        """Terms that pushed row `row` toward class `class_index`: largest coefficient × feature value.
+
+        Word features come first; character n-grams only fill up when fewer than three words pushed,
+        and never one that is part of a listed term.
+        """
+        start, end = X.indptr[row], X.indptr[row + 1]
+        columns, values = X.indices[start:end], X.data[start:end]
+        contributions = self._class_weights(class_index)[columns] * values
+        names, is_word = self._feature_names(), self._word_mask()
+        ranked = [i for i in np.argsort(-contributions) if contributions[i] > 0]
+        terms = [names[columns[i]] for i in ranked if is_word[columns[i]]][:EXPLANATION_TERMS]
+        for i in ranked:
+            if len(terms) >= 3:
+                break
+            term = names[columns[i]].strip()
+            if not is_word[columns[i]] and term and not any(term in kept for kept in terms):
+                terms.append(term)
+        return terms
+
+    def _class_weights(self, class_index: int) -> np.ndarray:
+        cache = self.__dict__.setdefault("_weights_cache", {})
+        if class_index not in cache:
+            coef = np.asarray(self.section.coef_[class_index]).ravel()
+            columns = getattr(self.section, "columns_", None)
+            full = np.zeros(len(self._feature_names()), dtype=np.float32)
+            if columns is None:
+                full[: len(coef)] = coef
+            else:
+                full[columns] = coef
+            cache[class_index] = full
+        return cache[class_index]
+
+    def _feature_names(self) -> list[str]:
+        if self._names is None:
+            self._names = feature_names(self.vectorizer)
+        return self._names
+
+    def _word_mask(self) -> np.ndarray:
+        if "_word_mask_cache" not in self.__dict__:
+            self.__dict__["_word_mask_cache"] = word_feature_mask(self.vectorizer)
+        return self.__dict__["_word_mask_cache"]
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_weights_cache", None)
+        state.pop("_word_mask_cache", None)
+        state["_names"] = None
+        return state

@@ -1,0 +1,174 @@
+"""Pinned scikit-learn pipelines for the three tasks and how they are fitted together.
+
+Every estimator parameter is written out here, with a fixed random state, so that a version's
+metadata (`describe()`) says exactly what was trained.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import numpy as np
+from sklearn.feature_selection import SelectKBest, chi2
+from sklearn.linear_model import LogisticRegression, RidgeClassifier
+from sklearn.model_selection import KFold
+from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
+
+from . import labels
+from .corpus import Example
+from .estimators import MultiLabelLogistic, TemperatureScaled
+from .evaluation import expected_calibration_error, measures_micro_f1, threshold_table
+from .features import Doc, build_features
+from .model import VoiceModel
+
+RANDOM_STATE = 0
+CV_FOLDS = 5
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """Everything that defines a trained model apart from its data."""
+
+    features: str = "word+char_text"
+    section_classifier: str = "linsvc"
+    section_c: float = 0.5
+    select_k: int | None = 5000
+    type_classifier: str = "linsvc"
+    type_c: float = 0.5
+    measures_c: float = 4.0
+    measures_threshold: float = 0.35
+
+    def describe(self) -> dict:
+        """Spec plus the full parameters of each estimator, for the artifact metadata."""
+        return {
+            "spec": asdict(self),
+            "section_estimator": _params(section_estimator(self)),
+            "type_estimator": _params(linear_classifier(self.type_classifier, self.type_c)),
+            "measures_estimator": _params(MultiLabelLogistic(C=self.measures_c, random_state=RANDOM_STATE)),
+            "vectorizer": _params(build_features(self.features)),
+            "cv_folds": CV_FOLDS,
+            "random_state": RANDOM_STATE,
+        }
+
+
+CHOSEN = PipelineSpec()
+
+
+def linear_classifier(name: str, c: float):
+    """A linear classifier with every parameter pinned."""
+    if name == "linsvc":
+        return LinearSVC(C=c, class_weight="balanced", loss="squared_hinge", penalty="l2", dual=True,
+                         tol=1e-4, max_iter=5000, random_state=RANDOM_STATE)
+    if name == "logreg":
+        return LogisticRegression(C=c, class_weight="balanced", solver="lbfgs", penalty="l2", tol=1e-4,
+                                  max_iter=3000, random_state=RANDOM_STATE)
+    if name == "ridge":
+        return RidgeClassifier(alpha=1.0 / c, class_weight="balanced", solver="sparse_cg", tol=1e-4,
+                               random_state=RANDOM_STATE)
+    raise ValueError(f"unknown classifier {name!r}")
+
+
+def section_estimator(spec: PipelineSpec):
+    """The 課 classifier over the shared features, with optional χ² selection of the top-k features."""
+    classifier = linear_classifier(spec.section_classifier, spec.section_c)
+    if not spec.select_k:
+        return classifier
+    return Pipeline([("select", SelectKBest(chi2, k=spec.select_k)), ("classify", classifier)])
+
+
+def measure_matrix(examples: Sequence[Example], measure_labels: Sequence[str]) -> np.ndarray:
+    """0/1 matrix over measure_labels; the last label is "none" (no measure at all)."""
+    index = {code: i for i, code in enumerate(measure_labels)}
+    matrix = np.zeros((len(examples), len(measure_labels)), dtype=np.int8)
+    for row, example in enumerate(examples):
+        for code in example.measures or (labels.NO_MEASURE,):
+            matrix[row, index[code]] = 1
+    return matrix
+
+
+def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: PipelineSpec = CHOSEN):
+    """Fit the shared vectorizer and the three classifiers; returns (VoiceModel, cross-validated metrics)."""
+    started = time.perf_counter()
+    weights = np.array([e.weight for e in examples], dtype=float)
+    vectorizer = build_features(spec.features)
+    X = vectorizer.fit_transform(docs).tocsr()
+
+    sections = np.array([e.section for e in examples])
+    section = TemperatureScaled(section_estimator(spec), cv=CV_FOLDS, random_state=RANDOM_STATE)
+    section.fit(X, sections, sample_weight=weights)
+
+    typed = np.array([i for i, e in enumerate(examples) if e.voice_type])
+    voice_types = np.array([examples[i].voice_type for i in typed])
+    voice_type = TemperatureScaled(linear_classifier(spec.type_classifier, spec.type_c), cv=CV_FOLDS,
+                                   random_state=RANDOM_STATE)
+    voice_type.fit(X[typed], voice_types, sample_weight=weights[typed])
+
+    measured = np.array([i for i, e in enumerate(examples) if e.has_measures])
+    measure_labels = labels.measure_codes() + [labels.NO_MEASURE]
+    Y = measure_matrix([examples[i] for i in measured], measure_labels)
+    measures = MultiLabelLogistic(C=spec.measures_c, random_state=RANDOM_STATE)
+    measures.fit(X[measured], Y, sample_weight=weights[measured])
+
+    model = VoiceModel(vectorizer, section, voice_type, measures, measure_labels, spec.measures_threshold)
+    metrics = {
+        "section": _section_cv_metrics(section, sections),
+        "voice_type_accuracy": float(np.mean(voice_type.classes_[voice_type.oof_proba().argmax(1)] == voice_types)),
+        "measures_micro_f1": _measures_cv_f1(X[measured], Y, weights[measured], spec, model),
+        "folds": CV_FOLDS,
+    }
+    section.drop_training_state()
+    voice_type.drop_training_state()
+    metrics["fit_seconds"] = round(time.perf_counter() - started, 2)
+    return model, metrics
+
+
+def _section_cv_metrics(section: TemperatureScaled, truth: np.ndarray) -> dict:
+    from sklearn.metrics import f1_score
+
+    proba = section.oof_proba()
+    order = np.argsort(-proba, axis=1)
+    predicted = section.classes_[order[:, 0]]
+    correct = predicted == truth
+    confidence = proba.max(axis=1)
+    return {
+        "top1": float(correct.mean()),
+        "top3": float(np.mean([t in section.classes_[o[:3]] for t, o in zip(truth, order)])),
+        "macro_f1": float(f1_score(truth, predicted, average="macro")),
+        "bu_accuracy": float(np.mean([labels.bu_of(t) == labels.bu_of(p) for t, p in zip(truth, predicted)])),
+        "ece": expected_calibration_error(confidence, correct),
+        "temperature": section.temperature_,
+        "thresholds": threshold_table(confidence, correct),
+    }
+
+
+def _measures_cv_f1(X, Y, weights, spec: PipelineSpec, model: VoiceModel) -> float:
+    folds = KFold(n_splits=CV_FOLDS, shuffle=True, random_state=RANDOM_STATE)
+    truth, predicted = [], []
+    codes = model.measure_labels
+    for train, held_out in folds.split(Y):
+        fold = MultiLabelLogistic(C=spec.measures_c, random_state=RANDOM_STATE)
+        fold.fit(X[train], Y[train], sample_weight=weights[train])
+        for row, probabilities in zip(held_out, fold.predict_proba(X[held_out])):
+            truth.append([codes[i] for i in np.flatnonzero(Y[row]) if codes[i] != labels.NO_MEASURE])
+            predicted.append(model._measures_of(probabilities))
+    return measures_micro_f1(truth, predicted)
+
+
+def _params(estimator) -> dict:
+    """get_params() made JSON-safe (callables and estimators by name)."""
+    out = {}
+    for key, value in estimator.get_params(deep=True).items():
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            out[key] = value
+        elif isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) for v in value):
+            out[key] = list(value)
+        elif callable(value) and hasattr(value, "__name__"):
+            out[key] = f"{getattr(value, '__module__', '')}.{value.__name__}"
+        elif isinstance(value, type):
+            out[key] = value.__name__
+        else:
+            out[key] = type(value).__name__
+    return out

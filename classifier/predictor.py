@@ -1,0 +1,61 @@
+"""Prediction with the active model: loaded once per process, reloaded when the active version changes."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Sequence
+
+from . import artifacts
+from .config import model_dir_path
+from .model import Prediction
+
+_lock = threading.RLock()
+_loaded: dict[Path, tuple[str, object]] = {}  # model dir → (version, VoiceModel)
+
+
+def active_version() -> str | None:
+    """The active version id in the configured model directory, or None."""
+    return artifacts.active_version(model_dir_path())
+
+
+def ensure_model() -> str:
+    """The active version id; trains and activates one first when there is none."""
+    version = active_version()
+    if version is not None:
+        return version
+    with _lock:
+        version = active_version()
+        if version is None:
+            from .training import train
+
+            version = train(promote="always").version
+    return version
+
+
+def predict(text: str) -> Prediction:
+    """The prediction for one voice."""
+    return predict_many([text])[0]
+
+
+def predict_many(texts: Sequence[str]) -> list[Prediction]:
+    """Predictions for many voices with one model (each text is tokenized once)."""
+    for text in texts:
+        if not isinstance(text, str):
+            raise TypeError(f"texts must be str, got {type(text).__name__}")
+    version, model = _active_model()
+    return model.predict(list(texts), version)
+
+
+def _active_model():
+    directory = model_dir_path()
+    version = ensure_model()
+    cached = _loaded.get(directory)
+    if cached and cached[0] == version:
+        return cached
+    with _lock:
+        cached = _loaded.get(directory)
+        if not cached or cached[0] != version:
+            model, _ = artifacts.load(version, directory)
+            _loaded[directory] = cached = (version, model)
+    return cached

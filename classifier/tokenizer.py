@@ -1,0 +1,239 @@
+"""The one tokenizer: Sudachi normalized forms of content words, for every model and for search.
+
+`tokenize(text)` is module-level (picklable inside scikit-learn pipelines). The Sudachi dictionary and
+tokenizer are created lazily on first use, once per process, and guarded by a lock because a Sudachi
+tokenizer raises when used from two threads at once.
+
+Choices (measured in docs/classifier.md, "Tokenizer"):
+- text is cleaned first: HTML tags dropped and entities unescaped, NFKC (half-width kana → full-width,
+  full-width ASCII → ASCII), control characters removed;
+- split mode C (long units: 粗大ごみ, マイナンバーカード, 児童クラブ), plus the mode-A parts of compound
+  nouns, so that 児童クラブ also yields 児童 and クラブ;
+- Sudachi's normalized form (子ども/こども → 子供, 問合せ → 問い合わせ), then our variant table
+  (data/variants.tsv: ゴミ/塵 → ごみ, also inside compounds: 粗大ゴミ → 粗大ごみ), lower-cased;
+- part of speech: nouns (not numerals), verbs, adjectives, 形状詞, adverbs, interjections, suffixes,
+  auxiliary verbs and sentence-final particles (they carry the voice type: ください, たい, か, べき)
+  and the question mark; numbers, symbols and other particles are dropped;
+- stop words (data/stopwords.txt): normalized forms that occur everywhere and say nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# Sudachi refuses input over 49,149 bytes; 4,000 characters stay below it even at 4 bytes each.
+CHUNK_CHARS = 4000
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]{0,2000}>", re.IGNORECASE | re.DOTALL)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+_SPACES = re.compile(r"[ \t\r\f\v\u3000]+")
+_DIGITS = re.compile(r"^[0-9.,]+$")
+_WORD_CHAR = re.compile(r"[^\W_]")  # a letter, kana, kanji or digit: emoji and symbols have none
+
+
+@dataclass(frozen=True)
+class TokenizerSettings:
+    """A tokenizer variant. DEFAULT is what `tokenize` uses; the others exist to measure the choice."""
+
+    mode: str = "C"  # "A", "B", "C" or "C+A" (mode C plus the mode-A parts of compound nouns)
+    form: str = "normalized"  # "normalized", "dictionary" or "surface"
+    pos: str = "content+function"  # "all", "content", "content+function" or "nouns"
+    stop_words: bool = True
+    variants: bool = True
+
+
+DEFAULT = TokenizerSettings(mode="C+A")
+
+# First POS field → kept by each filter. 名詞 excludes 数詞 (numerals) everywhere.
+_CONTENT = ("名詞", "動詞", "形容詞", "形状詞", "副詞", "感動詞", "接尾辞")
+_POS_FILTERS: dict[str, tuple[str, ...]] = {
+    "nouns": ("名詞",),
+    "content": _CONTENT,
+    "content+function": _CONTENT + ("助動詞", "助詞/終助詞", "補助記号/?"),
+    "all": ("名詞", "代名詞", "動詞", "形容詞", "形状詞", "副詞", "感動詞", "接尾辞", "接頭辞", "連体詞",
+            "接続詞", "助動詞", "助詞", "補助記号/?"),
+}
+
+_lock = threading.Lock()
+_state: dict[str, object] = {}
+
+
+def clean_text(text: str) -> str:
+    """The text as the tokenizer sees it: no HTML, NFKC, no control characters, single spaces."""
+    if "<" in text or "&" in text:
+        text = html.unescape(_TAG.sub(" ", text))
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def tokenize(text: str) -> list[str]:
+    """Normalized content tokens of `text` (any length; empty list for empty or symbol-only text)."""
+    return tokenize_with(text, DEFAULT)
+
+
+def analyze(text: str) -> tuple[str, list[str]]:
+    """(clean_text(text), tokenize(text)) from one pass, for feature extractors that need both."""
+    cleaned = clean_text(text)
+    return cleaned, _tokenize_clean(cleaned, DEFAULT)
+
+
+def tokenize_with(text: str, settings: TokenizerSettings) -> list[str]:
+    """Tokens of `text` under `settings` (used to compare tokenizer variants)."""
+    return _tokenize_clean(clean_text(text), settings)
+
+
+def _tokenize_clean(cleaned: str, settings: TokenizerSettings) -> list[str]:
+    if not cleaned:
+        return []
+    allowed = _allowed_pos_ids(settings.pos)
+    stop = _stop_words() if settings.stop_words else frozenset()
+    replace = _variant_replacer() if settings.variants else None
+    tokens: list[str] = []
+    tokenizer = _tokenizer("C" if settings.mode == "C+A" else settings.mode)
+    split_a = settings.mode == "C+A"
+    with _lock:
+        for chunk in _chunks(cleaned):
+            for morpheme in tokenizer.tokenize(chunk):
+                pos_id = morpheme.part_of_speech_id()
+                if pos_id not in allowed:
+                    continue
+                if pos_id in _question_mark_ids() and morpheme.surface() not in ("?", "？"):
+                    continue
+                token = _form(morpheme, settings.form)
+                if token in stop or _DIGITS.match(token) or not (_WORD_CHAR.search(token) or token == "?"):
+                    continue
+                tokens.append(replace(token) if replace else token)
+                if split_a and pos_id in _noun_ids() and len(token) > 2:
+                    parts = morpheme.split(_split_mode("A"))
+                    if len(parts) > 1:
+                        for part in parts:
+                            sub = _form(part, settings.form)
+                            if len(sub) > 1 and sub not in stop and not _DIGITS.match(sub):
+                                tokens.append(replace(sub) if replace else sub)
+    return tokens
+
+
+def _form(morpheme, form: str) -> str:
+    if form == "normalized":
+        return morpheme.normalized_form().lower()
+    if form == "dictionary":
+        return morpheme.dictionary_form().lower()
+    return morpheme.surface().lower()
+
+
+def _chunks(text: str):
+    """Pieces of at most CHUNK_CHARS characters, cut after a sentence end where one is near."""
+    start = 0
+    while len(text) - start > CHUNK_CHARS:
+        window = text[start : start + CHUNK_CHARS]
+        cut = max((m.end() for m in _SENTENCE_END.finditer(window, CHUNK_CHARS // 2)), default=CHUNK_CHARS)
+        yield text[start : start + cut]
+        start += cut
+    if start < len(text):
+        yield text[start:]
+
+
+def _dictionary():
+    if "dictionary" not in _state:
+        with _lock:
+            if "dictionary" not in _state:
+                from sudachipy import Dictionary
+
+                _state["dictionary"] = Dictionary()
+    return _state["dictionary"]
+
+
+def _split_mode(name: str):
+    from sudachipy import SplitMode
+
+    return {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}[name]
+
+
+def _tokenizer(mode: str):
+    key = f"tokenizer:{mode}"
+    if key not in _state:
+        dictionary = _dictionary()
+        with _lock:
+            if key not in _state:
+                _state[key] = dictionary.tokenizer(mode=_split_mode(mode))
+    return _state[key]
+
+
+@cache
+def _all_pos() -> tuple[tuple[str, ...], ...]:
+    dictionary = _dictionary()
+    found = []
+    pos_id = 0
+    while (pos := dictionary.pos_of(pos_id)) is not None:
+        found.append(tuple(pos))
+        pos_id += 1
+    return tuple(found)
+
+
+def _pos_ids(predicate) -> frozenset[int]:
+    return frozenset(i for i, pos in enumerate(_all_pos()) if predicate(pos))
+
+
+@cache
+def _allowed_pos_ids(name: str) -> frozenset[int]:
+    wanted = _POS_FILTERS[name]
+
+    def keep(pos: tuple[str, ...]) -> bool:
+        if pos[0] == "名詞" and pos[1] == "数詞":
+            return False
+        return pos[0] in wanted or f"{pos[0]}/{pos[1]}" in wanted or (
+            pos[0] == "補助記号" and pos[1] == "句点" and "補助記号/?" in wanted
+        )
+
+    return _pos_ids(keep)
+
+
+@cache
+def _question_mark_ids() -> frozenset[int]:
+    """POS ids of 句点: kept only for the question mark."""
+    return _pos_ids(lambda pos: pos[0] == "補助記号")
+
+
+@cache
+def _noun_ids() -> frozenset[int]:
+    return _pos_ids(lambda pos: pos[0] == "名詞")
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    lines = (DATA_DIR / "stopwords.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip().lower() for line in lines if (w := line.split("#", 1)[0]).strip())
+
+
+@cache
+def _variant_replacer():
+    pairs = []
+    for line in (DATA_DIR / "variants.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            variant, canonical = line.split("\t")[:2]
+            pairs.append((variant.strip().lower(), canonical.strip().lower()))
+    return _VariantReplacer(tuple(pairs))
+
+
+class _VariantReplacer:
+    """Substring replacement of spelling variants inside normalized forms (ゴミ袋 → ごみ袋)."""
+
+    def __init__(self, pairs: tuple[tuple[str, str], ...]):
+        self.pairs = pairs
+        self.first_chars = frozenset(variant[0] for variant, _ in pairs)
+
+    def __call__(self, token: str) -> str:
+        if self.first_chars.isdisjoint(token):
+            return token
+        for variant, canonical in self.pairs:
+            token = token.replace(variant, canonical)
+        return token

@@ -1,0 +1,67 @@
+"""Imports of CSV/XLSX files: one row per uploaded file, carrying its state and progress."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import UTCDateTime, db, utcnow
+
+IMPORT_KINDS: dict[str, str] = {"meeting": "会合の発言", "voices": "市民の声（一般）"}
+
+IMPORT_STATES: dict[str, str] = {
+    "uploaded": "確認待ち",
+    "checking": "確認中",
+    "checked": "確認済み",
+    "queued": "取込待ち",
+    "importing": "取込中",
+    "done": "取込完了",
+    "refused": "取込中止",
+    "failed": "エラー",
+}
+
+
+class ImportJob(db.Model):
+    """An uploaded file, its check (dry run) and its import; progress lives here, not only in Redis."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_path: Mapped[str] = mapped_column(String(500))
+    file_format: Mapped[str] = mapped_column(String(8))  # csv / xlsx
+    size_bytes: Mapped[int] = mapped_column(default=0)
+    encoding: Mapped[str] = mapped_column(String(16), default="")
+    state: Mapped[str] = mapped_column(String(16), default="uploaded", index=True)
+    only_good_rows: Mapped[bool] = mapped_column(default=False)
+    total_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    good_rows: Mapped[int] = mapped_column(default=0)
+    bad_rows: Mapped[int] = mapped_column(default=0)
+    duplicate_rows: Mapped[int] = mapped_column(default=0)
+    imported_rows: Mapped[int] = mapped_column(default=0)
+    # File-level problems and the first bad rows: [{"row": 12, "messages": ["…"]}, …]
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def state_label(self) -> str:
+        return IMPORT_STATES.get(self.state, self.state)
+
+    @property
+    def kind_label(self) -> str:
+        return IMPORT_KINDS.get(self.kind, self.kind)
+
+    @property
+    def percent(self) -> int:
+        """Progress of the current phase in percent (0 while the row count is unknown)."""
+        if not self.total_rows:
+            return 100 if self.state in ("checked", "done") else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))

@@ -1,0 +1,42 @@
+"""Daily jobs as data: each runs once per working day, its outbox key naming the day."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from models import JobRecord, db
+from models.outbox import new_job
+from routing.business_days import is_business_day
+
+JST = ZoneInfo("Asia/Tokyo")
+
+
+@dataclass(frozen=True)
+class DailyJob:
+    kind: str
+    at: time  # JST
+
+
+DAILY_JOBS: tuple[DailyJob, ...] = (
+    DailyJob("escalate_overdue", time(8, 0)),
+    DailyJob("overdue_digest", time(8, 30)),
+)
+
+
+def due_daily_jobs(now: datetime) -> list[int]:
+    """Record today's daily jobs whose time has come (once each); returns the new job ids."""
+    local = now.astimezone(JST)
+    today = local.date()
+    if not is_business_day(today):
+        return []
+    created = []
+    for job in DAILY_JOBS:
+        key = f"{job.kind}:{today.isoformat()}"
+        if local.time() < job.at or db.session.scalar(select(JobRecord.id).where(JobRecord.key == key)):
+            continue
+        created.append(new_job(key, job.kind, day=today.isoformat()))
+    db.session.commit()
+    return [record.id for record in created]

@@ -1,0 +1,105 @@
+"""Is every model a versioned, self-describing artifact that can be promoted, rolled back and refused?"""
+
+import json
+import shutil
+
+import pytest
+
+import classifier
+from classifier import artifacts
+
+
+def _copy_version(source_dir, version, target_dir, new_version, edit=None):
+    """A copy of a saved version under a new id (optionally with edited metadata)."""
+    target = target_dir / "versions" / new_version
+    shutil.copytree(source_dir / "versions" / version, target)
+    metadata = json.loads((target / "metadata.json").read_text(encoding="utf-8"))
+    metadata["version"] = new_version
+    if edit:
+        edit(metadata)
+    (target / "metadata.json").write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
+    return new_version
+
+
+def test_metadata_records_what_the_model_is(model_dir):
+    """Does the metadata carry hashes, library versions, parameters, metrics and creation time?"""
+    metadata = classifier.read_metadata(classifier.ensure_model())
+    assert len(metadata["corpus_hash"]) == 64 and len(metadata["training_set_hash"]) == 64
+    assert metadata["libraries"]["scikit-learn"] == artifacts.library_versions()["scikit-learn"]
+    assert {"sudachipy", "sudachidict_core", "numpy", "scipy", "joblib", "python"} <= set(metadata["libraries"])
+    spec = metadata["parameters"]["spec"]
+    assert spec["features"] and metadata["parameters"]["random_state"] == 0
+    assert metadata["parameters"]["section_estimator"]  # every estimator parameter, pinned
+    assert metadata["created_at"].endswith("+00:00")
+    assert {"cv", "heldout"} <= set(metadata["metrics"])
+    assert metadata["counts"]["corpus"] == metadata["counts"]["train"] + metadata["counts"]["heldout"]
+    assert metadata["labels"]["sections"] == classifier.labels.section_names()
+
+
+def test_artifact_from_another_scikit_learn_is_refused(model_dir, tmp_path):
+    """Is a model written by another scikit-learn refused with a clear message, before unpickling?"""
+    version = classifier.ensure_model()
+
+    def older_sklearn(metadata):
+        metadata["libraries"]["scikit-learn"] = "0.24.2"
+
+    copy = _copy_version(model_dir, version, tmp_path, "old-sklearn", older_sklearn)
+    (tmp_path / "versions" / copy / "model.joblib").write_bytes(b"not a pickle: must never be loaded")
+    with pytest.raises(classifier.IncompatibleArtifactError, match=r"scikit-learn 0\.24\.2.*retrain"):
+        artifacts.load(copy, tmp_path)
+    with pytest.raises(classifier.IncompatibleArtifactError):
+        artifacts.promote(copy, tmp_path)
+    assert artifacts.active_version(tmp_path) is None
+
+
+def test_unknown_format_and_tampered_file_are_refused(model_dir, tmp_path):
+    """Are an unknown artifact format and a model file that does not match its SHA-256 refused?"""
+    version = classifier.ensure_model()
+    unknown = _copy_version(model_dir, version, tmp_path, "unknown-format",
+                            lambda metadata: metadata.update(format="something-else/9"))
+    with pytest.raises(classifier.IncompatibleArtifactError, match="format"):
+        artifacts.load(unknown, tmp_path)
+    tampered = _copy_version(model_dir, version, tmp_path, "tampered")
+    with open(tmp_path / "versions" / tampered / "model.joblib", "ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(classifier.IncompatibleArtifactError, match="SHA-256"):
+        artifacts.load(tampered, tmp_path)
+    with pytest.raises(classifier.ArtifactError, match="not found"):
+        artifacts.load("no-such-version", tmp_path)
+
+
+def test_promote_and_rollback_switch_the_model_predictions_use(model_dir, tmp_path):
+    """After promote and rollback, do predictions come from the newly active version?"""
+    version = classifier.ensure_model()
+    first = _copy_version(model_dir, version, tmp_path, "20000101-000000-aaaaaa")
+    second = _copy_version(model_dir, version, tmp_path, "20000101-000001-bbbbbb")
+    try:
+        classifier.configure(tmp_path)
+        assert classifier.active_version() is None
+        classifier.promote(first)
+        assert classifier.predict("道路の穴").model_version == first
+        classifier.promote(second)
+        assert classifier.active_version() == second
+        assert classifier.predict("道路の穴").model_version == second
+        assert classifier.rollback() == first
+        assert classifier.predict("道路の穴").model_version == first
+        with pytest.raises(classifier.ArtifactError, match="roll back"):
+            classifier.rollback()
+        assert classifier.list_versions() == [first, second]
+    finally:
+        classifier.configure(model_dir)
+
+
+def test_model_dir_defaults(monkeypatch, tmp_path, model_dir):
+    """Is the model directory configure() > $MIRAI_MODEL_DIR > <repo>/instance/models?"""
+    from classifier.config import REPO_ROOT
+
+    try:
+        classifier.configure(None)
+        monkeypatch.delenv("MIRAI_MODEL_DIR", raising=False)
+        assert classifier.model_dir_path() == REPO_ROOT / "instance" / "models"
+        monkeypatch.setenv("MIRAI_MODEL_DIR", str(tmp_path))
+        assert classifier.model_dir_path() == tmp_path.resolve()
+        assert classifier.configure(tmp_path / "x") == (tmp_path / "x").resolve()
+    finally:
+        classifier.configure(model_dir)

@@ -1,0 +1,110 @@
+"""Does prediction answer every voice, good or bad, in the documented shape?"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import classifier
+
+REPO = Path(__file__).resolve().parents[2]
+PREDICTION_KEYS = {"section", "section_top", "bu", "measures", "voice_type", "confidence", "explanation",
+                   "model_version"}
+
+
+def _line(record) -> bytes:
+    return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def test_predict_cli_answers_a_mixed_batch_line_by_line(model_dir):
+    """Does `python -m classifier predict` answer good lines and give bad ones a Japanese error?"""
+    batch = b"".join([
+        _line({"id": 1, "text": "家の前のごみ集積所がカラスに荒らされて困っています。ネットを増やしてください。"}),
+        _line({"id": 2, "text": ""}),
+        _line({"id": 3, "text": "  \u3000\n "}),
+        _line({"id": 4, "text": "😡😡😡🙏"}),
+        _line({"id": 5, "text": "あ" * 100_000}),
+        _line({"id": 6, "text": "ｺﾞﾐｼｭｳｼｭｳﾋﾞｦｵｼｴﾃｸﾀﾞｻｲ"}),
+        _line({"id": 7, "text": "<p>道路に<b>穴</b>が開いていて&amp;危ない</p><script>alert(1)</script>"}),
+        b'{"id": 8, "text": "\xff\xfe\xfd"}\n',
+        b'{"id": 9, "text": \n',
+        _line({"id": 10}),
+        _line([1, 2, 3]),
+        _line({"id": "last", "text": "保育園の入園の申し込みはいつからですか"}),
+    ])
+    env = {**os.environ, "MIRAI_MODEL_DIR": str(model_dir)}
+    done = subprocess.run([sys.executable, "-m", "classifier", "predict"], input=batch, capture_output=True,
+                          cwd=REPO, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    answers = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
+    assert len(answers) == 12
+    assert [a["id"] for a in answers] == [1, 2, 3, 4, 5, 6, 7, None, None, 10, None, "last"]
+    errors = {i: a["error"] for i, a in enumerate(answers) if "error" in a}
+    assert sorted(errors) == [1, 2, 7, 8, 9, 10]
+    assert errors[1] == errors[2] == "本文が空です"
+    assert "UTF-8" in errors[7] and "JSON" in errors[8]
+    assert all(any("\u3040" <= ch <= "\u30ff" for ch in message) for message in errors.values())
+    good = [a for a in answers if "error" not in a]
+    for answer in good:
+        assert set(answer) == PREDICTION_KEYS | {"id"}
+        assert len(answer["section_top"]) == 3
+        assert answer["bu"] == classifier.labels.bu_of(answer["section"])
+    by_id = {a["id"]: a for a in good}
+    assert by_id[1]["section"] == "生活環境課" and by_id[1]["confidence"] > 0.5
+    assert by_id[7]["section"] == "建設課"
+    assert by_id["last"]["section"] == "みらいこども課"
+    assert by_id[4]["confidence"] < 0.2  # emoji only: nothing the model knows
+    assert by_id[4]["explanation"] == []
+
+
+def test_prediction_has_top3_and_matches_the_cli_shape(configured):
+    """Is a Prediction frozen, with three distinct ranked 課 and to_dict() equal to the CLI keys?"""
+    prediction = classifier.predict("固定資産税の納税通知書の税額が去年より高い理由を教えてください")
+    assert prediction.section == "税務課"
+    names = [name for name, _ in prediction.section_top]
+    scores = [score for _, score in prediction.section_top]
+    assert len(names) == len(set(names)) == 3 and names[0] == prediction.section
+    assert scores == sorted(scores, reverse=True) and 0 <= sum(scores) <= 1.0 + 1e-6
+    assert prediction.confidence == pytest.approx(scores[0])
+    assert prediction.model_version == classifier.active_version()
+    assert "固定資産税" in prediction.explanation
+    assert set(prediction.to_dict()) == PREDICTION_KEYS
+    with pytest.raises(AttributeError):
+        prediction.section = "総務課"
+
+
+def test_predict_many_keeps_order_and_rejects_non_text(configured):
+    """Does predict_many answer in input order, and refuse non-strings?"""
+    texts = ["下水道の使用料について", "図書館の開館時間を延ばしてほしい", "予防接種の予約方法"]
+    sections = [p.section for p in classifier.predict_many(texts)]
+    assert sections == ["上下水道課", "生涯学習課", "健康増進課"]
+    assert classifier.predict_many([]) == []
+    with pytest.raises(TypeError):
+        classifier.predict_many([None])
+
+
+def test_measures_and_voice_type_come_from_the_label_space(configured):
+    """Are predicted measures reference codes and the voice type one of the six?"""
+    prediction = classifier.predict("住民票の申請を窓口に並ばずにオンラインでできるようにしてほしい")
+    codes = set(classifier.labels.measure_codes())
+    assert set(prediction.measures) <= codes and len(prediction.measures) <= 2
+    assert prediction.voice_type in classifier.labels.VOICE_TYPES
+    thanks = classifier.predict("先日は窓口で丁寧に対応していただき、本当にありがとうございました")
+    assert thanks.voice_type == "感謝"
+
+
+def test_calibration_supports_an_abstain_threshold(model_dir):
+    """On the held-out split, are confident predictions more accurate, and is confidence honest?"""
+    metadata = classifier.read_metadata(classifier.ensure_model())
+    heldout = metadata["metrics"]["heldout"]
+    rows = heldout["thresholds"]
+    assert [r["threshold"] for r in rows] == [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    shares = [r["auto_routed"] for r in rows]
+    assert shares == sorted(shares, reverse=True)
+    assert rows[-1]["accuracy"] > heldout["section_top1"]
+    assert metadata["metrics"]["cv"]["section"]["ece"] < 0.1
+    # calibrated: among voices routed at ≥ 0.5, accuracy is at least the threshold
+    assert rows[2]["accuracy"] >= 0.5

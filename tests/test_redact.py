@@ -1,0 +1,57 @@
+"""Does the one redaction function remove personal data in the formats citizens actually write?"""
+from __future__ import annotations
+
+import pytest
+
+from voices.redact import ADDRESS_MASK, EMAIL_MASK, NAME_MASK, PHONE_MASK, POSTAL_MASK, redact
+from voices.pii import MY_NUMBER_MASK
+
+
+@pytest.mark.parametrize("text, secret, mask", [
+    ("電話は090-1234-5678です", "090-1234-5678", PHONE_MASK),
+    ("携帯０９０－１２３４－５６７８まで", "１２３４", PHONE_MASK),
+    ("市役所0297(58)2111へ", "2111", PHONE_MASK),
+    ("(0297)58-2111に", "2111", PHONE_MASK),
+    ("+81-90-1234-5678", "1234-5678", PHONE_MASK),
+    ("09012345678に電話", "09012345678", PHONE_MASK),
+    ("TEL 0297 58 2111", "58 2111", PHONE_MASK),
+    ("090ー1234ー5678（長音で区切る人も）", "1234ー5678", PHONE_MASK),
+    ("メールはtaro.yamada@example.co.jpへ", "taro.yamada", EMAIL_MASK),
+    ("ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "ｔａｒｏ", EMAIL_MASK),
+    ("〒300-2395 茨城県", "300-2395", POSTAL_MASK),
+    ("〒３００－２３９５", "２３９５", POSTAL_MASK),
+    ("〒3002395", "3002395", POSTAL_MASK),
+    ("郵便番号300‐2395です", "2395", POSTAL_MASK),
+    ("陽光台1丁目2番3号に住む", "2番3号", ADDRESS_MASK),
+    ("紫峰ヶ丘2-3-4の前", "2-3-4", ADDRESS_MASK),
+    ("福田195番地の1", "195番地", ADDRESS_MASK),
+    ("伊奈東12－34 コーポ101号室", "101号室", ADDRESS_MASK),
+    ("三丁目10番地", "三丁目10", ADDRESS_MASK),
+    ("マイナンバーは123456789018です", "123456789018", MY_NUMBER_MASK),
+    ("１２３４５６７８９０１８", "１２３４５６７８９０１８", MY_NUMBER_MASK),
+    ("1234-5678-9018", "1234-5678-9018", MY_NUMBER_MASK),
+    ("１２３４　５６７８　９０１８", "５６７８", MY_NUMBER_MASK),
+    ("山田太郎さんに言われた", "山田", NAME_MASK),
+    ("担当の佐藤様と鈴木花子氏", "花子", NAME_MASK),
+])
+def test_each_format_is_redacted(text, secret, mask):
+    """Is the secret gone, and replaced by the right placeholder?"""
+    result = redact(text)
+    assert secret not in result
+    assert mask in result
+
+
+def test_ordinary_numbers_and_places_survive():
+    """Do dates, amounts, times and 地区 names stay readable?"""
+    text = "2025年4月1日に10-15分待ちました。予算は3,000万円。伊奈地区の3番線ホーム。"
+    assert redact(text) == text
+
+
+def test_a_known_submitter_name_is_removed_even_when_sudachi_misses_it():
+    """Is the submitter's own name removed, whole and by parts?"""
+    result = redact("杉ノ内みどりです。杉ノ内より", known_names=["杉ノ内 みどり"])
+    assert "杉ノ内" not in result and "みどり" not in result
+
+
+def test_empty_text():
+    assert redact("") == "" and redact(None) == ""

@@ -1,0 +1,167 @@
+"""The whole life of a voice: routed, accepted, forwarded, shared, answered with approval, e-mailed, closed."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Assignment, Reply, Voice, VoiceEvent, db
+from tests.mail_server import LocalSMTP, subject_of, text_of
+from tests.section_fixtures import build_world
+from tests.support import csrf_token_from, login
+
+
+@pytest.fixture
+def smtp():
+    server = LocalSMTP().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def world(app, smtp):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
+    with app.app_context():
+        return build_world()
+
+
+def _as(app, login_id):
+    client = app.test_client()
+    login(client, login_id)
+    return client
+
+
+def _post(client, path, **data):
+    token = csrf_token_from(client.get("/staff/login").get_data(as_text=True))
+    return client.post(path, data={**data, "csrf_token": token})
+
+
+def _voice(app, voice_id) -> Voice:
+    return db.session.get(Voice, voice_id)
+
+
+def test_the_full_life_of_a_voice(app, world, smtp):
+    v = f"/staff/voices/{world.voice_id}"
+    kankyo = _as(app, "kankyo")
+    assert world.receipt_no in kankyo.get("/staff/queue").get_data(as_text=True)
+    assert _post(kankyo, f"{v}/accept").status_code == 302
+    # a forward needs a reason
+    _post(kankyo, f"{v}/forward", section_id=world.kensetsu_id, reason="")
+    with app.app_context():
+        assert _voice(app, world.voice_id).section.name == "生活環境課"
+    _post(kankyo, f"{v}/forward", section_id=world.kensetsu_id, reason="道路上の散乱で建設課の所管")
+
+    kensetsu = _as(app, "kensetsu")
+    assert world.receipt_no in kensetsu.get("/staff/queue").get_data(as_text=True)
+    assert world.receipt_no not in kankyo.get("/staff/queue").get_data(as_text=True)
+    _post(kensetsu, f"{v}/related", section_id=world.kankyo_id, role="consult", note="収集業者への指導をお願いします")
+    assert world.receipt_no in kankyo.get("/staff/queue?tab=shared").get_data(as_text=True)
+    _post(kankyo, f"{v}/note", text="収集業者に指導済み")
+    _post(kensetsu, f"{v}/accept")
+    _post(kensetsu, f"{v}/reply", body="ご連絡ありがとうございます。道路の清掃を行い、収集業者にも指導しました。",
+          submit_for_approval="1")
+    with app.app_context():
+        reply = db.session.scalar(select(Reply).where(Reply.voice_id == world.voice_id))
+        assert reply.state == "pending"
+        reply_id = reply.id
+    # staff cannot approve their own reply; the head can
+    assert _post(kensetsu, f"{v}/replies/{reply_id}/approve").status_code == 403
+    head = _as(app, "kensetsu-head")
+    assert _post(head, f"{v}/replies/{reply_id}/approve").status_code == 302
+    assert _post(kensetsu, f"{v}/replies/{reply_id}/send", method="email").status_code == 302
+
+    with app.app_context():
+        voice = _voice(app, world.voice_id)
+        assert voice.status == "answered" and voice.answered_at is not None
+        assert voice.forward_count == 1
+        assert db.session.get(Reply, reply_id).emailed_at is not None
+        kinds = [e.kind for e in voice.events]
+        for kind in ["received", "classified", "assigned", "accepted", "forwarded", "related_added", "note",
+                     "reply_drafted", "reply_submitted", "reply_approved", "reply_sent", "reply_emailed"]:
+            assert kind in kinds, kind
+        assert all(e.actor_label for e in voice.events)
+    assert len(smtp.messages) == 1
+    message = smtp.messages[0]
+    assert message["To"] == "taro@example.jp"
+    assert world.receipt_no in subject_of(message)
+    assert "道路の清掃を行い" in text_of(message) and "山田太郎 様" in text_of(message)
+
+    status = app.test_client()
+    token = csrf_token_from(status.get("/status").get_data(as_text=True))
+    html = status.post("/status", data={"receipt_no": world.receipt_no, "access_code": world.access_code,
+                                        "csrf_token": token}).get_data(as_text=True)
+    assert "回答済" in html and "道路の清掃を行い" in html
+    assert "収集業者に指導済み" not in html  # internal notes never reach the citizen
+
+    assert _post(kensetsu, f"{v}/close").status_code == 302
+    with app.app_context():
+        assert _voice(app, world.voice_id).status == "closed"
+        assert _voice(app, world.voice_id).section_confirmed  # a training label now
+
+
+def test_a_returned_reply_goes_back_to_its_author(app, world):
+    v = f"/staff/voices/{world.voice_id}"
+    staff, head = _as(app, "kankyo"), _as(app, "kankyo-head")
+    _post(staff, f"{v}/reply", body="回答案です。", submit_for_approval="1")
+    with app.app_context():
+        reply_id = db.session.scalar(select(Reply.id))
+    assert _post(head, f"{v}/replies/{reply_id}/return", reason="").status_code == 302  # refused: no reason
+    with app.app_context():
+        assert db.session.get(Reply, reply_id).state == "pending"
+    _post(head, f"{v}/replies/{reply_id}/return", reason="経緯を追記してください")
+    with app.app_context():
+        reply = db.session.get(Reply, reply_id)
+        assert (reply.state, reply.return_reason) == ("returned", "経緯を追記してください")
+    assert "経緯を追記してください" in staff.get(v).get_data(as_text=True)
+
+
+def test_double_clicks_have_one_effect(app, world, smtp):
+    v = f"/staff/voices/{world.voice_id}"
+    staff, head = _as(app, "kankyo"), _as(app, "kankyo-head")
+    for _ in range(2):
+        _post(staff, f"{v}/accept")
+        _post(staff, f"{v}/note", text="現地確認の予定")
+        _post(staff, f"{v}/related", section_id=world.kensetsu_id, role="inform")
+    _post(staff, f"{v}/reply", body="対応しました。", submit_for_approval="1")
+    with app.app_context():
+        reply_id = db.session.scalar(select(Reply.id))
+    for _ in range(2):
+        _post(head, f"{v}/replies/{reply_id}/approve")
+    for _ in range(2):
+        _post(staff, f"{v}/replies/{reply_id}/send", method="email")
+    for _ in range(2):
+        _post(staff, f"{v}/forward", section_id=world.kensetsu_id, reason="所管違い")
+    with app.app_context():
+        def count(kind):
+            return db.session.scalar(select(func.count(VoiceEvent.id)).where(
+                VoiceEvent.voice_id == world.voice_id, VoiceEvent.kind == kind))
+        for kind in ("accepted", "note", "related_added", "reply_approved", "reply_sent", "reply_emailed"):
+            assert count(kind) == 1, kind
+        assert count("forwarded") == 0  # an answered voice is not forwarded
+        related = db.session.scalar(select(func.count(Assignment.id)).where(
+            Assignment.voice_id == world.voice_id, Assignment.role == "inform"))
+        assert related == 1
+    assert len(smtp.messages) == 1
+
+
+def test_forwarding_twice_alerts_hearing_about_tarai_mawashi(app, world):
+    v = f"/staff/voices/{world.voice_id}"
+    _post(_as(app, "kankyo"), f"{v}/forward", section_id=world.kensetsu_id, reason="道路の件")
+    _post(_as(app, "kensetsu"), f"{v}/forward", section_id=world.kankyo_id, reason="ごみの件")
+    hearing = _as(app, "hearing")
+    html = hearing.get("/staff/tarai").get_data(as_text=True)
+    assert world.receipt_no in html and "2回" in html
+    assert "生活環境課" in html and "建設課" in html
+    with app.app_context():
+        assert "tarai_alert" in [e.kind for e in _voice(app, world.voice_id).events]
+
+
+def test_no_action_needs_a_reason_and_closes_the_voice(app, world):
+    v = f"/staff/voices/{world.voice_id}"
+    staff = _as(app, "kankyo")
+    _post(staff, f"{v}/no-action", reason="bogus")
+    with app.app_context():
+        assert _voice(app, world.voice_id).status == "assigned"
+    _post(staff, f"{v}/no-action", reason="duplicate", detail="2026-000001 と同じ")
+    with app.app_context():
+        voice = _voice(app, world.voice_id)
+        assert (voice.status, voice.no_action_reason) == ("no_action", "duplicate")

@@ -1,0 +1,97 @@
+"""The one place that writes tables for Excel: CSV (UTF-8 with BOM, or CP932) and XLSX.
+
+- UTF-8 with BOM is the default, so Excel opens Japanese text correctly by double-click.
+- CP932 on request; characters CP932 lacks (e.g. 𠮷, emoji) become ``?`` rather than crashing.
+- A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) is prefixed with ``'`` so a
+  spreadsheet never runs it as a formula (CSV injection). Numbers stay numbers.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+ENCODINGS = {"utf-8-sig": "UTF-8（BOM付き）", "cp932": "Shift_JIS（CP932）"}
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+@dataclass
+class Table:
+    """One exported table: a sheet name, column headers and rows."""
+
+    title: str
+    headers: Sequence[str]
+    rows: list[Sequence[object]] = field(default_factory=list)
+
+
+def safe_cell(value: object) -> object:
+    """Neutralise text that a spreadsheet would evaluate; leave numbers and dates alone."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    if text.startswith(_DANGEROUS):
+        return "'" + text
+    return text
+
+
+def to_csv(tables: Table | Iterable[Table], encoding: str = "utf-8-sig") -> bytes:
+    """The tables as CSV bytes; several tables are separated by a blank line and a title row."""
+    if encoding not in ENCODINGS:
+        raise ValueError(f"unsupported encoding {encoding}")
+    tables = [tables] if isinstance(tables, Table) else list(tables)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for index, table in enumerate(tables):
+        if len(tables) > 1:
+            if index:
+                writer.writerow([])
+            writer.writerow([safe_cell(table.title)])
+        writer.writerow([safe_cell(h) for h in table.headers])
+        for row in table.rows:
+            writer.writerow([safe_cell(v) for v in row])
+    return buffer.getvalue().encode(encoding, errors="replace")
+
+
+def to_xlsx(tables: Table | Iterable[Table]) -> bytes:
+    """The tables as an XLSX workbook, one sheet per table."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    tables = [tables] if isinstance(tables, Table) else list(tables)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    used: set[str] = set()
+    for table in tables:
+        sheet = workbook.create_sheet(_sheet_name(table.title, used))
+        sheet.append([safe_cell(h) for h in table.headers])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append([safe_cell(v) for v in row])
+        for column in sheet.columns:
+            width = max((len(str(c.value or "")) for c in column), default=8)
+            sheet.column_dimensions[column[0].column_letter].width = min(max(width * 2, 8), 80)
+    if not tables:
+        workbook.create_sheet("データなし")
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    base = "".join("_" if c in "[]:*?/\\" else c for c in title)[:28] or "Sheet"
+    name, n = base, 2
+    while name in used:
+        name, n = f"{base[:26]}_{n}", n + 1
+    used.add(name)
+    return name

@@ -1,0 +1,164 @@
+"""Streaming readers for CSV and XLSX files: one row at a time, whatever the file's size."""
+from __future__ import annotations
+
+import csv
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from voices.importers.encoding import ENCODING_LABELS, UnsupportedEncoding, detect_encoding
+
+# Longest cell read from a CSV file; anything longer is reported on its row instead of being read
+# into memory (a voice's body is at most 4,000 characters anyway).
+CELL_LIMIT = 1_000_000
+FILE_FORMATS = ("csv", "xlsx")
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read; the message is Japanese and says what to do."""
+
+
+@dataclass
+class RawRow:
+    """One record of the file as read: ``number`` is the row number people see (header = row 1)."""
+
+    number: int
+    cells: list[Any]
+    problems: list[str] = field(default_factory=list)
+    formula_columns: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Table:
+    """An opened file: its encoding (CSV only), the header row and an iterator over the data rows."""
+
+    encoding: str
+    header: list[str]
+    rows: Iterator[RawRow]
+
+    @property
+    def encoding_label(self) -> str:
+        return ENCODING_LABELS.get(self.encoding, self.encoding or "—")
+
+
+def file_format_of(filename: str) -> str:
+    """``csv`` or ``xlsx`` from a file name; ImportFileError for anything else."""
+    suffix = Path(filename or "").suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix == ".xls":
+        raise ImportFileError("古い Excel 形式（.xls）は読めません。「Excel ブック（.xlsx）」か CSV で保存し直してください。")
+    raise ImportFileError("CSV ファイル（.csv）か Excel ファイル（.xlsx）を選んでください。")
+
+
+@contextmanager
+def open_table(path: str | Path, file_format: str) -> Iterator[Table]:
+    """Open ``path`` for streaming; raises ImportFileError when it cannot be read at all."""
+    if file_format == "csv":
+        with open(path, "rb") as handle:
+            yield _csv_table(handle, _encoding_of(path))
+    elif file_format == "xlsx":
+        workbook = _open_workbook(path)
+        try:
+            yield _xlsx_table(workbook)
+        finally:
+            workbook.close()
+    else:
+        raise ImportFileError("CSV ファイル（.csv）か Excel ファイル（.xlsx）を選んでください。")
+
+
+def _encoding_of(path) -> str:
+    try:
+        return detect_encoding(path)
+    except UnsupportedEncoding as error:
+        raise ImportFileError(str(error)) from None
+
+
+def _decoded_lines(handle, encoding: str, broken: set[int]) -> Iterator[str]:
+    """Lines of a binary file decoded one by one, so a broken byte is pinned to its line.
+
+    Safe for both encodings: neither UTF-8 nor CP932 uses the newline byte inside a character.
+    """
+    for number, raw in enumerate(handle, start=1):
+        if number == 1 and encoding == "utf-8-sig":
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        try:
+            yield raw.decode("utf-8" if encoding == "utf-8-sig" else encoding)
+        except UnicodeDecodeError:
+            broken.add(number)
+            yield raw.decode("utf-8" if encoding == "utf-8-sig" else encoding, errors="replace")
+
+
+def _csv_table(handle, encoding: str) -> Table:
+    csv.field_size_limit(max(csv.field_size_limit(), CELL_LIMIT))
+    broken: set[int] = set()
+    reader = csv.reader(_decoded_lines(handle, encoding, broken))
+    label = ENCODING_LABELS[encoding]
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportFileError("ファイルが空です。1行目に見出し、2行目から内容を入れてください。") from None
+    except csv.Error:
+        raise ImportFileError("1行目（見出し）を読めません。テンプレートの見出しを使ってください。") from None
+    if broken:
+        raise ImportFileError(f"1行目（見出し）に文字コード {label} として読めないバイトがあります。")
+
+    def rows() -> Iterator[RawRow]:
+        number = 1
+        last_line = reader.line_num
+        while True:
+            try:
+                cells = next(reader)
+                problems = []
+            except StopIteration:
+                return
+            except csv.Error:
+                cells = []
+                problems = [f"セルが大きすぎるか、引用符（\"）の対応が崩れています（1セル{CELL_LIMIT:,}文字まで）。"]
+            number += 1
+            lines = set(range(last_line + 1, reader.line_num + 1))
+            last_line = reader.line_num
+            if lines & broken:
+                problems.append(f"文字コード {label} として読めないバイトがあります。ファイルが壊れていないか確認してください。")
+            yield RawRow(number, cells, problems)
+
+    return Table(encoding, header, rows())
+
+
+def _open_workbook(path):
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        return load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+        raise ImportFileError(f"Excel ファイル（.xlsx）として読めません（{type(error).__name__}）。") from None
+
+
+def _xlsx_table(workbook) -> Table:
+    sheet = workbook.worksheets[0]
+    iterator = sheet.iter_rows()
+    try:
+        header_cells = next(iterator)
+    except StopIteration:
+        raise ImportFileError("最初のシートが空です。1行目に見出し、2行目から内容を入れてください。") from None
+    header = ["" if c.value is None else str(c.value) for c in header_cells]
+
+    def rows() -> Iterator[RawRow]:
+        for number, cells in enumerate(iterator, start=2):
+            values, formulas = [], set()
+            for index, cell in enumerate(cells):
+                value = cell.value
+                if getattr(cell, "data_type", None) == "f" or not isinstance(
+                    value, (str, int, float, bool, type(None))) and not hasattr(value, "year"):
+                    formulas.add(index)
+                    value = str(value)
+                values.append(value)
+            yield RawRow(number, values, [], formulas)
+
+    return Table("", header, rows())

@@ -1,0 +1,316 @@
+"""Checking and importing a file: the service behind the import page, the CLI and the import job.
+
+An import has two phases, each a job that takes the ``ImportJob`` id and can run twice:
+
+- ``check`` (the dry run) streams the file once and records the encoding, the row counts, every bad
+  row with its Japanese reasons, and how many rows are already stored (by their content key);
+- ``import`` streams the file again: first it re-checks every row, and refuses the whole file if any
+  is bad (unless the user chose to import only the good rows), then it stores the rows in chunks
+  through ``voices.intake.submit_many``, each chunk routed and committed together with the progress
+  on the ``ImportJob`` row. A run that stops half-way resumes after the last committed chunk.
+"""
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select, tuple_
+
+from models import ImportJob, JobRecord, Meeting, Section, User, Voice, db, utcnow
+from models.outbox import dispatch_committed, new_job
+from voices.importers.reader import ImportFileError, file_format_of, open_table
+from voices.importers.rows import ParsedRow, RowParser
+from voices.intake import submit_many
+
+IMPORT_JOB_KIND = "import_file"
+CHUNK_ROWS = 1000
+ERRORS_KEPT = 500  # bad rows listed on the ImportJob (all are counted)
+CHECK_PROGRESS_EVERY = 5000
+
+Route = Callable[[list[Voice]], object]
+Progress = Callable[[ImportJob], None]
+
+
+class ImportRefused(RuntimeError):
+    """The import cannot go ahead; the message is Japanese."""
+
+
+def imports_dir() -> Path:
+    path = Path(current_app.instance_path) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def register_upload(stream, filename: str, kind: str, actor: User | None) -> ImportJob:
+    """Store an uploaded file and record it; ImportFileError for a file we cannot read."""
+    file_format = file_format_of(filename)
+    target = imports_dir() / f"{uuid.uuid4().hex}.{file_format}"
+    with open(target, "wb") as out:
+        shutil.copyfileobj(stream, out, 1024 * 1024)
+    return _record(target, filename, kind, file_format, actor)
+
+
+def register_path(path: str | Path, kind: str, actor: User | None = None) -> ImportJob:
+    """Record a file already on disk (the CLI); it is read in place and never deleted."""
+    path = Path(path).resolve()
+    return _record(path, path.name, kind, file_format_of(path.name), actor)
+
+
+def _record(path: Path, filename: str, kind: str, file_format: str, actor: User | None) -> ImportJob:
+    job = ImportJob(kind=kind, filename=Path(filename).name[:255], stored_path=str(path), file_format=file_format,
+                    size_bytes=path.stat().st_size, created_by_id=actor.id if actor else None)
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def job_key(import_id: int, phase: str) -> str:
+    return f"{IMPORT_JOB_KIND}:{import_id}:{phase}"
+
+
+def enqueue(job: ImportJob, phase: str, *, only_good_rows: bool = False) -> None:
+    """Hand a phase to the job queue (RQ, or in-process on the embedded default) after recording it."""
+    if phase == "import" and job.state != "failed":  # a failed import is resumed as it was
+        if job.state != "checked" or (job.bad_rows and not only_good_rows):
+            raise ImportRefused("このファイルは取り込めません。確認結果を見直してください。")
+        if not job.good_rows:
+            raise ImportRefused("取り込める行がありません。")
+        job.only_good_rows = only_good_rows
+        job.state = "queued"
+    record = db.session.scalar(select(JobRecord).where(JobRecord.key == job_key(job.id, phase)))
+    if record is None:
+        record = new_job(job_key(job.id, phase), IMPORT_JOB_KIND, import_id=job.id, phase=phase)
+    else:  # a retry of a failed phase
+        record.state = "pending"
+    db.session.commit()
+    dispatch_committed([record.id])
+
+
+def run_phase(import_id: int, phase: str, *, route: Route, progress: Progress | None = None) -> str:
+    """The job body: ``check`` or ``import`` one file."""
+    if phase == "check":
+        return run_check(import_id, progress=progress).state
+    if phase == "import":
+        return run_import(import_id, route=route, progress=progress).state
+    raise ValueError(f"unknown import phase {phase!r}")
+
+
+def _section_names() -> set[str]:
+    return set(db.session.scalars(select(Section.name).where(Section.active.is_(True))))
+
+
+def _parsed_rows(job: ImportJob) -> Iterator[ParsedRow]:
+    """Every non-blank data row of the file, parsed; sets ``job.encoding`` when the file opens."""
+    with open_table(job.stored_path, job.file_format) as table:
+        job.encoding = table.encoding
+        parser = RowParser(job.kind, table.header, section_names=_section_names(), created_by_id=job.created_by_id)
+        for raw in table.rows:
+            parsed = parser.parse(raw)
+            if parsed is not None:
+                yield parsed
+
+
+def _already_stored(tokens: list[str]) -> set[str]:
+    return set(db.session.scalars(select(Voice.client_token).where(Voice.client_token.in_(tokens))))
+
+
+def run_check(import_id: int, *, progress: Progress | None = None) -> ImportJob:
+    """The dry run: count good, bad and already-stored rows; store nothing but the verdict."""
+    job = db.session.get(ImportJob, import_id)
+    if job is None:
+        raise LookupError(f"no import {import_id}")
+    if job.state not in ("uploaded", "checking"):
+        return job
+    job.state, job.started_at = "checking", utcnow()
+    job.total_rows = job.processed_rows = job.good_rows = job.bad_rows = job.duplicate_rows = 0
+    db.session.commit()
+    errors: list[dict] = []
+    seen: set[str] = set()
+    pending: list[str] = []
+    counts = {"total": 0, "good": 0, "bad": 0, "duplicates": 0}
+
+    def settle_pending() -> None:
+        counts["duplicates"] += len(_already_stored(pending))
+        pending.clear()
+
+    try:
+        for row in _parsed_rows(job):
+            counts["total"] += 1
+            if row.ok:
+                counts["good"] += 1
+                token = row.data.client_token
+                if token in seen:
+                    counts["duplicates"] += 1
+                else:
+                    seen.add(token)
+                    pending.append(token)
+                    if len(pending) >= CHUNK_ROWS:
+                        settle_pending()
+            else:
+                counts["bad"] += 1
+                if len(errors) < ERRORS_KEPT:
+                    errors.append({"row": row.number, "messages": row.errors})
+            if counts["total"] % CHECK_PROGRESS_EVERY == 0:
+                job.processed_rows = counts["total"]
+                db.session.commit()
+                if progress:
+                    progress(job)
+        settle_pending()
+    except ImportFileError as error:
+        db.session.rollback()
+        job = db.session.get(ImportJob, import_id)
+        job.state, job.finished_at = "refused", utcnow()
+        job.errors = [{"row": None, "messages": [str(error)]}]
+        db.session.commit()
+        return job
+    job.total_rows = job.processed_rows = counts["total"]
+    job.good_rows, job.bad_rows, job.duplicate_rows = counts["good"], counts["bad"], counts["duplicates"]
+    job.errors = errors
+    job.state, job.finished_at = "checked", utcnow()
+    if not counts["total"]:
+        job.state = "refused"
+        job.errors = [{"row": None, "messages": ["データの行がありません。2行目から内容を入れてください。"]}]
+    db.session.commit()
+    if progress:
+        progress(job)
+    return job
+
+
+def run_import(import_id: int, *, route: Route, progress: Progress | None = None) -> ImportJob:
+    """Import a checked file: all rows or none (or, if the user chose so, only the good rows)."""
+    job = db.session.get(ImportJob, import_id)
+    if job is None:
+        raise LookupError(f"no import {import_id}")
+    if job.state in ("done", "refused"):
+        return job
+    if job.state not in ("queued", "importing", "failed"):
+        raise ImportRefused("確認が済んでいないファイルは取り込めません。")
+    if job.state == "queued":  # a fresh run; "importing" (stopped) and "failed" resume
+        job.processed_rows = job.imported_rows = job.duplicate_rows = 0
+    resume_after = job.processed_rows
+    job.state, job.last_error = "importing", ""
+    db.session.commit()
+
+    try:
+        bad = _recheck(job)
+    except ImportFileError as error:
+        return _refuse(import_id, [{"row": None, "messages": [str(error)]}])
+    if bad and not job.only_good_rows:
+        return _refuse(import_id, bad[:ERRORS_KEPT])
+
+    try:
+        chunk: list[ParsedRow] = []
+        seen = 0
+        for row in _parsed_rows(job):
+            seen += 1
+            if seen <= resume_after:
+                continue
+            chunk.append(row)
+            if len(chunk) >= CHUNK_ROWS:
+                _store_chunk(job, chunk, route)
+                chunk = []
+                if progress:
+                    progress(job)
+        if chunk:
+            _store_chunk(job, chunk, route)
+    except Exception as error:
+        db.session.rollback()
+        job = db.session.get(ImportJob, import_id)
+        job.state, job.last_error = "failed", f"{type(error).__name__}: {error}"[:2000]
+        db.session.commit()
+        raise
+    job.state, job.finished_at = "done", utcnow()
+    db.session.commit()
+    _discard_upload(job)
+    if progress:
+        progress(job)
+    return job
+
+
+def _recheck(job: ImportJob) -> list[dict]:
+    """Every bad row of the file now (the organization may have changed since the check)."""
+    return [{"row": r.number, "messages": r.errors} for r in _parsed_rows(job) if not r.ok]
+
+
+def _refuse(import_id: int, errors: list[dict]) -> ImportJob:
+    db.session.rollback()
+    job = db.session.get(ImportJob, import_id)
+    job.state, job.finished_at, job.errors = "refused", utcnow(), errors
+    job.bad_rows = max(job.bad_rows, len([e for e in errors if e["row"] is not None]))
+    db.session.commit()
+    return job
+
+
+def _store_chunk(job: ImportJob, rows: list[ParsedRow], route: Route) -> None:
+    """Store, route and count one chunk in one transaction."""
+    good = [row for row in rows if row.ok]
+    if job.kind == "meeting":
+        meeting_ids = _meetings_for(good, job.created_by_id)
+        inputs = [_with_meeting(row, meeting_ids) for row in good]
+    else:
+        inputs = [row.data for row in good]
+    counted = False
+
+    def route_and_count(voices: list[Voice]) -> None:
+        # Runs inside submit_many's transaction: the chunk, its routing and the progress commit together.
+        nonlocal counted
+        route(voices)
+        _count(job, len(rows), imported=len(voices), duplicates=len(inputs) - len(voices))
+        counted = True
+
+    outcome = submit_many(inputs, actor_label="import", route_in_transaction=route_and_count) if inputs else None
+    if not counted:  # nothing new in this chunk
+        _count(job, len(rows), imported=0, duplicates=outcome.duplicates if outcome else 0)
+        db.session.commit()
+
+
+def _count(job: ImportJob, processed: int, *, imported: int, duplicates: int) -> None:
+    job.processed_rows += processed
+    job.imported_rows += imported
+    job.duplicate_rows += duplicates
+
+
+def _with_meeting(row: ParsedRow, meeting_ids: dict) -> object:
+    from dataclasses import replace
+
+    return replace(row.data, meeting_id=meeting_ids[(row.meeting[0], row.meeting[1])])
+
+
+def _meetings_for(rows: list[ParsedRow], created_by_id: int | None) -> dict:
+    """The meeting id of each (name, date) in ``rows``, creating meetings that are new."""
+    wanted = {(r.meeting[0], r.meeting[1]): r.meeting for r in rows}
+    if not wanted:
+        return {}
+    found = {
+        (m.name, m.held_on): m.id
+        for m in db.session.scalars(select(Meeting).where(tuple_(Meeting.name, Meeting.held_on).in_(list(wanted))))
+    }
+    for key, (name, held_on, kind, place) in wanted.items():
+        if key not in found:
+            meeting = Meeting(name=name, held_on=held_on, kind=kind, place=place, created_by_id=created_by_id)
+            db.session.add(meeting)
+            db.session.flush()
+            found[key] = meeting.id
+    return found
+
+
+def _discard_upload(job: ImportJob) -> None:
+    """Delete an uploaded copy once imported (it holds personal data); files given to the CLI stay."""
+    path = Path(job.stored_path)
+    try:
+        if path.parent.resolve() == imports_dir().resolve():
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def error_lines(job: ImportJob) -> list[str]:
+    """The job's problems as lines for the CLI and the page: 「12行目: 内容: …」."""
+    lines = []
+    for error in job.errors or []:
+        prefix = f"{error['row']}行目: " if error.get("row") else ""
+        lines.extend(prefix + message for message in error["messages"])
+    return lines

@@ -1,0 +1,75 @@
+"""Meetings (会合) and the remarks made at them; each remark goes in through ``voices.intake.submit``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from models import MEETING_KINDS, Meeting, User, Voice, db
+from voices.intake import IntakeError, Receipt, submit
+from voices.validation import VoiceInput, strip_control_chars
+
+NAME_MAX = 200
+PLACE_MAX = 200
+
+
+@dataclass(frozen=True)
+class MeetingInput:
+    name: str
+    kind: str
+    held_on: date | None
+    place: str = ""
+    note: str = ""
+
+
+def create_meeting(data: MeetingInput, actor: User | None) -> Meeting:
+    """Validate and store a meeting; IntakeError with field messages when something is wrong."""
+    name = " ".join(strip_control_chars(data.name, multiline=False).split())
+    place = strip_control_chars(data.place, multiline=False).strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["名称を入力してください。"]
+    elif len(name) > NAME_MAX:
+        errors["name"] = [f"名称は{NAME_MAX}文字以内で入力してください。"]
+    if data.kind not in MEETING_KINDS:
+        errors["kind"] = ["種別を一覧から選んでください。"]
+    if data.held_on is None:
+        errors["held_on"] = ["開催日を入力してください（例：2026-05-20）。"]
+    if len(place) > PLACE_MAX:
+        errors["place"] = [f"場所は{PLACE_MAX}文字以内で入力してください。"]
+    if not errors and db.session.scalar(
+        select(Meeting.id).where(Meeting.name == name, Meeting.held_on == data.held_on)
+    ) is not None:
+        errors["name"] = ["同じ名称・開催日の会合が既に登録されています。"]
+    if errors:
+        raise IntakeError(errors)
+    meeting = Meeting(name=name, kind=data.kind, held_on=data.held_on, place=place,
+                      note=strip_control_chars(data.note, multiline=True).strip(),
+                      created_by_id=actor.id if actor else None)
+    db.session.add(meeting)
+    db.session.commit()
+    return meeting
+
+
+def add_remark(meeting: Meeting, data: VoiceInput, actor: User | None) -> Receipt:
+    """A remark made at ``meeting``: a voice with channel 会合 linked to it, received on its date."""
+    from dataclasses import replace
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    received = data.received_at or datetime.combine(meeting.held_on, time(), ZoneInfo("Asia/Tokyo"))
+    return submit(replace(data, channel="meeting", meeting_id=meeting.id, received_at=received,
+                          created_by_id=actor.id if actor else data.created_by_id),
+                  actor_label=actor.display_name if actor else "staff")
+
+
+def recent_meetings(limit: int = 50) -> list[tuple[Meeting, int]]:
+    """Meetings, newest first, with how many remarks each holds."""
+    counts = (select(Voice.meeting_id, func.count(Voice.id).label("n")).where(Voice.meeting_id.is_not(None))
+              .group_by(Voice.meeting_id).subquery())
+    rows = db.session.execute(
+        select(Meeting, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.meeting_id == Meeting.id)
+        .order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(limit)
+    ).all()
+    return [(meeting, int(n)) for meeting, n in rows]

@@ -1,0 +1,109 @@
+"""The one redaction function: what planners and the public read instead of a citizen's own words.
+
+``redact(text)`` removes マイナンバー (through ``voices.pii.mask_my_numbers``), e-mail addresses, postal
+codes, phone numbers, street addresses (番地・丁目・号 and hyphenated house numbers) and personal names
+(Sudachi's 人名 part of speech, plus any names the caller knows, e.g. the submitter's). Every planner page,
+export, report and public page passes text through it; nothing else redacts.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from functools import lru_cache
+
+from voices.pii import mask_my_numbers
+
+NAME_MASK = "［氏名］"
+PHONE_MASK = "［電話番号］"
+EMAIL_MASK = "［メールアドレス］"
+POSTAL_MASK = "［郵便番号］"
+ADDRESS_MASK = "［住所］"
+
+_D = "[0-9０-９]"
+_HY = "[-‐‑‒–—―−－ーｰ]"
+_KANJI_NUM = "[0-9０-９一二三四五六七八九十百〇]"
+
+_EMAIL = re.compile(
+    r"[A-Za-z0-9ａ-ｚＡ-Ｚ０-９._%+\-．＿－]+\s?[@＠]\s?[A-Za-z0-9ａ-ｚＡ-Ｚ０-９\-－]+(?:[.．][A-Za-z0-9ａ-ｚＡ-Ｚ０-９\-－]+)+"
+)
+_POSTAL = re.compile(rf"〒\s*{_D}{{3}}\s?{_HY}?\s?{_D}{{4}}|(?<!{_D}){_D}{{3}}{_HY}{_D}{{4}}(?!{_D}|{_HY}{_D})")
+# A Japanese phone number: 0 or +81, then 9-10 more digits in groups split by hyphens, spaces or brackets.
+_PHONE = re.compile(
+    rf"(?<![0-9０-９])(?:[+＋]\s?8\s?1\s?[-‐－ー\s]?[(（]?{_D}?[)）]?|[(（]?[0０])"
+    rf"(?:[\s(（)）]{{0,2}}{_HY}?[\s(（)）]{{0,2}}{_D}){{8,11}}(?![0-9０-９])"
+)
+_ADDRESS = re.compile(
+    rf"(?:字[一-龥ヶケ々]{{1,6}})?"
+    rf"(?:{_KANJI_NUM}+丁目(?:{_HY}?{_D}+(?:番地?|{_HY}))?(?:{_D}+(?:号|{_HY}{_D}+)?)?"
+    rf"|{_D}+番地(?:の?{_D}+)*(?:{_HY}{_D}+)*(?:号)?"
+    rf"|{_D}+番{_D}+号"
+    rf"|(?<=[一-龥ぁ-んァ-ヶ々]){_D}{{1,4}}{_HY}{_D}{{1,4}}(?:{_HY}{_D}{{1,4}})?(?![0-9０-９]|[分秒時円%％人件歳回年月日台]))"
+    rf"(?:\s?[^\s、。,]{{0,20}}?{_D}{{2,4}}号室)?"
+)
+_HONORIFIC_FREE = ("様", "さん", "氏", "君", "くん", "ちゃん", "殿")
+
+_lock = threading.Lock()
+_state: dict[str, object] = {}
+
+
+def _tokenizer():
+    if "tokenizer" not in _state:
+        with _lock:
+            if "tokenizer" not in _state:
+                from sudachipy import Dictionary, SplitMode
+
+                _state["tokenizer"] = Dictionary().tokenizer(mode=SplitMode.C)
+    return _state["tokenizer"]
+
+
+def _mask_names(text: str) -> str:
+    """Replace every run of Sudachi 人名 morphemes with the name mask."""
+    tokenizer = _tokenizer()
+    out: list[str] = []
+    in_name = False
+    with _lock:
+        for start in range(0, len(text), 4000):
+            for morpheme in tokenizer.tokenize(text[start:start + 4000]):
+                pos = morpheme.part_of_speech()
+                if pos[0] == "名詞" and pos[2] == "人名":
+                    if not in_name:
+                        out.append(NAME_MASK)
+                    in_name = True
+                    continue
+                in_name = False
+                out.append(morpheme.surface())
+    return "".join(out)
+
+
+def _mask_known(text: str, names: Iterable[str]) -> str:
+    parts = {p for name in names if name for p in re.split(r"[\s\u3000・]+", name.strip()) if len(p) >= 2}
+    whole = {name.strip() for name in names if name and len(name.strip()) >= 2}
+    for part in sorted(whole | parts, key=len, reverse=True):
+        text = text.replace(part, NAME_MASK)
+    return text
+
+
+def _phone(match: re.Match[str]) -> str:
+    digits = sum(ch.isdigit() for ch in match.group(0))
+    return PHONE_MASK if 10 <= digits <= 12 else match.group(0)
+
+
+@lru_cache(maxsize=4096)
+def _redact_cached(text: str) -> str:
+    text, _ = mask_my_numbers(text)
+    text = _EMAIL.sub(EMAIL_MASK, text)
+    text = _POSTAL.sub(POSTAL_MASK, text)
+    text = _PHONE.sub(_phone, text)
+    text = _ADDRESS.sub(ADDRESS_MASK, text)
+    return _mask_names(text)
+
+
+def redact(text: str | None, known_names: Iterable[str] = ()) -> str:
+    """``text`` with personal data replaced by ［…］ placeholders; ``known_names`` are removed too."""
+    if not text:
+        return ""
+    names = tuple(known_names)
+    if names:
+        text = _mask_known(text, names)
+    return _redact_cached(text)

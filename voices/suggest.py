@@ -1,0 +1,68 @@
+"""What the counter's live panel shows while staff type: likely 課, measures and similar past voices."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+import classifier
+from models import Measure, Voice, db
+from voices.similar import similar_to_text
+
+JST = ZoneInfo("Asia/Tokyo")
+MIN_TEXT = 8  # characters before suggesting anything: a few words say nothing yet
+SNIPPET = 80
+
+
+@dataclass(frozen=True)
+class SimilarItem:
+    voice_id: int
+    receipt_no: str
+    received_on: str
+    status_label: str
+    section: str
+    snippet: str
+    score: float
+
+
+@dataclass
+class Suggestions:
+    """The panel's content; empty lists when the text is too short to judge."""
+
+    sections: list[dict] = field(default_factory=list)  # [{"name": 課, "score": 0.71}, …] best first
+    measures: list[dict] = field(default_factory=list)  # [{"code": "M5-2", "title": …}, …]
+    similar: list[SimilarItem] = field(default_factory=list)
+    model_version: str = ""
+
+    def as_json(self) -> dict:
+        return {"sections": self.sections, "measures": self.measures, "model_version": self.model_version,
+                "similar": [asdict(item) for item in self.similar]}
+
+
+def suggestions_for(text: str) -> Suggestions:
+    """Top-3 課 with scores, likely measures and up to 3 similar earlier voices for ``text``."""
+    text = (text or "").strip()
+    if len(text) < MIN_TEXT:
+        return Suggestions()
+    prediction = classifier.predict(text)
+    titles = dict(db.session.execute(
+        select(Measure.code, Measure.title).where(Measure.code.in_(list(prediction.measures)))).all())
+    result = Suggestions(
+        sections=[{"name": name, "score": round(float(score), 3)} for name, score in prediction.section_top[:3]],
+        measures=[{"code": code, "title": titles.get(code, "")} for code in prediction.measures],
+        model_version=prediction.model_version,
+    )
+    matches = similar_to_text(text)
+    voices = {v.id: v for v in db.session.scalars(select(Voice).where(Voice.id.in_([m.voice_id for m in matches])))}
+    for match in matches:
+        voice = voices.get(match.voice_id)
+        if voice is None:
+            continue
+        body = " ".join(voice.body.split())
+        result.similar.append(SimilarItem(
+            voice_id=voice.id, receipt_no=voice.receipt_no or "", received_on=voice.received_at.astimezone(JST).date().isoformat(),
+            status_label=voice.status_label, section=voice.section.name if voice.section else "",
+            snippet=body[:SNIPPET] + ("…" if len(body) > SNIPPET else ""), score=match.score,
+        ))
+    return result
