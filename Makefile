@@ -20,8 +20,8 @@ install: $(STAMP)
 ## Set up and serve on SQLite with in-process jobs: http://127.0.0.1:5000
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) seed --demo
 	$(FLASK) model-ensure
+	$(FLASK) seed --demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## The whole test suite (needs PostgreSQL and Redis on 127.0.0.1; .ci/run starts them)
@@ -30,7 +30,7 @@ test: install browser-deps
 
 ## Benchmarks and other slow checks, not part of `make test`
 bench: install
-	$(BIN)/python -m pytest -m slow -p no:cacheprovider
+	$(BIN)/python -m pytest -m slow
 
 ## Debian's Chromium for the Playwright tests (Playwright's own browser download does not work here)
 browser-deps:

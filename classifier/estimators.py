@@ -3,8 +3,8 @@
 `TemperatureScaled` wraps a linear classifier and divides its decision values by one temperature fitted
 on out-of-fold decisions (minimum log-loss), so that `predict_proba` can drive an abstain threshold
 without changing the ranking. The out-of-fold decisions double as the cross-validated predictions that
-`train` reports. `MultiLabelLogistic` is one binary logistic regression per label, stacked into one
-coefficient matrix so that prediction is a single sparse product.
+`train` reports. `MultiLabelPlatt` is one linear SVM per label with Platt-scaled probabilities, stacked into
+one coefficient matrix so that prediction is a single sparse product.
 """
 
 from __future__ import annotations
@@ -71,38 +71,6 @@ class TemperatureScaled(ClassifierMixin, BaseEstimator):
         return _coef_matrix(self.estimator_[-1] if hasattr(self.estimator_, "steps") else self.estimator_)
 
 
-class MultiLabelLogistic(BaseEstimator):
-    """One liblinear logistic regression per column of a 0/1 label matrix."""
-
-    def __init__(self, C: float = 4.0, class_weight=None, random_state: int = 0):
-        self.C = C
-        self.class_weight = class_weight
-        self.random_state = random_state
-
-    def fit(self, X, Y, sample_weight=None):
-        Y = np.asarray(Y)
-        coefs, intercepts = [], []
-        for column in Y.T:
-            positives = column.sum()
-            if positives == 0 or positives == len(column):
-                rate = (positives + 0.5) / (len(column) + 1.0)
-                coefs.append(np.zeros(X.shape[1]))
-                intercepts.append(np.log(rate / (1 - rate)))
-                continue
-            model = LogisticRegression(
-                C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=1000,
-                random_state=self.random_state,
-            ).fit(X, column, sample_weight=sample_weight)
-            coefs.append(model.coef_[0])
-            intercepts.append(model.intercept_[0])
-        self.coef_ = np.vstack(coefs).astype(np.float32)
-        self.intercept_ = np.asarray(intercepts, dtype=np.float32)
-        return self
-
-    def predict_proba(self, X):
-        return expit(np.asarray(X @ self.coef_.T) + self.intercept_)
-
-
 def _fit(model, X, y, sample_weight):
     if sample_weight is None:
         return model.fit(X, y)
@@ -146,3 +114,70 @@ def _fit_temperature(decision, index, sample_weight) -> float:
 
     result = minimize_scalar(loss, bounds=(-4.0, 4.0), method="bounded")
     return float(np.exp(result.x))
+
+
+class MultiLabelPlatt(BaseEstimator):
+    """One linear SVM per label, with Platt scaling fitted on out-of-fold decisions.
+
+    Fitting gives cross-validated probabilities of the training rows for free (`oof_proba_`), which
+    `train` reports as the measures' cross-validated metrics.
+    """
+
+    def __init__(self, C: float = 0.5, cv: int = 5, random_state: int = 0):
+        self.C = C
+        self.cv = cv
+        self.random_state = random_state
+
+    def _svm(self):
+        from sklearn.svm import LinearSVC
+
+        return LinearSVC(C=self.C, class_weight="balanced", loss="squared_hinge", penalty="l2", dual=True,
+                         tol=1e-4, max_iter=5000, random_state=self.random_state)
+
+    def fit(self, X, Y, sample_weight=None):
+        from sklearn.model_selection import KFold
+
+        Y = np.asarray(Y)
+        folds = list(KFold(n_splits=self.cv, shuffle=True, random_state=self.random_state).split(Y))
+        n_labels = Y.shape[1]
+        oof = np.zeros(Y.shape, dtype=float)
+        coefs = np.zeros((n_labels, X.shape[1]), dtype=np.float32)
+        intercepts = np.zeros(n_labels)
+        self.platt_ = np.zeros((n_labels, 2))
+        for label in range(n_labels):
+            column = Y[:, label]
+            for train, held_out in folds:
+                oof[held_out, label] = self._margin(X[train], column[train], X[held_out], sample_weight, train)
+            self.platt_[label] = _fit_platt(oof[:, label], column)
+            if 0 < column.sum() < len(column):
+                model = _fit(self._svm(), X, column, sample_weight)
+                coefs[label], intercepts[label] = model.coef_[0], model.intercept_[0]
+            else:
+                intercepts[label] = 1.0 if column.any() else -1.0
+        self.coef_, self.intercept_ = coefs, intercepts
+        self.oof_proba_ = expit(oof * self.platt_[:, 0] + self.platt_[:, 1])
+        return self
+
+    def _margin(self, X_train, y_train, X_test, sample_weight, rows):
+        if 0 < y_train.sum() < len(y_train):
+            weights = None if sample_weight is None else np.asarray(sample_weight)[rows]
+            return _fit(self._svm(), X_train, y_train, weights).decision_function(X_test)
+        return np.full(X_test.shape[0], 1.0 if y_train.any() else -1.0)
+
+    def decision_function(self, X):
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def predict_proba(self, X):
+        return expit(self.decision_function(X) * self.platt_[:, 0] + self.platt_[:, 1])
+
+    def drop_training_state(self):
+        self.__dict__.pop("oof_proba_", None)
+        return self
+
+
+def _fit_platt(margin: np.ndarray, target: np.ndarray) -> tuple[float, float]:
+    """(a, b) of P(label) = sigmoid(a · margin + b), by unregularized-ish logistic regression."""
+    if target.min() == target.max():
+        return 0.0, (4.0 if target[0] else -4.0)
+    model = LogisticRegression(C=100.0, solver="lbfgs", max_iter=1000).fit(margin.reshape(-1, 1), target)
+    return float(model.coef_[0, 0]), float(model.intercept_[0])

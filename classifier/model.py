@@ -46,6 +46,7 @@ class VoiceModel:
     measures: object  # MultiLabelLogistic over measure_labels
     measure_labels: list[str]
     measure_threshold: float
+    none_threshold: float
     max_measures: int = 2
     _names: list[str] | None = field(default=None, repr=False)
 
@@ -86,14 +87,18 @@ class VoiceModel:
         return predictions
 
     def _measures_of(self, probabilities: np.ndarray) -> list[str]:
-        order = np.argsort(-probabilities)
+        """Codes with probability ≥ threshold, best first, at most `max_measures`; none at all when the
+        "none" label itself is at least `none_threshold` likely."""
+        none_index = self.measure_labels.index(labels.NO_MEASURE)
+        if probabilities[none_index] >= self.none_threshold:
+            return []
         chosen = []
-        for i in order[: self.max_measures + 1]:
-            label = self.measure_labels[i]
-            if probabilities[i] < self.measure_threshold or label == labels.NO_MEASURE:
+        for i in np.argsort(-probabilities):
+            if probabilities[i] < self.measure_threshold or len(chosen) == self.max_measures:
                 break
-            chosen.append(label)
-        return chosen[: self.max_measures]
+            if i != none_index:
+                chosen.append(self.measure_labels[i])
+        return chosen
 
     def explain(self, X, row: int, class_index: int) -> list[str]:
         """Terms that pushed row `row` toward class `class_index`: largest coefficient × feature value.

@@ -13,13 +13,12 @@ from typing import Sequence
 import numpy as np
 from sklearn.feature_selection import SelectKBest, chi2
 from sklearn.linear_model import LogisticRegression, RidgeClassifier
-from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from . import labels
 from .corpus import Example
-from .estimators import MultiLabelLogistic, TemperatureScaled
+from .estimators import MultiLabelPlatt, TemperatureScaled
 from .evaluation import expected_calibration_error, measures_micro_f1, threshold_table
 from .features import Doc, build_features
 from .model import VoiceModel
@@ -38,8 +37,9 @@ class PipelineSpec:
     select_k: int | None = 5000
     type_classifier: str = "linsvc"
     type_c: float = 0.5
-    measures_c: float = 4.0
-    measures_threshold: float = 0.35
+    measures_c: float = 0.3
+    measures_threshold: float = 0.2
+    measures_none_threshold: float = 0.8
 
     def describe(self) -> dict:
         """Spec plus the full parameters of each estimator, for the artifact metadata."""
@@ -47,7 +47,7 @@ class PipelineSpec:
             "spec": asdict(self),
             "section_estimator": _params(section_estimator(self)),
             "type_estimator": _params(linear_classifier(self.type_classifier, self.type_c)),
-            "measures_estimator": _params(MultiLabelLogistic(C=self.measures_c, random_state=RANDOM_STATE)),
+            "measures_estimator": _params(measures_estimator(self)),
             "vectorizer": _params(build_features(self.features)),
             "cv_folds": CV_FOLDS,
             "random_state": RANDOM_STATE,
@@ -77,6 +77,11 @@ def section_estimator(spec: PipelineSpec):
     if not spec.select_k:
         return classifier
     return Pipeline([("select", SelectKBest(chi2, k=spec.select_k)), ("classify", classifier)])
+
+
+def measures_estimator(spec: PipelineSpec) -> MultiLabelPlatt:
+    """One balanced linear SVM per measure code and for "none", Platt-scaled."""
+    return MultiLabelPlatt(C=spec.measures_c, cv=CV_FOLDS, random_state=RANDOM_STATE)
 
 
 def measure_matrix(examples: Sequence[Example], measure_labels: Sequence[str]) -> np.ndarray:
@@ -109,18 +114,19 @@ def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: Pipeline
     measured = np.array([i for i, e in enumerate(examples) if e.has_measures])
     measure_labels = labels.measure_codes() + [labels.NO_MEASURE]
     Y = measure_matrix([examples[i] for i in measured], measure_labels)
-    measures = MultiLabelLogistic(C=spec.measures_c, random_state=RANDOM_STATE)
+    measures = measures_estimator(spec)
     measures.fit(X[measured], Y, sample_weight=weights[measured])
 
-    model = VoiceModel(vectorizer, section, voice_type, measures, measure_labels, spec.measures_threshold)
+    model = VoiceModel(vectorizer, section, voice_type, measures, measure_labels, spec.measures_threshold,
+                       spec.measures_none_threshold)
     metrics = {
         "section": _section_cv_metrics(section, sections),
         "voice_type_accuracy": float(np.mean(voice_type.classes_[voice_type.oof_proba().argmax(1)] == voice_types)),
-        "measures_micro_f1": _measures_cv_f1(X[measured], Y, weights[measured], spec, model),
+        "measures_micro_f1": _measures_cv_f1(measures.oof_proba_, Y, model),
         "folds": CV_FOLDS,
     }
-    section.drop_training_state()
-    voice_type.drop_training_state()
+    for part in (section, voice_type, measures):
+        part.drop_training_state()
     metrics["fit_seconds"] = round(time.perf_counter() - started, 2)
     return model, metrics
 
@@ -144,17 +150,10 @@ def _section_cv_metrics(section: TemperatureScaled, truth: np.ndarray) -> dict:
     }
 
 
-def _measures_cv_f1(X, Y, weights, spec: PipelineSpec, model: VoiceModel) -> float:
-    folds = KFold(n_splits=CV_FOLDS, shuffle=True, random_state=RANDOM_STATE)
-    truth, predicted = [], []
+def _measures_cv_f1(oof_proba: np.ndarray, Y: np.ndarray, model: VoiceModel) -> float:
     codes = model.measure_labels
-    for train, held_out in folds.split(Y):
-        fold = MultiLabelLogistic(C=spec.measures_c, random_state=RANDOM_STATE)
-        fold.fit(X[train], Y[train], sample_weight=weights[train])
-        for row, probabilities in zip(held_out, fold.predict_proba(X[held_out])):
-            truth.append([codes[i] for i in np.flatnonzero(Y[row]) if codes[i] != labels.NO_MEASURE])
-            predicted.append(model._measures_of(probabilities))
-    return measures_micro_f1(truth, predicted)
+    truth = [[codes[i] for i in np.flatnonzero(row) if codes[i] != labels.NO_MEASURE] for row in Y]
+    return measures_micro_f1(truth, [model._measures_of(p) for p in oof_proba])
 
 
 def _params(estimator) -> dict:

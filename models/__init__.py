@@ -8,7 +8,9 @@ from models.model_version import ModelVersion
 from models.organization import Department, Section
 from models.outbox import JobRecord
 from models.reform import ActionItem, Means, Measure, Stance
-from models.planning import ACTION_ITEM_STATUSES, VoiceActionItem, VoicePublication, VoiceReflection
+from models.planning import (
+    ACTION_ITEM_STATUSES, MeasureRollup, RollupState, VoiceActionItem, VoicePublication, VoiceReflection,
+)
 from models.reply import REPLY_METHODS, REPLY_STATES, Reply, ReplyTemplate
 from models.routing_rule import MATCH_TYPES, RoutingRule
 from models.similar import SimilarVoice
@@ -35,5 +37,5 @@ __all__ = [
     "ActionItem", "AppendOnlyError", "Assignment", "Base", "Classification", "Department",
     "JobRecord", "Means", "Measure", "ModelVersion", "Section", "Setting", "Stance", "User",
     "UTCDateTime", "Voice", "VoiceEvent", "VoiceMeasure", "db", "get_setting", "set_setting", "utcnow",
-    "ACTION_ITEM_STATUSES", "VoiceActionItem", "VoicePublication", "VoiceReflection",
+    "ACTION_ITEM_STATUSES", "MeasureRollup", "RollupState", "VoiceActionItem", "VoicePublication", "VoiceReflection",
 ]

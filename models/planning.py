@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, utcnow
@@ -62,3 +62,32 @@ class VoicePublication(db.Model):
 
 # Planner dashboards count voices per measure: let PostgreSQL walk a measure's voices from one index.
 Index("ix_voice_measures_code_voice", VoiceMeasure.__table__.c.measure_code, VoiceMeasure.__table__.c.voice_id)
+
+
+class MeasureRollup(db.Model):
+    """Voices per (measure, JST month, dimension value), precomputed for voices up to the watermark.
+
+    ``measure_code`` '' counts every voice once; ``dimension`` is total / section / channel / voice_type /
+    district / age_group, or answer_days (per 部: ``count`` answered voices, ``amount`` their 営業日).
+    Voices newer than the watermark are counted live, so new voices show at once.
+    """
+
+    __tablename__ = "measure_rollups"
+    __table_args__ = (Index("ix_measure_rollups_dimension_month", "dimension", "month", "measure_code"),)
+
+    measure_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    amount: Mapped[int] = mapped_column(default=0)
+
+
+class RollupState(db.Model):
+    """One row: the highest voice id the rollups cover, and when they were rebuilt."""
+
+    __tablename__ = "rollup_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watermark: Mapped[int] = mapped_column(default=0)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -16,6 +16,7 @@ from models import (
 from routing.history import record_event
 from routing.service import RoutingError
 from routing.workflow import load_voice
+from voices import rollups
 from voices.access import require
 
 REFLECTION_MAX = 2000
@@ -46,6 +47,7 @@ def confirm_measure(voice_id: int, code: str, actor: User) -> Voice:
         return voice
     if link is None:
         db.session.add(VoiceMeasure(voice_id=voice.id, measure_code=code, source="staff"))
+        rollups.adjust_for_measure(voice, code, +1)
     else:
         link.source = "staff"
     record_event(voice, "measure_confirmed", {"measure": code}, actor)
@@ -64,6 +66,7 @@ def remove_measure(voice_id: int, code: str, actor: User) -> Voice:
         db.session.rollback()
         return voice
     db.session.delete(link)
+    rollups.adjust_for_measure(voice, link.measure_code, -1)
     record_event(voice, "measure_removed", {"measure": link.measure_code}, actor)
     db.session.commit()
     return voice
@@ -83,6 +86,7 @@ def link_action_item(voice_id: int, action_item_id: int, actor: User) -> Voice:
     link = db.session.get(VoiceMeasure, (voice.id, item.measure.code))
     if link is None:
         db.session.add(VoiceMeasure(voice_id=voice.id, measure_code=item.measure.code, source="staff"))
+        rollups.adjust_for_measure(voice, item.measure.code, +1)
     else:
         link.source = "staff"
     record_event(voice, "action_item_linked", {"action_item": item.code, "measure": item.measure.code}, actor)

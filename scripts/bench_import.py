@@ -152,9 +152,9 @@ def run(args, url: str, workdir: Path, model_dir: str) -> int:
         again = run_check(again.id)
         print(f"re-check of the same file: {again.duplicate_rows:,} of {again.total_rows:,} rows already stored "
               f"({time.perf_counter() - t0:.1f} s)")
+        ok = job.state == "done" and routed == args.rows
         db.session.remove()
         db.engine.dispose()
-        ok = job.state == "done" and routed == args.rows
     return 0 if ok else 1
 
 

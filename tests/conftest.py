@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +38,8 @@ def model_dir(tmp_path_factory) -> Path:
         os.environ["MIRAI_MODEL_DIR"] = previous
 
 
-def _make_app(database_url: str, model_dir: Path, tmp_path: Path, **extra) -> Flask:
+def _test_app(database_url: str, model_dir: Path, **extra) -> Flask:
+    """An app configured for tests, without touching its database."""
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -48,17 +50,34 @@ def _make_app(database_url: str, model_dir: Path, tmp_path: Path, **extra) -> Fl
     }
     config.update(extra)
     os.environ.setdefault("MIRAI_SECRET_KEY", "test-secret")
-    app = create_app(config)
+    return create_app(config)
+
+
+def _make_app(database_url: str, model_dir: Path, tmp_path: Path, **extra) -> Flask:
+    """A test app on a database migrated to head and seeded with the default organization."""
+    app = _test_app(database_url, model_dir, **extra)
     with app.app_context():
         upgrade()
         seed_reference()
     return app
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(model_dir, tmp_path_factory) -> Path:
+    """An SQLite file migrated and seeded once; each test gets a copy (the migrations stay exercised)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    app = _make_app(f"sqlite:///{path}", model_dir, path.parent)
+    with app.app_context():
+        db.engine.dispose()  # closes the last connection, which checkpoints the WAL into the file
+    return path
+
+
 @pytest.fixture
-def app(model_dir, tmp_path) -> Iterator[Flask]:
+def app(model_dir, sqlite_template, tmp_path) -> Iterator[Flask]:
     """The embedded default: a fresh SQLite file and in-process jobs."""
-    app = _make_app(f"sqlite:///{tmp_path / 'test.db'}", model_dir, tmp_path)
+    database = tmp_path / "test.db"
+    shutil.copyfile(sqlite_template, database)
+    app = _test_app(f"sqlite:///{database}", model_dir)
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -50,7 +50,8 @@ def _assert_visible_only_to_its_section(app, receipt_no: str) -> None:
 def _assert_routed(app, receipt_no: str) -> None:
     with app.app_context():
         voice = db.session.scalar(select(Voice).where(Voice.receipt_no == receipt_no))
-        assert voice.status == "assigned"
+        record = db.session.scalar(select(JobRecord).where(JobRecord.key == f"route_voice:{voice.id}"))
+        assert voice.status == "assigned", f"routing job {record.state}: {record.last_error}"
         assert voice.section.name == EXPECTED_SECTION
         assert voice.due_date is not None
         assert [e.kind for e in voice.events] == ["received", "classified", "assigned"]
@@ -58,7 +59,6 @@ def _assert_routed(app, receipt_no: str) -> None:
         assert classification.section_name == EXPECTED_SECTION
         assert len(classification.section_top) == 3
         assert classification.model_version
-        record = db.session.scalar(select(JobRecord).where(JobRecord.key == f"route_voice:{voice.id}"))
         assert record.state == "done"
 
 

@@ -52,19 +52,3 @@ def test_an_administrator_rule_wins_over_the_model(app):
         assert voice.assignments[-1].decided_by == "rule"
         assert "カーブミラーは交通安全" in voice.events[-1].data["reason"]
         assert voice.latest_classification is not None  # the model's view is still kept for audit
-
-
-def test_a_locked_account_cannot_sign_in_even_with_the_right_password(app):
-    from tests.support import PASSWORD
-
-    with app.app_context():
-        make_user("kankyo", "section_staff", "生活環境課")
-    client = app.test_client()
-    for _ in range(5):
-        token = csrf_token_from(client.get("/staff/login").get_data(as_text=True))
-        response = client.post("/staff/login", data={"login_id": "kankyo", "password": "wrong", "csrf_token": token})
-        assert response.status_code == 401
-    token = csrf_token_from(client.get("/staff/login").get_data(as_text=True))
-    response = client.post("/staff/login", data={"login_id": "kankyo", "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 401
-    assert "しばらくログインできません" in response.get_data(as_text=True)

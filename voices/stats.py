@@ -15,17 +15,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 
 from models import (
-    ACTION_ITEM_STATUSES, AGE_GROUPS, CHANNELS, ActionItem, Department, Measure, Section, Voice, VoiceActionItem,
+    ACTION_ITEM_STATUSES, AGE_GROUPS, CHANNELS, ActionItem, Measure, MeasureRollup, Section, Voice, VoiceActionItem,
     VoiceMeasure, VoiceReflection, db,
 )
-from routing.business_days import is_business_day
+from voices import rollups
 from voices.redact import redact
 
 JST = ZoneInfo("Asia/Tokyo")
 DIMENSIONS: dict[str, str] = {"section": "課", "channel": "受付経路", "voice_type": "種別", "district": "地区",
                               "age_group": "年代"}
 FISCAL_MONTHS: tuple[int, ...] = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
-TERM_SAMPLE = 3000  # newest voices per period read for rising terms
+TERM_SAMPLE = 1500  # newest voices per period read for rising terms
 
 
 # --- 年度 and periods -------------------------------------------------------------------------------
@@ -53,6 +53,14 @@ class Period:
     def bounds(self) -> tuple[datetime, datetime]:
         return jst_midnight(self.start), jst_midnight(self.end)
 
+    def months(self) -> list[str]:
+        """The JST months of the period as 'YYYY-MM' (periods are whole months)."""
+        result, day = [], self.start.replace(day=1)
+        while day < self.end:
+            result.append(day.strftime("%Y-%m"))
+            day = (day + timedelta(days=32)).replace(day=1)
+        return result
+
     def previous(self) -> "Period":
         """The period of the same length just before this one (the previous 年度 for a 年度)."""
         if self.start.month == 4 and self.start.day == 1 and self.end == date(self.start.year + 1, 4, 1):
@@ -79,11 +87,30 @@ def current_fiscal_year(today: date | None = None) -> int:
 
 # --- SQL building blocks ------------------------------------------------------------------------------
 
-def _jst_month(column):
-    """A SQL expression for the JST month of a UTC timestamp, as 'YYYY-MM'."""
-    if db.engine.dialect.name == "postgresql":
-        return func.to_char(func.timezone("Asia/Tokyo", column), "YYYY-MM")
-    return func.strftime("%Y-%m", column, "+9 hours")
+def _live(query: Select) -> Select:
+    """Restrict a live query to voices above the rollup watermark."""
+    return query.where(Voice.id > rollups.watermark())
+
+
+def _rolled(dimension: str, months: list[str], code: str | None = None, by: str = "value") -> dict[str, int]:
+    """Sums from the rollup table: per value, per month or per measure."""
+    column = {"value": MeasureRollup.value, "month": MeasureRollup.month,
+              "measure": MeasureRollup.measure_code}[by]
+    query = select(column, func.sum(MeasureRollup.count)).where(
+        MeasureRollup.dimension == dimension, MeasureRollup.month.in_(months))
+    if code is not None:
+        query = query.where(MeasureRollup.measure_code == code)
+    else:
+        query = query.where(MeasureRollup.measure_code != "")
+    return {key: int(n) for key, n in db.session.execute(query.group_by(column)).all()}
+
+
+def _merge(*parts: dict) -> dict:
+    total: dict = {}
+    for part in parts:
+        for key, n in part.items():
+            total[key] = total.get(key, 0) + n
+    return total
 
 
 def _in_period(query: Select, period: Period) -> Select:
@@ -116,8 +143,9 @@ class Matrix:
 
 def measure_counts(period: Period) -> dict[str, int]:
     """Voices per measure code received in ``period``."""
-    query = _in_period(_measure_voices(select(VoiceMeasure.measure_code, func.count()), None), period)
-    return dict(db.session.execute(query.group_by(VoiceMeasure.measure_code)).all())
+    query = _live(_in_period(_measure_voices(select(VoiceMeasure.measure_code, func.count()), None), period))
+    live = dict(db.session.execute(query.group_by(VoiceMeasure.measure_code)).all())
+    return {k: v for k, v in _merge(_rolled("total", period.months(), by="measure"), live).items() if v}
 
 
 def matrix(period: Period) -> Matrix:
@@ -139,18 +167,19 @@ def monthly_counts(code: str | None, fiscal_years: list[int]) -> dict[int, list[
     """{年度: [April … March counts]} for a measure (or all voices when ``code`` is None)."""
     first, last = min(fiscal_years), max(fiscal_years)
     period = Period(date(first, 4, 1), date(last + 1, 4, 1), "")
-    month = _jst_month(Voice.received_at)
+    month = rollups.jst_month(Voice.received_at)
     if code:
         query = _measure_voices(select(month, func.count()), code)
     else:
         query = select(month, func.count()).select_from(Voice)
-    rows = db.session.execute(_in_period(query, period).group_by(month)).all()
+    live = dict(db.session.execute(_live(_in_period(query, period)).group_by(month)).all())
+    counts = _merge(_rolled("total", period.months(), code or "", by="month"), live)
     result = {year: [0] * 12 for year in fiscal_years}
-    for key, count in rows:
+    for key, count in counts.items():
         year, mon = int(key[:4]), int(key[5:7])
         fiscal = year if mon >= 4 else year - 1
         if fiscal in result:
-            result[fiscal][FISCAL_MONTHS.index(mon)] = count
+            result[fiscal][FISCAL_MONTHS.index(mon)] += count
     return result
 
 
@@ -162,12 +191,17 @@ def breakdown(code: str, period: Period, dimension: str) -> list[tuple[str, int]
     else:
         column = getattr(Voice, dimension)
         query = _measure_voices(select(column, func.count()), code)
-    rows = db.session.execute(_in_period(query, period).group_by(column)).all()
-    labelled = [(_dimension_label(dimension, key), count) for key, count in rows]
+    live = {key or "": n for key, n in db.session.execute(_live(_in_period(query, period)).group_by(column)).all()}
+    counts = _merge(_rolled(dimension, period.months(), code), live)
+    labelled: dict[str, int] = {}
+    for key, count in counts.items():
+        if count:
+            label = _dimension_label(dimension, key)
+            labelled[label] = labelled.get(label, 0) + count
     if dimension == "age_group":
         order = {g: i for i, g in enumerate(AGE_GROUPS)}
-        return sorted(labelled, key=lambda r: order.get(r[0], 99))
-    return sorted(labelled, key=lambda r: (-r[1], r[0]))
+        return sorted(labelled.items(), key=lambda r: order.get(r[0], 99))
+    return sorted(labelled.items(), key=lambda r: (-r[1], r[0]))
 
 
 def _dimension_label(dimension: str, key: str | None) -> str:
@@ -291,38 +325,8 @@ def measure_title(code: str) -> str | None:
     return db.session.scalar(select(Measure.title).where(Measure.code == code))
 
 
-# --- public: answer times --------------------------------------------------------------------------------
-
-@lru_cache(maxsize=8)
-def _business_day_index(first: date, last: date) -> dict[date, int]:
-    index, count, day = {}, 0, first
-    while day <= last:
-        if is_business_day(day):
-            count += 1
-        index[day] = count
-        day += timedelta(days=1)
-    return index
-
-
-def answer_days_by_department(period: Period) -> list[tuple[str, float, int]]:
-    """(部, average 営業日 from receipt to answer, voices answered) for voices received in ``period``."""
-    rows = db.session.execute(_in_period(
-        select(Department.name, Department.sort_order, Voice.received_at, Voice.answered_at)
-        .join(Section, Section.id == Voice.section_id).join(Department, Department.id == Section.department_id)
-        .where(Voice.answered_at.is_not(None)), period)).all()
-    if not rows:
-        return []
-    days = [(name, order, r.astimezone(JST).date(), a.astimezone(JST).date()) for name, order, r, a in rows]
-    index = _business_day_index(min(d[2] for d in days), max(d[3] for d in days))
-    totals: dict[tuple[int, str], list[int]] = {}
-    for name, order, received, answered in days:
-        spent = max(index[answered] - index[received], 0) if answered >= received else 0
-        totals.setdefault((order, name), []).append(spent)
-    return [(name, round(sum(v) / len(v), 1), len(v)) for (order, name), v in sorted(totals.items())]
-
-
 __all__ = [
-    "DIMENSIONS", "FISCAL_MONTHS", "Period", "action_item_rows", "answer_days_by_department", "breakdown",
+    "DIMENSIONS", "FISCAL_MONTHS", "Period", "action_item_rows", "breakdown",
     "current_fiscal_year", "fiscal_year_of", "fiscal_year_period", "matrix", "measure_counts", "monthly_counts",
     "month_period", "rising_terms", "sample_voices", "top_terms",
 ]

@@ -23,6 +23,9 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 SELF_SERVICE_CHANNELS = frozenset({"web", "api"})
 
 _PHONE_CHARS = re.compile(r"^[0-9()\-+ ]+$")
+# Control characters (Unicode category Cc) but newline and tab, surrogates (Cs), and the line/paragraph
+# separators and BOM that break one-line fields.
+_DROPPED_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -68,15 +71,10 @@ class ValidationResult:
 def strip_control_chars(text: str, *, multiline: bool) -> str:
     """Drop control and format characters (keeping newlines and tabs in multi-line text)."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
-    kept = []
-    for ch in text:
-        if ch == "\n" or ch == "\t":
-            kept.append(ch if multiline else " ")
-        elif unicodedata.category(ch) in ("Cc", "Cs") or ch in "\u2028\u2029\ufeff":
-            continue
-        else:
-            kept.append(ch)
-    return "".join(kept)
+    if not multiline:
+        text = text.replace("\n", " ").replace("\t", " ")
+    # One regex pass instead of a loop per character (imports validate every cell of 100,000 rows).
+    return _DROPPED_CHARS.sub("", text)
 
 
 def _clean_line(text: str) -> str:

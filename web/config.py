@@ -50,6 +50,7 @@ class Config:
         # notation ("10 per minute;200 per day"); the form and POST /api/v1/voices share one budget.
         self.RATE_LIMIT_SUBMIT = os.environ.get("MIRAI_RATE_LIMIT_SUBMIT", "10 per minute;200 per day")
         self.RATE_LIMIT_STATUS = os.environ.get("MIRAI_RATE_LIMIT_STATUS", "30 per minute;300 per day")
+        self.RATE_LIMIT_LOGIN = os.environ.get("MIRAI_RATE_LIMIT_LOGIN", "20 per minute")
         self.RATE_LIMIT_API_TOKEN = os.environ.get("MIRAI_RATE_LIMIT_API_TOKEN", "600 per minute")
         self.RATELIMIT_ENABLED = os.environ.get("MIRAI_RATE_LIMITS", "1") != "0"
         # Uploads on the import page may be larger than MAX_CONTENT_LENGTH (which caps everything else).

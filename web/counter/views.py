@@ -214,3 +214,30 @@ def meeting(meeting_id: int):
                            total=total, labels={"body": "発言内容", "voice_type": "種別",
                                                 "speaker_category": "発言者区分", "district": "地区"}), \
         422 if errors else 200
+
+
+# --- 似た声 on a voice's page ------------------------------------------------------------------------
+
+
+@bp.app_template_global("similar_voices_for")
+def similar_voices_for(voice: Voice) -> list[dict]:
+    """The stored 似た声 links of ``voice`` for templates: earlier voices it resembles and later ones
+    that resemble it, with a link only where the signed-in user may open the other voice."""
+    from models import SimilarVoice
+
+    rows = db.session.execute(
+        select(SimilarVoice.similar_voice_id, SimilarVoice.score).where(SimilarVoice.voice_id == voice.id)
+        .union_all(select(SimilarVoice.voice_id, SimilarVoice.score).where(SimilarVoice.similar_voice_id == voice.id))
+    ).all()
+    best: dict[int, float] = {}
+    for other_id, score in rows:
+        best[other_id] = max(score, best.get(other_id, 0.0))
+    if not best:
+        return []
+    others = db.session.scalars(select(Voice).where(Voice.id.in_(list(best)))).all()
+    visible = set(db.session.scalars(
+        visible_voices(current_user).with_only_columns(Voice.id).where(Voice.id.in_(list(best)))))
+    items = [{"id": v.id, "receipt_no": v.receipt_no, "received_at": v.received_at, "status_label": v.status_label,
+              "section": v.section.name if v.section else "", "score": best[v.id], "visible": v.id in visible,
+              "earlier": v.id < voice.id, "excerpt": " ".join(v.body.split())[:60]} for v in others]
+    return sorted(items, key=lambda item: -item["score"])[:10]

@@ -26,8 +26,8 @@ def trend_years(year: int) -> list[int]:
     return [year - 2, year - 1, year]
 
 
-def trend_table(code: str | None, year: int) -> Table:
-    series = stats.monthly_counts(code, trend_years(year))
+def trend_table(code: str | None, year: int, series: dict[int, list[int]] | None = None) -> Table:
+    series = series if series is not None else stats.monthly_counts(code, trend_years(year))
     headers = ["年度", *[f"{m}月" for m in stats.FISCAL_MONTHS], "合計"]
     rows = [[fiscal_label(y), *values, sum(values)] for y, values in series.items()]
     return Table(f"月別件数 {code or '全体'}", headers, rows)
@@ -57,9 +57,10 @@ def samples_table(code: str, period: stats.Period, limit: int = 20) -> Table:
                                       "反映内容"], rows)
 
 
-def measure_tables(code: str, period: stats.Period, year: int) -> dict[str, Table]:
+def measure_tables(code: str, period: stats.Period, year: int,
+                   trend: dict[int, list[int]] | None = None) -> dict[str, Table]:
     """All tables of one measure page, keyed by their export name."""
-    tables = {"trend": trend_table(code, year)}
+    tables = {"trend": trend_table(code, year, trend)}
     for dimension in stats.DIMENSIONS:
         tables[f"breakdown-{dimension}"] = breakdown_table(code, period, dimension)
     tables["terms"] = terms_table(code, period)

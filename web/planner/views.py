@@ -64,8 +64,8 @@ def measure(code: str):
     """One measure: monthly trend over 年度, breakdowns, rising terms, action items, redacted voices."""
     code = _measure_or_404(code)
     period, year, args = _period_from_request()
-    data = tables.measure_tables(code, period, year)
     trend = stats.monthly_counts(code, tables.trend_years(year))
+    data = tables.measure_tables(code, period, year, trend)
     trend_chart = charts.line_chart({tables.fiscal_label(y): v for y, v in trend.items()},
                                     title=f"{code}の月別件数（{len(trend)}年度分）")
     breakdown_charts = {
@@ -130,7 +130,7 @@ def report():
             "code": code, "title": stats.measure_title(code), "count": counts[code],
             "previous": previous.get(code, 0), "trend": trend,
             "chart": charts.line_chart({tables.fiscal_label(year): trend}, title=f"{code}の月別件数", height=200),
-            "terms": stats.top_terms(code, period), "items": stats.action_item_rows(code),
+            "terms": stats.top_terms(code, period), "action_items": stats.action_item_rows(code),
             "samples": stats.sample_voices(code, period, limit=3),
         })
     return render_template("planner/report.html", year=year, label=tables.fiscal_label(year),

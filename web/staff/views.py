@@ -5,7 +5,7 @@ from datetime import date
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -18,6 +18,7 @@ from voices.access import PermissionDenied, allowed_actions, can_see_personal_da
 from voices.login import LoginRefused, authenticate
 from voices.queue import QueueFilter, queue_query, status_counts
 from web.auth import roles_required
+from web.extensions import limiter
 from web.staff import bp
 from web.staff.forms import (
     ActionForm, AssignForm, ForwardForm, LoginForm, NoActionForm, NoteForm, QueueFilterForm, RelatedForm,
@@ -39,7 +40,12 @@ def _safe_next(target: str | None) -> str:
     return url_for("staff.home")
 
 
+def _login_limit() -> str:
+    return current_app.config["RATE_LIMIT_LOGIN"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def login():
     form = LoginForm()
     error = None

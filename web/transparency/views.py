@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from routing.answer_times import answer_days_by_department
 from voices import stats
 from voices.publication import published_voices
 from web.planner import charts
@@ -32,6 +33,6 @@ def index():
     return render_template(
         "transparency/index.html", year=year, label=fiscal_label(year), years=range(current, current - 5, -1),
         rows=rows, previous=previous, total=matrix.total, monthly=monthly, chart=chart, months=charts.MONTH_LABELS,
-        fiscal_label=fiscal_label, answer_days=stats.answer_days_by_department(period), voices=voices,
+        fiscal_label=fiscal_label, answer_days=answer_days_by_department(period), voices=voices,
         page=page, pages=max(1, -(-total // PAGE_SIZE)), published_total=total,
     )

@@ -1,0 +1,216 @@
+"""Does /api/v1 do what its OpenAPI document says — for every response — and keep staff endpoints
+behind administrator-issued tokens?"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+from openapi_spec_validator import validate as validate_spec
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from sqlalchemy import select
+
+from models import Meeting, Voice, db, set_setting
+from web.api.openapi import document
+from web.api.tokens import issue_token, revoke_token
+
+VOICE = {"voice_type": "苦情", "body": "集積所のごみが回収されずに残っていて、カラスが散らかしています。",
+         "consent_privacy": True}
+
+
+class Contract:
+    """Checks real responses against the OpenAPI document."""
+
+    def __init__(self):
+        self.spec = document()
+        resource = Resource.from_contents(self.spec, default_specification=DRAFT202012)
+        self.registry = Registry().with_resource("urn:openapi", resource)
+        self.seen: set[tuple[str, str, str]] = set()
+
+    def check(self, method: str, path_template: str, response) -> dict:
+        status = str(response.status_code)
+        operation = self.spec["paths"][path_template][method.lower()]
+        assert status in operation["responses"], f"{method} {path_template} answered {status}, not documented"
+        content = operation["responses"][status]["content"]
+        assert response.mimetype in content, response.mimetype
+        schema = content[response.mimetype]["schema"]
+        if "$ref" in schema:  # resolve inside the document
+            schema = {"$ref": "urn:openapi" + schema["$ref"]}
+        body = response.get_json()
+        Draft202012Validator(schema, registry=self.registry, format_checker=FormatChecker()).validate(body)
+        self.seen.add((method.lower(), path_template, status))
+        return body
+
+
+@pytest.fixture(scope="module")
+def contract():
+    return Contract()
+
+
+@pytest.fixture
+def token(app):
+    with app.app_context():
+        return issue_token("オンラインフォーム連携")[1]
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_openapi_document_is_valid_and_describes_every_route_and_no_other(app, client, contract):
+    validate_spec(document())
+    served = client.get("/api/v1/openapi.json")
+    assert contract.check("GET", "/openapi.json", served) == document()
+    routes = {
+        (method.lower(), re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1")))
+        for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    documented = {(method, path) for path, item in document()["paths"].items() for method in item}
+    assert routes == documented
+
+
+def test_health_conforms(client, contract):
+    contract.check("GET", "/health", client.get("/api/v1/health"))
+
+
+def test_a_citizen_submits_through_the_api_and_looks_up_the_status(app, client, contract):
+    with app.app_context():
+        set_setting("routing.auto_threshold", 0.0)
+        db.session.commit()
+    created = contract.check("POST", "/voices", client.post("/api/v1/voices", json={
+        **VOICE, "client_token": "form-service-000001", "name": "山田花子", "email": "hanako@example.jp"}))
+    again = client.post("/api/v1/voices", json={**VOICE, "client_token": "form-service-000001"})
+    assert again.status_code == 200 and contract.check("POST", "/voices", again) == created
+    status = contract.check("GET", "/voices/{receipt_no}", client.get(
+        f"/api/v1/voices/{created['receipt_no']}?code={created['access_code'].lower()}"))
+    assert (status["status"], status["section"]) == ("assigned", "生活環境課")
+    assert created["status_url"] == f"/api/v1/voices/{created['receipt_no']}"
+    with app.app_context():
+        voice = db.session.scalar(select(Voice))
+        assert (voice.channel, voice.submitter_name) == ("api", "山田花子")
+        assert [e.kind for e in voice.events] == ["received", "classified", "assigned"]
+
+
+def test_bad_submissions_get_400_with_a_message_per_field(client, contract):
+    missing = contract.check("POST", "/voices", client.post("/api/v1/voices", json={"body": ""}))
+    assert missing["error"] == "validation_error"
+    assert missing["fields"] == {"voice_type": ["種別を選んでください。"], "body": ["内容を入力してください。"],
+                                 "consent_privacy": ["個人情報の取扱いに同意してください。"]}
+    typed = contract.check("POST", "/voices", client.post("/api/v1/voices", json={
+        **VOICE, "wants_reply": "yes", "body": 5, "colour": "red", "client_token": "short"}))
+    assert typed["fields"] == {"wants_reply": ["true か false で指定してください。"], "body": ["文字列で指定してください。"],
+                               "colour": ["不明な項目です。"],
+                               "client_token": ["英数字・ハイフン・下線の16〜48文字で指定してください。"]}
+    long_body = contract.check("POST", "/voices", client.post("/api/v1/voices", json={**VOICE, "body": "あ" * 4001}))
+    assert "4,000文字以内" in long_body["fields"]["body"][0]
+    for raw, ctype in ((b"{not json", "application/json"), (b'["a list"]', "application/json"),
+                       (b"voice_type=x", "application/x-www-form-urlencoded")):
+        bad = contract.check("POST", "/voices", client.post("/api/v1/voices", data=raw, content_type=ctype))
+        assert bad["error"] == "invalid_json"
+
+
+def test_an_oversized_request_gets_413_in_json(app, client, contract):
+    too_big = {**VOICE, "body": "あ" * (app.config["MAX_CONTENT_LENGTH"] // 2)}
+    assert contract.check("POST", "/voices", client.post("/api/v1/voices", json=too_big))["error"] == "too_large"
+
+
+def test_the_status_lookup_needs_the_right_code_and_says_nothing_more(app, client, contract):
+    created = client.post("/api/v1/voices", json=VOICE).get_json()
+    no_code = contract.check("GET", "/voices/{receipt_no}", client.get(f"/api/v1/voices/{created['receipt_no']}"))
+    assert no_code["fields"] == {"code": ["確認コードを指定してください。"]}
+    wrong_code = client.get(f"/api/v1/voices/{created['receipt_no']}?code=ZZZZZZZZ")
+    wrong_number = client.get(f"/api/v1/voices/2026-999999?code={created['access_code']}")
+    assert contract.check("GET", "/voices/{receipt_no}", wrong_code) == \
+        contract.check("GET", "/voices/{receipt_no}", wrong_number)
+
+
+def test_staff_endpoints_need_a_valid_token_with_the_right_scope(app, client, contract):
+    for method, path in (("POST", "/staff/voices"), ("GET", "/staff/voices"), ("GET", "/staff/meetings"),
+                         ("POST", "/staff/meetings")):
+        call = client.post if method == "POST" else client.get
+        nothing = call(f"/api/v1{path}", json={} if method == "POST" else None)
+        assert nothing.status_code == 401 and nothing.headers["WWW-Authenticate"].startswith("Bearer")
+        contract.check(method, path, nothing)
+        contract.check(method, path, call(f"/api/v1{path}", headers=bearer("mv_not-a-real-token")))
+    with app.app_context():
+        row, read_only = issue_token("集計システム", ["voices:read"])
+        _row, revoked = issue_token("廃止した連携")
+        revoke_token(_row.id)
+    forbidden = client.post("/api/v1/staff/voices", json=VOICE, headers=bearer(read_only))
+    assert contract.check("POST", "/staff/voices", forbidden)["error"] == "forbidden"
+    contract.check("POST", "/staff/meetings", client.post("/api/v1/staff/meetings", json={}, headers=bearer(read_only)))
+    assert client.get("/api/v1/staff/voices?section=生活環境課", headers=bearer(revoked)).status_code == 401
+
+
+def test_an_integration_creates_a_meeting_and_its_remarks_and_lists_them_by_section(app, client, contract, token):
+    with app.app_context():
+        set_setting("routing.auto_threshold", 0.0)
+        db.session.commit()
+    meeting = contract.check("POST", "/staff/meetings", client.post("/api/v1/staff/meetings", json={
+        "name": "出前講座（ごみの分け方）", "kind": "出前講座", "held_on": "2026-05-20", "place": "小絹公民館"},
+        headers=bearer(token)))
+    bad_meeting = contract.check("POST", "/staff/meetings", client.post("/api/v1/staff/meetings", json={
+        "name": "", "held_on": "5月20日"}, headers=bearer(token)))
+    assert set(bad_meeting["fields"]) == {"held_on"}
+    remark = contract.check("POST", "/staff/voices", client.post("/api/v1/staff/voices", json={
+        **VOICE, "channel": "meeting", "meeting_id": meeting["id"], "speaker_category": "市民",
+        "received_at": "2026-05-20T14:00:00+09:00", "client_token": "remark-0000000001"}, headers=bearer(token)))
+    assert (remark["channel"], remark["meeting_id"]) == ("meeting", meeting["id"])
+    chosen = contract.check("POST", "/staff/voices", client.post("/api/v1/staff/voices", json={
+        "voice_type": "要望", "body": "公園の遊具が壊れています。", "channel": "phone", "section": "都市整備課"},
+        headers=bearer(token)))
+    errors = contract.check("POST", "/staff/voices", client.post("/api/v1/staff/voices", json={
+        **VOICE, "channel": "pigeon", "meeting_id": 999, "received_at": "2026-05-20 14:00",
+        "section": "ごみ課"}, headers=bearer(token)))
+    assert set(errors["fields"]) == {"channel", "received_at"}
+    unknown = contract.check("POST", "/staff/voices", client.post("/api/v1/staff/voices", json={
+        **VOICE, "meeting_id": 999, "channel": "meeting", "section": "ごみ課"}, headers=bearer(token)))
+    assert set(unknown["fields"]) == {"meeting_id", "section"}
+
+    listed = contract.check("GET", "/staff/voices", client.get(
+        "/api/v1/staff/voices?section=生活環境課&per_page=10", headers=bearer(token)))
+    assert [item["receipt_no"] for item in listed["items"]] == [remark["receipt_no"]]
+    assert listed["items"][0]["meeting_id"] == meeting["id"] and "submitter_name" not in listed["items"][0]
+    other = contract.check("GET", "/staff/voices", client.get(
+        "/api/v1/staff/voices?section=都市整備課&status=assigned", headers=bearer(token)))
+    assert [item["receipt_no"] for item in other["items"]] == [chosen["receipt_no"]]
+    wrong = contract.check("GET", "/staff/voices", client.get(
+        "/api/v1/staff/voices?status=lost&page=0", headers=bearer(token)))
+    assert set(wrong["fields"]) == {"section", "status", "page"}
+    meetings = contract.check("GET", "/staff/meetings", client.get("/api/v1/staff/meetings", headers=bearer(token)))
+    assert [m["name"] for m in meetings["items"]] == ["出前講座（ごみの分け方）"]
+    with app.app_context():
+        voice = db.session.scalar(select(Voice).where(Voice.receipt_no == remark["receipt_no"]))
+        assert voice.meeting == db.session.get(Meeting, meeting["id"]) and voice.status == "assigned"
+        assert voice.events[0].actor_label == "API:オンラインフォーム連携"
+
+
+def test_too_many_submissions_from_one_address_get_429(app, client, contract, token):
+    app.config.update(RATE_LIMIT_SUBMIT="2 per minute", RATE_LIMIT_STATUS="1 per minute",
+                      RATE_LIMIT_API_TOKEN="1 per minute")
+    created = [client.post("/api/v1/voices", json=VOICE) for _ in range(2)]
+    assert [r.status_code for r in created] == [201, 201]
+    limited = client.post("/api/v1/voices", json=VOICE)
+    assert contract.check("POST", "/voices", limited)["error"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) > 0
+    receipt = created[0].get_json()
+    path = f"/api/v1/voices/{receipt['receipt_no']}?code={receipt['access_code']}"
+    assert client.get(path).status_code == 200
+    contract.check("GET", "/voices/{receipt_no}", client.get(path))  # 429
+    assert client.get(path).status_code == 429
+    assert client.get("/api/v1/staff/meetings", headers=bearer(token)).status_code == 200
+    contract.check("GET", "/staff/meetings", client.get("/api/v1/staff/meetings", headers=bearer(token)))
+
+
+def test_every_documented_response_was_exercised(contract):
+    """Runs last in this module: each documented status of each operation was checked above."""
+    documented = {(method, path, status) for path, item in document()["paths"].items()
+                  for method, operation in item.items() for status in operation["responses"]}
+    not_exercised = documented - contract.seen - {
+        ("get", "/health", "503"),  # the database down: tests/test_health.py
+        ("post", "/staff/voices", "429"), ("post", "/staff/meetings", "429"), ("get", "/staff/voices", "429"),
+        ("post", "/staff/voices", "200"),
+    }
+    assert not_exercised == set()

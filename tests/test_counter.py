@@ -1,0 +1,159 @@
+"""Can front-desk staff log a consultation quickly, see suggestions while typing, and does every
+counter channel end in a routed voice?"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Assignment, SimilarVoice, Voice, db, set_setting
+from tests.support import csrf_token_from, hidden_value, login, make_user
+
+JST = ZoneInfo("Asia/Tokyo")
+GARBAGE = ("燃えるごみの収集日に、集積所のごみが夕方まで回収されずに残っていました。"
+           "カラスが袋を破って生ごみが道路に散らかっています。")
+
+
+def auto_assign(app) -> None:
+    with app.app_context():
+        set_setting("routing.auto_threshold", 0.0)
+        db.session.commit()
+
+
+@pytest.fixture
+def counter_client(app, client):
+    with app.app_context():
+        make_user("madoguchi", "counter", "市民窓口課")
+    login(client, "madoguchi")
+    return client
+
+
+def open_form(client, query: str = "") -> tuple[str, dict]:
+    html = client.get(f"/staff/counter{query}").get_data(as_text=True)
+    return html, {"csrf_token": csrf_token_from(html), "client_token": hidden_value(html, "client_token")}
+
+
+def post_counter(client, fields: dict, action: str = "save_next"):
+    _html, hidden = open_form(client)
+    return client.post("/staff/counter", data={**hidden, "channel": "counter", "voice_type": "苦情",
+                                               "action": action, **fields})
+
+
+@pytest.mark.parametrize("channel", ["counter", "phone", "letter", "fax", "email"])
+def test_each_counter_channel_ends_in_a_routed_voice_with_its_channel(app, counter_client, channel):
+    auto_assign(app)
+    response = post_counter(counter_client, {"channel": channel, "body": GARBAGE})
+    assert response.status_code == 303
+    assert f"channel={channel}" in response.headers["Location"]  # the next entry keeps the road
+    with app.app_context():
+        voice = db.session.scalar(select(Voice))
+        assert voice.channel == channel
+        assert voice.status == "assigned" and voice.section.name == "生活環境課"
+        assert [e.kind for e in voice.events] == ["received", "classified", "assigned"]
+        assert voice.events[0].actor_label == "madoguchi"
+        assert voice.created_by_id is not None
+
+
+def test_the_section_chosen_by_staff_overrides_the_model_and_is_a_label(app, counter_client):
+    auto_assign(app)
+    post_counter(counter_client, {"channel": "phone", "body": GARBAGE, "section_name": "建設課"})
+    with app.app_context():
+        voice = db.session.scalar(select(Voice))
+        assert voice.section.name == "建設課"
+        assert voice.section_confirmed is True
+        assert voice.latest_classification.section_name == "生活環境課"  # the model's view is still kept
+        assignment = db.session.scalar(select(Assignment).where(Assignment.voice_id == voice.id))
+        assert assignment.decided_by == "staff"
+        assert voice.events[0].data["chosen_section"] == "建設課"
+        assert voice.events[-1].data["decided_by"] == "staff"
+
+
+def test_save_and_next_shows_the_receipt_for_the_citizen_and_a_fresh_form(app, counter_client):
+    response = post_counter(counter_client, {"channel": "phone", "body": GARBAGE, "name": "山田花子",
+                                             "phone": "0297-00-0000", "wants_reply": "y"})
+    html = counter_client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        voice = db.session.scalar(select(Voice))
+        assert voice.submitter_name == "山田花子" and voice.wants_reply
+    assert f'id="last-receipt-no">{voice.receipt_no}<' in html
+    assert 'id="last-access-code">' in html
+    assert '<option value="phone" selected>' in html
+    assert GARBAGE not in html  # the next entry starts empty
+    assert 'autofocus' in html
+
+
+def test_a_bad_entry_is_refused_with_messages_and_stores_nothing(app, counter_client):
+    future = (datetime.now(JST) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = post_counter(counter_client, {"body": "", "received_at": future, "phone": "12"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "内容を入力してください。" in html
+    assert "受付日時が未来になっています" in html
+    assert "電話番号は市外局番から" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Voice.id))) == 0
+
+
+def test_an_earlier_received_time_is_kept(app, counter_client):
+    earlier = datetime.now(JST).replace(microsecond=0, second=0) - timedelta(hours=3)
+    post_counter(counter_client, {"body": GARBAGE, "received_at": earlier.strftime("%Y-%m-%dT%H:%M")})
+    with app.app_context():
+        assert db.session.scalar(select(Voice)).received_at == earlier
+
+
+def test_the_live_panel_endpoint_suggests_sections_measures_and_similar_voices(app, counter_client):
+    auto_assign(app)
+    post_counter(counter_client, {"body": GARBAGE})
+    html, hidden = open_form(counter_client)
+    response = counter_client.post("/staff/counter/suggest", json={"text": "集積所のごみが回収されずカラスが散らかしています"},
+                                   headers={"X-CSRFToken": hidden["csrf_token"]})
+    assert response.status_code == 200
+    data = response.get_json()
+    assert len(data["sections"]) == 3 and data["sections"][0]["name"] == "生活環境課"
+    assert all(0.0 <= s["score"] <= 1.0 for s in data["sections"])
+    assert isinstance(data["measures"], list) and data["model_version"]
+    with app.app_context():
+        first = db.session.scalar(select(Voice))
+    assert [s["receipt_no"] for s in data["similar"]] == [first.receipt_no]
+    short = counter_client.post("/staff/counter/suggest", json={"text": "ごみ"}, headers={"X-CSRFToken": hidden["csrf_token"]})
+    assert short.get_json()["sections"] == []
+
+
+def test_the_live_panel_endpoint_needs_the_csrf_token_and_a_staff_login(app, client, counter_client):
+    assert counter_client.post("/staff/counter/suggest", json={"text": GARBAGE}).status_code == 400
+    anonymous = app.test_client()
+    assert anonymous.post("/staff/counter/suggest", json={"text": GARBAGE}).status_code in (302, 400, 401)
+
+
+def test_without_javascript_the_suggestions_come_with_the_page_and_nothing_is_stored(app, counter_client):
+    response = post_counter(counter_client, {"body": GARBAGE}, action="suggest")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'data-section="生活環境課"' in html
+    assert GARBAGE in html  # what was typed stays in the form
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Voice.id))) == 0
+
+
+def test_a_planner_cannot_use_the_counter(app, client):
+    with app.app_context():
+        make_user("kikaku", "planner", "企画政策課")
+    login(client, "kikaku")
+    assert client.get("/staff/counter").status_code == 403
+
+
+def test_similar_voices_are_linked_at_intake_and_shown_to_staff(app, counter_client):
+    auto_assign(app)
+    post_counter(counter_client, {"body": GARBAGE})
+    post_counter(counter_client, {"body": "集積所のごみが夕方まで回収されずに残っていて、カラスが袋を破って散らかしています。"})
+    post_counter(counter_client, {"body": "図書館の開館時間を夜まで延ばしてほしいです。仕事帰りに寄れません。"})
+    with app.app_context():
+        first, second, third = db.session.scalars(select(Voice).order_by(Voice.id)).all()
+        links = db.session.scalars(select(SimilarVoice)).all()
+        assert [(link.voice_id, link.similar_voice_id) for link in links] == [(second.id, first.id)]
+        assert links[0].score > 0.5
+        second_id, first_no = second.id, first.receipt_no
+    html = counter_client.get(f"/staff/voices/{second_id}").get_data(as_text=True)
+    assert 'id="similar-voices"' in html and first_no in html

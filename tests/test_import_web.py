@@ -1,0 +1,113 @@
+"""From the import page: upload, see the check with the encoding and the bad rows, import, follow the
+progress — in-process on the embedded default, and as RQ jobs run by a real worker on PostgreSQL + Redis."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from rq import Queue
+from sqlalchemy import func, select
+
+from models import ImportJob, JobRecord, Voice, db, set_setting
+from tests.support import csrf_token_from, login, make_user
+from tests.test_flow import run_burst_worker
+from tests.test_import import VOICE_HEADER, VOICE_ROWS, csv_bytes
+
+
+def _signed_in(app):
+    with app.app_context():
+        set_setting("routing.auto_threshold", 0.0)
+        db.session.commit()
+        make_user("koucho", "hearing", "秘書広報課")
+    client = app.test_client()
+    login(client, "koucho")
+    return client
+
+
+def _upload(client, data: bytes, filename: str = "voices.csv", kind: str = "voices"):
+    page = client.get("/staff/imports/").get_data(as_text=True)
+    return client.post("/staff/imports/", data={
+        "csrf_token": csrf_token_from(page), "kind": kind, "file": (io.BytesIO(data), filename),
+    }, content_type="multipart/form-data")
+
+
+def _start(client, location: str, **fields):
+    page = client.get(location).get_data(as_text=True)
+    return client.post(f"{location}/import", data={"csrf_token": csrf_token_from(page), **fields})
+
+
+def test_the_page_shows_the_encoding_and_bad_rows_and_imports_only_when_asked(app):
+    client = _signed_in(app)
+    rows = [VOICE_ROWS[0], ["2026-13-01", *VOICE_ROWS[1][1:]], VOICE_ROWS[2]]
+    uploaded = _upload(client, csv_bytes(VOICE_HEADER, rows, "cp932"))
+    assert uploaded.status_code == 303
+    location = uploaded.headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert "Shift_JIS（CP932） として読みました" in page
+    assert "3行目: 受付日: 「2026-13-01」は日付として読めません" in page
+    assert 'name="only_good_rows"' in page
+    refused = client.get(_start(client, location).headers["Location"]).get_data(as_text=True)
+    assert "このファイルは取り込めません" in refused
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Voice.id))) == 0
+    _start(client, location, only_good_rows="y")
+    progress = client.get(f"{location}/progress").get_json()
+    assert progress == {"state": "done", "state_label": "取込完了", "percent": 100, "processed_rows": 3,
+                        "total_rows": 3, "imported_rows": 2, "duplicate_rows": 0, "finished": True}
+    assert "2 件を登録" in client.get(location).get_data(as_text=True)
+
+
+def test_a_file_that_is_not_csv_or_xlsx_is_refused_at_upload(app):
+    client = _signed_in(app)
+    response = _upload(client, b"\xd0\xcf\x11\xe0 old excel", filename="voices.xls")
+    assert response.status_code == 422
+    assert "古い Excel 形式（.xls）は読めません" in response.get_data(as_text=True)
+
+
+def test_uploads_may_exceed_the_request_cap_of_the_public_pages_but_not_the_import_cap(app):
+    app.config.update(MAX_CONTENT_LENGTH=64 * 1024, IMPORT_MAX_BYTES=2 * 1024 * 1024)
+    client = _signed_in(app)
+    many = [VOICE_ROWS[i % 3][:3] + [f"{VOICE_ROWS[i % 3][3]}（{i}）"] + ["", "", "", ""] for i in range(1500)]
+    data = csv_bytes(VOICE_HEADER, many)
+    assert 64 * 1024 < len(data) < 2 * 1024 * 1024
+    assert _upload(client, data).status_code == 303
+    assert _upload(client, data + b"x" * (2 * 1024 * 1024)).status_code == 413
+
+
+def test_another_staff_member_cannot_see_my_import(app):
+    client = _signed_in(app)
+    location = _upload(client, csv_bytes(VOICE_HEADER, VOICE_ROWS)).headers["Location"]
+    with app.app_context():
+        make_user("kankyo", "section_staff", "生活環境課")
+    other = app.test_client()
+    login(other, "kankyo")
+    assert other.get(location).status_code == 404
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_on_postgresql_and_redis_check_and_import_run_as_rq_jobs_with_progress_in_the_database(pg_app):
+    client = _signed_in(pg_app)
+    rows = [[r[0], r[1], r[2], f"{r[3]}（{i}）", "", "", r[6], ""] for i, r in
+            enumerate(VOICE_ROWS * 800)]  # 2,400 rows: three chunks
+    location = _upload(client, csv_bytes(VOICE_HEADER, rows, "cp932")).headers["Location"]
+    import_id = int(re.search(r"/(\d+)$", location).group(1))
+    with pg_app.app_context():
+        assert db.session.get(ImportJob, import_id).state == "uploaded"  # nothing ran in the web process
+        record = db.session.scalar(select(JobRecord).where(JobRecord.key == f"import_file:{import_id}:check"))
+        assert record.state == "enqueued"
+        assert record.rq_job_id in Queue("slow", connection=pg_app.extensions["mirai_redis"]).job_ids
+    assert 'id="import-progress"' in client.get(location).get_data(as_text=True)
+    run_burst_worker(pg_app)
+    assert client.get(f"{location}/progress").get_json()["state"] == "checked"
+    _start(client, location)
+    assert client.get(f"{location}/progress").get_json()["state"] == "queued"
+    run_burst_worker(pg_app)
+    progress = client.get(f"{location}/progress").get_json()
+    assert (progress["state"], progress["percent"], progress["imported_rows"]) == ("done", 100, 2400)
+    with pg_app.app_context():
+        assert db.session.scalar(select(func.count(Voice.id)).where(Voice.status == "assigned")) == 2400
+        # Routed in the import's own transactions: no routing job is left for the queue.
+        assert db.session.scalar(select(func.count(JobRecord.id)).where(
+            JobRecord.kind == "route_voice", JobRecord.state != "done")) == 0

@@ -1,0 +1,165 @@
+"""Planner dashboards: do the counts match hand-computed values, and who may open them?"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from models import db
+from tests.planner_fixtures import PII_STRINGS, action_item, boundary_voices, pii_voices
+from tests.support import login, make_user
+from voices import stats
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        ids = boundary_voices()
+        make_user("planner", "planner", "企画政策課")
+        make_user("kankyo", "section_staff", "生活環境課")
+        make_user("admin", "admin")
+        yield ids
+
+
+def test_a_voice_on_march_31_and_one_on_april_1_fall_in_different_fiscal_years(app, world):
+    """Per 年度 (JST), are the counts per measure the hand-computed ones?"""
+    with app.app_context():
+        assert stats.fiscal_year_of(date(2025, 3, 31)) == 2024
+        assert stats.fiscal_year_of(date(2025, 4, 1)) == 2025
+        assert stats.measure_counts(stats.fiscal_year_period(2024)) == {"M5-3": 1}
+        assert stats.measure_counts(stats.fiscal_year_period(2025)) == {"M5-3": 1, "M5-2": 2, "M1-1": 1}
+        assert stats.measure_counts(stats.fiscal_year_period(2026)) == {"M1-1": 1}
+
+
+def test_monthly_trend_puts_each_voice_in_its_jst_month(app, world):
+    with app.app_context():
+        trend = stats.monthly_counts("M5-2", [2024, 2025])
+        assert trend[2024] == [0] * 12
+        assert trend[2025] == [1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]  # April (v2) and June (v3)
+        everything = stats.monthly_counts(None, [2025])[2025]
+        assert everything[0] == 1 and everything[1] == 1 and everything[2] == 1 and everything[11] == 1
+        assert sum(everything) == 4
+
+
+def test_a_month_range_counts_only_its_months(app, world):
+    with app.app_context():
+        assert stats.measure_counts(stats.month_period(date(2025, 4, 1), date(2025, 5, 1))) == {"M5-3": 1, "M5-2": 1}
+
+
+def test_breakdowns_by_district_age_channel_and_section(app, world):
+    with app.app_context():
+        period = stats.fiscal_year_period(2025)
+        assert stats.breakdown("M5-2", period, "district") == [("伊奈", 1), ("谷和原", 1)]
+        assert stats.breakdown("M5-2", period, "age_group") == [("30代", 2)]
+        assert stats.breakdown("M5-2", period, "channel") == [("Webフォーム", 1), ("窓口", 1)]
+        assert stats.breakdown("M5-2", period, "section") == [("企画政策課", 2)]
+        assert stats.breakdown("M5-2", period, "voice_type") == [("提案", 1), ("要望", 1)]
+
+
+def test_the_planner_sees_the_matrix_with_counts_linking_to_measure_pages(app, client, world):
+    login(client, "planner")
+    html = client.get("/planner/?year=2025").get_data(as_text=True)
+    assert 'id="measure-matrix"' in html
+    assert "/planner/measures/M5-2?year=2025" in html
+    assert "合計 4 件" in html
+    cell = html.split('/planner/measures/M5-2?year=2025">')[1].split("</a>")[0]
+    assert "2件" in cell
+
+
+def test_the_matrix_for_a_month_range(app, client, world):
+    login(client, "planner")
+    html = client.get("/planner/?from=2025-04&to=2025-05").get_data(as_text=True)
+    assert "合計 2 件" in html
+
+
+def test_the_measure_page_shows_trend_breakdowns_terms_items_and_voices(app, client, world):
+    with app.app_context():
+        action_item("AP-5-2-01", "M5-2", "電子申請の拡充")
+    login(client, "planner")
+    response = client.get("/planner/measures/M5-2?year=2025")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<svg" in html and 'role="img"' in html  # chart drawn by the app …
+    assert "<caption>月別件数（M5-2）</caption>" in html  # … with a data table alternative
+    for heading in ("課別", "受付経路別", "種別別", "地区別", "年代別", "増えている語", "AP-5-2-01", "声の例"):
+        assert heading in html
+    assert "<script" not in html and "style=" not in html  # CSP: no inline scripts or styles
+
+
+def test_an_unknown_measure_is_404(app, client, world):
+    login(client, "planner")
+    assert client.get("/planner/measures/M9-9").status_code == 404
+
+
+@pytest.mark.parametrize("login_id, expected", [("planner", 200), ("admin", 200), ("kankyo", 403)])
+def test_who_may_open_the_planner_dashboard(app, client, world, login_id, expected):
+    """Planners, 広聴 and admins may; section staff may not."""
+    login(client, login_id)
+    assert client.get("/planner/").status_code == expected
+
+
+def test_anonymous_users_are_sent_to_sign_in(client, world):
+    response = client.get("/planner/measures/M5-2")
+    assert response.status_code in (302, 401)
+
+
+def test_no_personal_data_on_any_planner_page_export_or_report(app, client, world):
+    """With voices full of names, numbers and addresses, does any of it reach a planner?"""
+    with app.app_context():
+        ids = pii_voices()
+        item = action_item("AP-5-2-01", "M5-2", "電子申請の拡充")
+        from routing import links
+        from models import User
+        admin = db.session.scalar(db.select(User).where(User.login_id == "admin"))
+        links.link_action_item(ids[0], item.id, admin)
+        links.mark_reflected(ids[0], "山田太郎さん(090-1234-5678)の要望を受けて電子申請を拡充しました。", admin)
+    login(client, "planner")
+    pages = {
+        "matrix": client.get("/planner/?year=2025"),
+        "measure": client.get("/planner/measures/M5-2?year=2025"),
+        "report": client.get("/planner/report?year=2025"),
+        "report.xlsx": client.get("/planner/report.xlsx?year=2025"),
+        "all.csv": client.get("/planner/measures/M5-2/export/all.csv?year=2025"),
+        "all.cp932.csv": client.get("/planner/measures/M5-2/export/all.csv?year=2025&enc=cp932"),
+        "all.xlsx": client.get("/planner/measures/M5-2/export/all.xlsx?year=2025"),
+        "samples.csv": client.get("/planner/measures/M5-2/export/samples.csv?from=2025-07&to=2025-07"),
+    }
+    texts = {}
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        if name.endswith("xlsx"):
+            texts[name] = _xlsx_text(response.data)
+        elif "cp932" in name:
+            texts[name] = response.data.decode("cp932")
+        else:
+            texts[name] = response.data.decode("utf-8-sig")
+    assert "オンライン" in texts["measure"]  # the voices are there …
+    assert "［氏名］" in texts["samples.csv"] and "［電話番号］" in texts["measure"]
+    assert "電子申請を拡充" in texts["measure"]  # … and what was done with them
+    for name, text in texts.items():
+        leaked = [s for s in PII_STRINGS if s in text]
+        assert leaked == [], f"{name} leaks {leaked}"
+
+
+def _xlsx_text(data: bytes) -> str:
+    import io
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data))
+    return "\n".join(str(c) for sheet in workbook for row in sheet.iter_rows(values_only=True) for c in row if c)
+
+
+def test_the_report_is_printable_a4_and_summarises_each_measure(app, client, world):
+    with app.app_context():
+        action_item("AP-5-2-01", "M5-2", "電子申請の拡充", status="done")
+    login(client, "planner")
+    html = client.get("/planner/report?year=2025").get_data(as_text=True)
+    assert "令和7年度（2025年度）" in html
+    for code in ("M5-2", "M5-3", "M1-1"):
+        assert f'id="r-{code}"' in html
+    assert "AP-5-2-01" in html and "完了" in html
+    css = client.get("/static/css/app.css").get_data(as_text=True)
+    assert "size: A4" in css and "@media print" in css
+    xlsx = client.get("/planner/report.xlsx?year=2025")
+    assert xlsx.status_code == 200 and "M5-2" in _xlsx_text(xlsx.data)

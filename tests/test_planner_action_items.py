@@ -1,0 +1,106 @@
+"""アクションプラン: can an administrator maintain items and import a file — all of it or nothing?"""
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from models import ActionItem, db
+from tests.support import csrf_token_from, login, make_user
+from web.planner.demo import seed_demo_action_items
+
+HEADER = "項目番号,取組名,内容,改革項目,担当課,開始年度,終了年度,状況,KPI\r\n"
+GOOD = HEADER + ("AP-5-2-01,行政手続のオンライン化,電子申請を増やす,M5-2,行政経営デジタル戦略課,2023,令和9,実施中,申請率50%\r\n"
+                 "AP-5-3-01,市民の声データベース,声を一つに,m5-3,秘書広報課,R5,2026年度,計画,\r\n")
+BAD = HEADER + ("AP-5-2-01,行政手続のオンライン化,,M5-2,行政経営デジタル戦略課,2023,2027,実施中,\r\n"
+                "AP-9-9-01,存在しない項目,,M9-9,架空課,2023,2020,たぶん,\r\n"
+                ",取組名だけ,,M5-2,,,,,\r\n")
+
+
+@pytest.fixture
+def admin_client(app, client):
+    with app.app_context():
+        make_user("admin", "admin")
+        make_user("planner", "planner", "企画政策課")
+    login(client, "admin")
+    return client
+
+
+def _upload(client, data: bytes, filename: str):
+    token = csrf_token_from(client.get("/planner/action-items").get_data(as_text=True))
+    return client.post("/planner/action-items/import", data={"csrf_token": token, "file": (io.BytesIO(data), filename)},
+                       content_type="multipart/form-data")
+
+
+def _count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(ActionItem))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
+def test_a_good_csv_imports_in_any_of_the_accepted_encodings(app, admin_client, encoding):
+    response = _upload(admin_client, GOOD.encode(encoding), "plan.csv")
+    assert response.status_code == 302
+    with app.app_context():
+        item = db.session.scalar(select(ActionItem).where(ActionItem.code == "AP-5-2-01"))
+        assert item.measure.code == "M5-2" and item.end_fiscal_year == 2027 and item.status == "in_progress"
+        other = db.session.scalar(select(ActionItem).where(ActionItem.code == "AP-5-3-01"))
+        assert other.start_fiscal_year == 2023 and other.end_fiscal_year == 2026 and other.status == "planned"
+
+
+def test_a_bad_file_imports_nothing_and_says_which_rows_are_wrong(app, admin_client):
+    response = _upload(admin_client, BAD.encode("utf-8-sig"), "plan.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "何も取り込んでいません" in html
+    assert "3行目" in html and "改革項目「M9-9」がありません" in html and "担当課「架空課」がありません" in html
+    assert "終了年度が開始年度より前です" in html or "状況「たぶん」" in html
+    assert "4行目" in html and "項目番号がありません" in html
+    assert "2行目" not in html
+    assert _count(app) == 0
+
+
+def test_xlsx_import_and_update_by_code(app, admin_client):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER.strip().split(","))
+    sheet.append(["AP-5-2-01", "オンライン化（改訂）", "", "M5-2", "", 2024, 2028, "完了", ""])
+    out = io.BytesIO()
+    workbook.save(out)
+    _upload(admin_client, GOOD.encode("utf-8"), "plan.csv")
+    assert _upload(admin_client, out.getvalue(), "plan.xlsx").status_code == 302
+    with app.app_context():
+        item = db.session.scalar(select(ActionItem).where(ActionItem.code == "AP-5-2-01"))
+        assert item.title == "オンライン化（改訂）" and item.status == "done"
+    assert _count(app) == 2
+
+
+def test_an_administrator_adds_and_edits_an_item(app, admin_client):
+    page = admin_client.get("/planner/action-items/new").get_data(as_text=True)
+    data = {"csrf_token": csrf_token_from(page), "code": "AP-1-1-01", "title": "職員提案制度", "measure": "M1-1",
+            "section": "総務課", "start_fiscal_year": "2025", "end_fiscal_year": "2026", "status": "planned", "kpi": ""}
+    assert admin_client.post("/planner/action-items/new", data=data).status_code == 302
+    assert "職員提案制度" in admin_client.get("/planner/action-items").get_data(as_text=True)
+    bad = admin_client.post("/planner/action-items/new", data={**data, "title": "重複"})
+    assert bad.status_code == 400 and "既に使われています" in bad.get_data(as_text=True)
+
+
+def test_planners_read_the_list_but_cannot_edit_or_import(app, client):
+    with app.app_context():
+        make_user("planner", "planner", "企画政策課")
+        seed_demo_action_items()
+    login(client, "planner")
+    html = client.get("/planner/action-items").get_data(as_text=True)
+    assert "AP-5-3-01" in html and "取り込む" not in html
+    assert client.get("/planner/action-items/new").status_code == 403
+
+
+def test_the_demo_action_items_cover_several_measures(app):
+    with app.app_context():
+        result = seed_demo_action_items()
+        assert result.ok and result.created >= 10
+        measures = db.session.scalar(select(func.count(func.distinct(ActionItem.measure_id))))
+        assert measures >= 6
+        assert seed_demo_action_items() is None

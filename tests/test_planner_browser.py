@@ -1,0 +1,84 @@
+"""In a real browser: can a planner open the matrix, a measure page and download an export, and does the
+public みえる化 page meet WCAG 2 AA?"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, sync_playwright
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from models import User, Voice, db
+from routing import links
+from tests.planner_fixtures import action_item, boundary_voices, pii_voices
+from tests.support import PASSWORD, make_user
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    with app.app_context():
+        boundary_voices()
+        make_user("planner", "planner", "企画政策課")
+        admin = make_user("admin", "admin")
+        action_item("AP-5-2-01", "M5-2", "電子申請の拡充")
+        for voice_id in pii_voices(2):
+            voice = db.session.get(Voice, voice_id)
+            links.publish(voice_id, voice.body, "ご意見ありがとうございます。電子申請を拡充します。",
+                          db.session.get(User, admin.id))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_a_planner_opens_the_matrix_a_measure_page_and_downloads_an_export(live_server, browser, tmp_path):
+    context = browser.new_context(locale="ja-JP", accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{live_server}/staff/login")
+    page.get_by_label("ログインID").fill("planner")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.get_by_role("link", name="改革項目ダッシュボード").click()
+    page.get_by_role("heading", name="改革項目マトリクス").wait_for()
+    page.get_by_label("年度", exact=True).select_option("2025")
+    page.get_by_role("button", name="年度で表示").click()
+    page.locator("#measure-matrix a[href*='/planner/measures/M5-2']").click()
+    page.get_by_role("heading", name="M5-2").wait_for()
+    assert "月別件数（M5-2）" in page.locator("body").inner_text()
+    with page.expect_download() as info:
+        page.locator("#trend-heading ~ p.downloads a", has_text="CSV（UTF-8）").click()
+    path = tmp_path / "trend.csv"
+    info.value.save_as(path)
+    content = path.read_bytes()
+    assert content.startswith(b"\xef\xbb\xbf") and "令和7年度（2025年度）" in content.decode("utf-8-sig")
+    context.close()
+
+
+def test_the_public_mieruka_page_has_no_wcag_2_aa_violations(live_server, browser):
+    page = browser.new_page(locale="ja-JP")
+    page.goto(f"{live_server}/mieruka/?year=2025")
+    page.get_by_role("heading", name="市民の声のみえる化").wait_for()
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}})
+    violations = [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]]
+    assert violations == []
+    assert "ご意見ありがとうございます" in page.locator("main").inner_text()
+    page.close()

@@ -1,0 +1,109 @@
+"""Precomputed counts per measure, JST month and dimension, so planner pages stay fast on a million voices.
+
+``refresh()`` rebuilds the ``measure_rollups`` table for every voice up to a watermark (the voice before
+the oldest one still waiting to be routed) in one transaction; run it from cron or the worker
+(``flask --app web planner refresh-rollups``). Readers add a live count of the voices above the
+watermark, so a new voice is counted at once. Staff changes to a voice's measures (routing.links) adjust
+the rollup in the same transaction, so those are exact too. What only a refresh picks up: a voice's 課
+changing after a forward (the 課 breakdown) and answers given after the refresh (the public answer times).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, insert, literal, select
+
+from models import MeasureRollup, RollupState, Section, Voice, VoiceMeasure, db, utcnow
+
+JST = ZoneInfo("Asia/Tokyo")
+DIMENSION_COLUMNS = ("channel", "voice_type", "district", "age_group")
+
+
+def jst_month(column):
+    """A SQL expression for the JST month of a UTC timestamp, as 'YYYY-MM'."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(func.timezone("Asia/Tokyo", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column, "+9 hours")
+
+
+def month_of(moment: datetime) -> str:
+    return moment.astimezone(JST).strftime("%Y-%m")
+
+
+def watermark() -> int:
+    """The highest voice id the rollups cover (0: nothing rolled up, everything is counted live)."""
+    return db.session.scalar(select(RollupState.watermark).where(RollupState.id == 1)) or 0
+
+
+def refresh(*hooks) -> int:
+    """Rebuild every rollup row in one transaction; returns the new watermark.
+
+    Each hook is called with the watermark before the commit, to add rows of its own (answer times)."""
+    pending = db.session.scalar(select(func.min(Voice.id)).where(Voice.status == "received"))
+    mark = (pending - 1) if pending else (db.session.scalar(select(func.max(Voice.id))) or 0)
+    db.session.execute(delete(MeasureRollup))
+    month = jst_month(Voice.received_at)
+    covered = Voice.id <= mark
+    columns = ["measure_code", "month", "dimension", "value", "count", "amount"]
+    # Every voice once, per month.
+    db.session.execute(insert(MeasureRollup).from_select(columns, select(
+        literal(""), month, literal("total"), literal(""), func.count(), literal(0)).where(covered).group_by(month)))
+    joined = select().select_from(VoiceMeasure).join(Voice, Voice.id == VoiceMeasure.voice_id).where(covered)
+    db.session.execute(insert(MeasureRollup).from_select(columns, joined.add_columns(
+        VoiceMeasure.measure_code, month, literal("total"), literal(""), func.count(), literal(0))
+        .group_by(VoiceMeasure.measure_code, month)))
+    for name in DIMENSION_COLUMNS:
+        column = getattr(Voice, name)
+        db.session.execute(insert(MeasureRollup).from_select(columns, joined.add_columns(
+            VoiceMeasure.measure_code, month, literal(name), column, func.count(), literal(0))
+            .group_by(VoiceMeasure.measure_code, month, column)))
+    section_name = func.coalesce(Section.name, "")
+    db.session.execute(insert(MeasureRollup).from_select(columns, joined.outerjoin(
+        Section, Section.id == Voice.section_id).add_columns(
+        VoiceMeasure.measure_code, month, literal("section"), section_name, func.count(), literal(0))
+        .group_by(VoiceMeasure.measure_code, month, section_name)))
+    for hook in hooks:
+        hook(mark)
+    state = db.session.get(RollupState, 1) or RollupState(id=1)
+    state.watermark, state.refreshed_at = mark, utcnow()
+    db.session.add(state)
+    db.session.commit()
+    return mark
+
+
+def jst_day(column):
+    """A SQL expression for the JST calendar day of a UTC timestamp, as 'YYYY-MM-DD'."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(func.timezone("Asia/Tokyo", column), "YYYY-MM-DD")
+    return func.strftime("%Y-%m-%d", column, "+9 hours")
+
+
+def _as_date(value):
+    from datetime import date
+
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def as_date(value):
+    """A JST day from ``jst_day`` as a date (PostgreSQL and SQLite both give text)."""
+    return _as_date(value)
+
+
+def adjust_for_measure(voice: Voice, code: str, delta: int) -> None:
+    """Keep the rollup exact when staff add (+1) or remove (−1) a measure of a rolled-up voice.
+
+    Runs inside the caller's transaction."""
+    if voice.id > watermark():
+        return
+    month = month_of(voice.received_at)
+    values = {"total": "", "section": voice.section.name if voice.section else "",
+              **{name: getattr(voice, name) or "" for name in DIMENSION_COLUMNS}}
+    for dimension, value in values.items():
+        row = db.session.get(MeasureRollup, (code, month, dimension, value))
+        if row is None:
+            if delta > 0:
+                db.session.add(MeasureRollup(measure_code=code, month=month, dimension=dimension, value=value,
+                                             count=delta, amount=0))
+        else:
+            row.count = max(row.count + delta, 0)
