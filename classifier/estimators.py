@@ -34,7 +34,7 @@ class TemperatureScaled(ClassifierMixin, BaseEstimator):
         index = np.searchsorted(self.classes_, y)
         self.temperature_ = _fit_temperature(self.oof_decision_, index, sample_weight)
         self.estimator_ = _fit(clone(self.estimator), X, y, sample_weight)
-        self.columns_ = _selected_columns(self.estimator_)
+        self.coef_, self.intercept_ = _full_width_coefficients(self.estimator_, X.shape[1])
         return self
 
     def _out_of_fold(self, X, y, sample_weight):
@@ -48,7 +48,8 @@ class TemperatureScaled(ClassifierMixin, BaseEstimator):
         return decision
 
     def decision_function(self, X):
-        return _decision_matrix(self.estimator_, X)
+        """X · coef_ᵀ + intercept_: one sparse product, the selector folded into zero coefficients."""
+        return np.asarray(X @ self.coef_.T) + self.intercept_
 
     def predict_proba(self, X):
         return softmax(self.decision_function(X) / self.temperature_, axis=1)
@@ -65,11 +66,6 @@ class TemperatureScaled(ClassifierMixin, BaseEstimator):
         self.__dict__.pop("oof_decision_", None)
         return self
 
-    @property
-    def coef_(self):
-        """Coefficients (classes × used features); see `columns_` for which input columns they weigh."""
-        return _coef_matrix(self.estimator_[-1] if hasattr(self.estimator_, "steps") else self.estimator_)
-
 
 def _fit(model, X, y, sample_weight):
     if sample_weight is None:
@@ -79,16 +75,22 @@ def _fit(model, X, y, sample_weight):
     return model.fit(X, y, sample_weight=sample_weight)
 
 
-def _selected_columns(model):
-    """Input columns kept by a feature selector at the head of a Pipeline, or None when all are used."""
-    if not hasattr(model, "steps"):
-        return None
-    columns = None
-    for _, step in model.steps[:-1]:
-        if hasattr(step, "get_support"):
-            kept = step.get_support(indices=True)
-            columns = kept if columns is None else columns[kept]
-    return columns
+def _full_width_coefficients(model, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """(coef (classes × n_features), intercept) of a fitted linear model, possibly a Pipeline whose
+    selectors keep only some input columns: the dropped columns get zero weight."""
+    columns = np.arange(n_features)
+    if hasattr(model, "steps"):
+        for _, step in model.steps[:-1]:
+            columns = columns[step.get_support(indices=True)]
+        model = model.steps[-1][1]
+    coef = np.asarray(model.coef_, dtype=np.float32)
+    intercept = np.broadcast_to(np.asarray(model.intercept_, dtype=np.float32), (coef.shape[0],))
+    if coef.shape[0] == 1:  # binary: one row for classes_[1]
+        coef = np.vstack([np.zeros_like(coef[0]), coef[0]])
+        intercept = np.array([0.0, intercept[0]], dtype=np.float32)
+    full = np.zeros((coef.shape[0], n_features), dtype=np.float32)
+    full[:, columns] = coef
+    return full, np.array(intercept, dtype=np.float32)
 
 
 def _decision_matrix(model, X):
@@ -96,13 +98,6 @@ def _decision_matrix(model, X):
     if decision.ndim == 1:  # binary: one margin for classes_[1]
         decision = np.column_stack([np.zeros_like(decision), decision])
     return decision
-
-
-def _coef_matrix(model):
-    coef = model.coef_
-    if coef.shape[0] == 1:
-        return np.vstack([np.zeros_like(coef[0]), coef[0]])
-    return coef
 
 
 def _fit_temperature(decision, index, sample_weight) -> float:

@@ -108,7 +108,7 @@ class VoiceModel:
         """
         start, end = X.indptr[row], X.indptr[row + 1]
         columns, values = X.indices[start:end], X.data[start:end]
-        contributions = self._class_weights(class_index)[columns] * values
+        contributions = self.section.coef_[class_index, columns] * values
         names, is_word = self._feature_names(), self._word_mask()
         ranked = [i for i in np.argsort(-contributions) if contributions[i] > 0]
         terms = [names[columns[i]] for i in ranked if is_word[columns[i]]][:EXPLANATION_TERMS]
@@ -119,19 +119,6 @@ class VoiceModel:
             if not is_word[columns[i]] and term and not any(term in kept for kept in terms):
                 terms.append(term)
         return terms
-
-    def _class_weights(self, class_index: int) -> np.ndarray:
-        cache = self.__dict__.setdefault("_weights_cache", {})
-        if class_index not in cache:
-            coef = np.asarray(self.section.coef_[class_index]).ravel()
-            columns = getattr(self.section, "columns_", None)
-            full = np.zeros(len(self._feature_names()), dtype=np.float32)
-            if columns is None:
-                full[: len(coef)] = coef
-            else:
-                full[columns] = coef
-            cache[class_index] = full
-        return cache[class_index]
 
     def _feature_names(self) -> list[str]:
         if self._names is None:
@@ -145,7 +132,6 @@ class VoiceModel:
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state.pop("_weights_cache", None)
         state.pop("_word_mask_cache", None)
         state["_names"] = None
         return state

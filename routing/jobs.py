@@ -67,12 +67,21 @@ def import_file_job(import_id: int, phase: str) -> str:
         return run_recorded(job_key(import_id, phase), lambda: run_phase(import_id, phase, route=route_new_voices))
 
 
+def retrain_model_job(requested_at: str) -> str:
+    """RQ entry point: retrain the classifier with staff-confirmed labels (promoted only if not worse)."""
+    from routing.model_registry import retrain_from_staff_labels
+
+    with _app_context():
+        return run_recorded(f"retrain_model:{requested_at}", retrain_from_staff_labels)
+
+
 _RETRY = Retry(max=3, interval=[10, 60, 300])
 JOBS: dict[str, JobSpec] = {
     "route_voice": JobSpec(route_voice_job, queue="routing", timeout=120, retry=_RETRY),
     "send_reply_email": JobSpec(send_reply_email_job, queue="mail", timeout=60, retry=_RETRY),
     "escalate_overdue": JobSpec(escalate_overdue_job, queue="periodic", timeout=600, retry=_RETRY),
     "overdue_digest": JobSpec(overdue_digest_job, queue="periodic", timeout=600, retry=_RETRY),
+    "retrain_model": JobSpec(retrain_model_job, queue="training", timeout=1800, retry=None),
     # Bulk imports (issue 4): long-running, on their own queue; a retry resumes after the last chunk.
     "import_file": JobSpec(import_file_job, queue="slow", timeout=3600, retry=Retry(max=2, interval=[30, 120])),
 }

@@ -11,7 +11,16 @@ from sqlalchemy import select
 
 from classifier import tokenize
 from models import (
-    ActionItem, Measure, User, Voice, VoiceActionItem, VoiceMeasure, VoicePublication, VoiceReflection, db, utcnow,
+    ActionItem,
+    Measure,
+    User,
+    Voice,
+    VoiceActionItem,
+    VoiceMeasure,
+    VoicePublication,
+    VoiceReflection,
+    db,
+    utcnow,
 )
 from routing.history import record_event
 from routing.service import RoutingError

@@ -14,6 +14,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from models import db
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, serve
 from web import create_app
 from web.seeding import seed_reference
 
@@ -122,3 +123,21 @@ def pg_app(model_dir, tmp_path, pg_database, redis_url) -> Iterator[Flask]:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The ``app`` fixture served on a free local port."""
+    with serve(app) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (its own browser download does not work here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -1,21 +1,15 @@
 """In a real browser: are the admin pages WCAG 2 AA clean, CSP-clean and usable from the keyboard alone?"""
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from models import RoutingRule, db
+from tests.browser_support import axe_violations, serve
 from tests.support import PASSWORD, make_user
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 PAGES = ("/admin/", "/admin/sections", "/admin/sections/new", "/admin/departments/new", "/admin/users",
          "/admin/users/new", "/admin/rules", "/admin/rules/new", "/admin/settings", "/admin/templates",
          "/admin/templates/new", "/admin/audit", "/admin/audit?tab=events")
@@ -28,25 +22,8 @@ def live_admin(app) -> Iterator[str]:
     """The app served on a free port, with an administrator account."""
     with app.app_context():
         make_user("boss", "admin")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _violations(page) -> list[str]:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}})
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]]
+    with serve(app) as base_url:
+        yield base_url
 
 
 def _sign_in(page, base: str) -> None:
@@ -66,11 +43,11 @@ def test_admin_pages_have_no_wcag_2_aa_or_csp_violations(live_admin, browser):
     found = {}
     for path in PAGES:
         page.goto(f"{live_admin}{path}")
-        found[path] = _violations(page)
+        found[path] = axe_violations(page)
     page.goto(f"{live_admin}/admin/users/new")
     page.get_by_role("button", name="保存する").click()
     page.locator("#error-summary").wait_for()
-    found["/admin/users/new (errors)"] = _violations(page)
+    found["/admin/users/new (errors)"] = axe_violations(page)
     page.close()
     assert found == {path: [] for path in found}
     assert [e for e in console_errors if "Content Security Policy" in e] == []

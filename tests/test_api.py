@@ -135,9 +135,12 @@ def test_staff_endpoints_need_a_valid_token_with_the_right_scope(app, client, co
         contract.check(method, path, nothing)
         contract.check(method, path, call(f"/api/v1{path}", headers=bearer("mv_not-a-real-token")))
     with app.app_context():
-        row, read_only = issue_token("集計システム", ["voices:read"])
+        _row, read_only = issue_token("集計システム", ["voices:read"])
+        _row, create_only = issue_token("オンラインフォーム", ["voices:create"])
         _row, revoked = issue_token("廃止した連携")
         revoke_token(_row.id)
+    for path in ("/staff/voices?section=生活環境課", "/staff/meetings"):
+        contract.check("GET", path.split("?")[0], client.get(f"/api/v1{path}", headers=bearer(create_only)))
     forbidden = client.post("/api/v1/staff/voices", json=VOICE, headers=bearer(read_only))
     assert contract.check("POST", "/staff/voices", forbidden)["error"] == "forbidden"
     contract.check("POST", "/staff/meetings", client.post("/api/v1/staff/meetings", json={}, headers=bearer(read_only)))
@@ -158,6 +161,10 @@ def test_an_integration_creates_a_meeting_and_its_remarks_and_lists_them_by_sect
         **VOICE, "channel": "meeting", "meeting_id": meeting["id"], "speaker_category": "市民",
         "received_at": "2026-05-20T14:00:00+09:00", "client_token": "remark-0000000001"}, headers=bearer(token)))
     assert (remark["channel"], remark["meeting_id"]) == ("meeting", meeting["id"])
+    resent = contract.check("POST", "/staff/voices", client.post("/api/v1/staff/voices", json={
+        **VOICE, "channel": "meeting", "meeting_id": meeting["id"], "client_token": "remark-0000000001"},
+        headers=bearer(token)))
+    assert resent["receipt_no"] == remark["receipt_no"]
     chosen = contract.check("POST", "/staff/voices", client.post("/api/v1/staff/voices", json={
         "voice_type": "要望", "body": "公園の遊具が壊れています。", "channel": "phone", "section": "都市整備課"},
         headers=bearer(token)))
@@ -206,11 +213,13 @@ def test_too_many_submissions_from_one_address_get_429(app, client, contract, to
 
 def test_every_documented_response_was_exercised(contract):
     """Runs last in this module: each documented status of each operation was checked above."""
+    if not contract.seen:
+        pytest.skip("run with the rest of the module")
     documented = {(method, path, status) for path, item in document()["paths"].items()
                   for method, operation in item.items() for status in operation["responses"]}
     not_exercised = documented - contract.seen - {
         ("get", "/health", "503"),  # the database down: tests/test_health.py
+        # The per-token limit is one decorator for all four staff operations; GET /staff/meetings checks it.
         ("post", "/staff/voices", "429"), ("post", "/staff/meetings", "429"), ("get", "/staff/voices", "429"),
-        ("post", "/staff/voices", "200"),
     }
     assert not_exercised == set()

@@ -1,37 +1,11 @@
 """In a real browser: can a citizen submit the form, and do the public pages meet WCAG 2 AA (JIS X 8341-3 AA)?"""
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, sync_playwright
-from werkzeug.serving import make_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+from tests.browser_support import axe_violations
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_a_citizen_submits_the_form_on_a_phone(live_server, browser):
@@ -59,28 +33,23 @@ def test_a_citizen_submits_the_form_on_a_phone(live_server, browser):
     context.close()
 
 
-def _violations(page) -> list[str]:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}})
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]]
-
-
 def test_public_pages_have_no_wcag_2_aa_violations(live_server, browser):
     page = browser.new_page(locale="ja-JP")
     found: dict[str, list[str]] = {}
     for path in ("/", "/voice/new", "/status"):
         page.goto(f"{live_server}{path}")
-        found[path] = _violations(page)
+        found[path] = axe_violations(page)
     # The form with errors, the confirmation and the completion pages too.
     page.goto(f"{live_server}/voice/new")
     page.get_by_role("button", name="確認画面へ").click()
     page.locator("#error-summary").wait_for()
-    found["/voice/new (errors)"] = _violations(page)
+    found["/voice/new (errors)"] = axe_violations(page)
     page.get_by_label("感謝").check()
     page.get_by_label("内容").fill("図書館の職員の方がとても親切でした。")
     page.get_by_label("個人情報の取扱いに同意する").check()
     page.get_by_role("button", name="確認画面へ").click()
-    found["/voice/new (confirm)"] = _violations(page)
+    found["/voice/new (confirm)"] = axe_violations(page)
     page.get_by_role("button", name="送信する").click()
-    found["/voice/complete"] = _violations(page)
+    found["/voice/complete"] = axe_violations(page)
     page.close()
     assert found == {path: [] for path in found}

@@ -7,12 +7,11 @@ from sqlalchemy import select
 from models import Voice, db
 from tests.section_fixtures import build_world
 from tests.support import PASSWORD
-from tests.test_browser import browser, live_server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
 
-def test_section_head_takes_a_voice_from_queue_to_answered(app, live_server, browser):  # noqa: F811
+def test_section_head_takes_a_voice_from_queue_to_answered(app, live_server, browser):
     with app.app_context():
         world = build_world()
     page = browser.new_page(locale="ja-JP")

@@ -69,9 +69,8 @@ def test_a_voice_is_marked_reflected_with_what_was_done(app, world):
 @pytest.mark.parametrize("login_id", ["kensetsu", "planner", "counter"])
 def test_who_may_not_change_a_voices_measures(app, world, login_id):
     """Section staff of another 課, planners and the counter may not."""
-    with app.app_context():
-        with pytest.raises(PermissionDenied):
-            links.add_measure(world.voice_id, "M5-3", _user(login_id))
+    with app.app_context(), pytest.raises(PermissionDenied):
+        links.add_measure(world.voice_id, "M5-3", _user(login_id))
 
 
 def test_the_voice_page_suggests_the_most_similar_action_items(app, world):

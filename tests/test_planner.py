@@ -108,8 +108,8 @@ def test_no_personal_data_on_any_planner_page_export_or_report(app, client, worl
     with app.app_context():
         ids = pii_voices()
         item = action_item("AP-5-2-01", "M5-2", "電子申請の拡充")
-        from routing import links
         from models import User
+        from routing import links
         admin = db.session.scalar(db.select(User).where(User.login_id == "admin"))
         links.link_action_item(ids[0], item.id, admin)
         links.mark_reflected(ids[0], "山田太郎さん(090-1234-5678)の要望を受けて電子申請を拡充しました。", admin)
@@ -163,3 +163,29 @@ def test_the_report_is_printable_a4_and_summarises_each_measure(app, client, wor
     assert "size: A4" in css and "@media print" in css
     xlsx = client.get("/planner/report.xlsx?year=2025")
     assert xlsx.status_code == 200 and "M5-2" in _xlsx_text(xlsx.data)
+
+
+def test_counts_stay_exact_after_a_rollup_refresh_new_voices_and_staff_changes(app, world):
+    """With part of the data rolled up, do new voices and removed measures still count exactly?"""
+    from models import User
+    from routing import links
+    from routing.answer_times import rollup_answer_days
+    from tests.planner_fixtures import add_voice, jst
+    from voices import rollups
+
+    with app.app_context():
+        before = {y: stats.measure_counts(stats.fiscal_year_period(y)) for y in (2024, 2025, 2026)}
+        trend = stats.monthly_counts("M5-2", [2025])
+        districts = stats.breakdown("M5-2", stats.fiscal_year_period(2025), "district")
+        assert rollups.refresh(rollup_answer_days) == max(world.values())
+        assert {y: stats.measure_counts(stats.fiscal_year_period(y)) for y in (2024, 2025, 2026)} == before
+        assert stats.monthly_counts("M5-2", [2025]) == trend
+        assert stats.breakdown("M5-2", stats.fiscal_year_period(2025), "district") == districts
+        add_voice(jst(2025, 4, 2, 9), ["M5-2"], district="伊奈")  # after the refresh: counted live
+        admin = db.session.scalar(db.select(User).where(User.login_id == "admin"))
+        links.remove_measure(world["v3"], "M5-2", admin)  # rolled up: adjusted in the same transaction
+        links.add_measure(world["v6"], "M5-3", admin)
+        counts = stats.measure_counts(stats.fiscal_year_period(2025))
+        assert counts == {"M5-3": 2, "M5-2": 2, "M1-1": 1}
+        assert stats.monthly_counts("M5-2", [2025])[2025][:3] == [2, 0, 0]
+        assert stats.breakdown("M5-2", stats.fiscal_year_period(2025), "district") == [("伊奈", 1), ("谷和原", 1)]

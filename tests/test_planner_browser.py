@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, sync_playwright
-from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from models import User, Voice, db

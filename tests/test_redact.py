@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from voices.redact import ADDRESS_MASK, EMAIL_MASK, NAME_MASK, PHONE_MASK, POSTAL_MASK, redact
 from voices.pii import MY_NUMBER_MASK
+from voices.redact import ADDRESS_MASK, EMAIL_MASK, NAME_MASK, PHONE_MASK, POSTAL_MASK, redact
 
 
 @pytest.mark.parametrize("text, secret, mask", [

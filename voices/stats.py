@@ -15,8 +15,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 
 from models import (
-    ACTION_ITEM_STATUSES, AGE_GROUPS, CHANNELS, ActionItem, Measure, MeasureRollup, Section, Voice, VoiceActionItem,
-    VoiceMeasure, VoiceReflection, db,
+    ACTION_ITEM_STATUSES,
+    AGE_GROUPS,
+    CHANNELS,
+    ActionItem,
+    Measure,
+    MeasureRollup,
+    Section,
+    Voice,
+    VoiceActionItem,
+    VoiceMeasure,
+    VoiceReflection,
+    db,
 )
 from voices import rollups
 from voices.redact import redact
@@ -61,7 +71,7 @@ class Period:
             day = (day + timedelta(days=32)).replace(day=1)
         return result
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         """The period of the same length just before this one (the previous 年度 for a 年度)."""
         if self.start.month == 4 and self.start.day == 1 and self.end == date(self.start.year + 1, 4, 1):
             return fiscal_year_period(self.start.year - 1)
@@ -326,7 +336,19 @@ def measure_title(code: str) -> str | None:
 
 
 __all__ = [
-    "DIMENSIONS", "FISCAL_MONTHS", "Period", "action_item_rows", "breakdown",
-    "current_fiscal_year", "fiscal_year_of", "fiscal_year_period", "matrix", "measure_counts", "monthly_counts",
-    "month_period", "rising_terms", "sample_voices", "top_terms",
+    "DIMENSIONS",
+    "FISCAL_MONTHS",
+    "Period",
+    "action_item_rows",
+    "breakdown",
+    "current_fiscal_year",
+    "fiscal_year_of",
+    "fiscal_year_period",
+    "matrix",
+    "measure_counts",
+    "month_period",
+    "monthly_counts",
+    "rising_terms",
+    "sample_voices",
+    "top_terms",
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
-from models import utcnow
+from models import db, utcnow
+from models.outbox import new_job
 from routing.dispatch import flush_outbox
 from routing.schedule import due_daily_jobs
 from routing.model_registry import register_active_model
@@ -51,3 +52,13 @@ def register(app: Flask) -> None:
         ids = due_daily_jobs(utcnow())
         current_app.extensions["mirai_dispatcher"].dispatch(ids)
         click.echo(f"{len(ids)} 件の定時ジョブを実行キューに渡しました")
+
+    @app.cli.command("model-retrain")
+    def model_retrain() -> None:
+        """職員が確定した担当課を加えて分類モデルを学習し直す（悪くならない場合だけ有効にする）。"""
+        stamp = utcnow().isoformat(timespec="seconds")
+        job = new_job(f"retrain_model:{stamp}", "retrain_model", requested_at=stamp)
+        db.session.commit()
+        current_app.extensions["mirai_dispatcher"].dispatch([job.id])
+        db.session.refresh(job)
+        click.echo(f"再学習ジョブ {job.key}: {job.state}")

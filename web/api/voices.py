@@ -80,8 +80,11 @@ _TYPE_MESSAGES = {str: "文字列で指定してください。", bool: "true �
                   datetime: "タイムゾーン付きの日時（ISO 8601、例：2026-05-20T10:30:00+09:00）で指定してください。"}
 
 
-def parse_body(spec: dict[str, Field]) -> dict[str, Any]:
-    """The request's JSON object checked against ``spec``: known fields of the right type only."""
+def parse_body(spec: dict[str, Field], check=None) -> dict[str, Any]:
+    """The request's JSON object checked against ``spec``: known fields of the right type only.
+
+    ``check(values, errors)`` may add messages of its own, so that every problem is reported at once.
+    """
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "JSON オブジェクトを Content-Type: application/json で送ってください。")
@@ -109,6 +112,8 @@ def parse_body(spec: dict[str, Field]) -> dict[str, Any]:
     token = values.get("client_token")
     if token is not None and not CLIENT_TOKEN.match(token):
         errors["client_token"] = ["英数字・ハイフン・下線の16〜48文字で指定してください。"]
+    if check is not None:
+        check(values, errors)
     if errors:
         raise validation_error(errors)
     return values
@@ -215,11 +220,13 @@ def limiter_value(key: str) -> str:
 @token_required("voices:create")
 def staff_create_voice():
     """A voice from an integration (an online-form service, a call-centre system): any channel, a meeting."""
-    values = parse_body(STAFF_FIELDS)
+    def check_channel(values: dict, errors: dict) -> None:
+        if values.get("channel", "api") not in CHANNELS:
+            errors["channel"] = [f"受付経路は {', '.join(CHANNELS)} のいずれかで指定してください。"]
+
+    values = parse_body(STAFF_FIELDS, check_channel)
     token = values.get("client_token")
     channel = values.get("channel", "api")
-    if channel not in CHANNELS:
-        raise validation_error({"channel": [f"受付経路は {', '.join(CHANNELS)} のいずれかで指定してください。"]})
     data = _voice_input(
         values, channel=channel, received_at=values.get("received_at"), meeting_id=values.get("meeting_id"),
         speaker_category=values.get("speaker_category", ""), section_name=values.get("section", ""),

@@ -16,4 +16,4 @@ def _planners_only() -> None:
     """Every planner page is for planners, 広聴 and administrators."""
 
 
-from web.planner import action_items_views, links_views, views  # noqa: E402,F401  (registers the routes)
+from web.planner import action_items_views, links_views, views  # noqa: F401  (registers the routes)

@@ -24,8 +24,8 @@ def line_chart(series: dict[str, list[int]], labels=MONTH_LABELS, title: str = "
     plot_w, plot_h = width - left - right, height - top - bottom
     maximum = max((v for values in series.values() for v in values), default=0) or 1
     step = plot_w / max(len(labels) - 1, 1)
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
-             f'xmlns="http://www.w3.org/2000/svg">']
+    parts = [(f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
+             f'xmlns="http://www.w3.org/2000/svg">')]
     for i in range(5):
         y = top + plot_h - plot_h * i / 4
         value = round(maximum * i / 4)
@@ -55,8 +55,8 @@ def bar_chart(rows: list[tuple[str, int]], title: str = "", width: int = 640, ba
     label_w, right = 150, 50
     height = max(len(rows), 1) * (bar + 6) + 8
     maximum = max((c for _, c in rows), default=0) or 1
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
-             f'xmlns="http://www.w3.org/2000/svg">']
+    parts = [(f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
+             f'xmlns="http://www.w3.org/2000/svg">')]
     for i, (label, count) in enumerate(rows):
         y = 4 + i * (bar + 6)
         w = (width - label_w - right) * count / maximum

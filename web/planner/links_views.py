@@ -9,7 +9,16 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 
-from models import ActionItem, Measure, Voice, VoiceActionItem, VoiceMeasure, VoicePublication, VoiceReflection, db
+from models import (
+    ActionItem,
+    Measure,
+    Voice,
+    VoiceActionItem,
+    VoiceMeasure,
+    VoicePublication,
+    VoiceReflection,
+    db,
+)
 from routing import links
 from routing.service import RoutingError
 from voices.access import PermissionDenied, allowed_actions, visible_voices

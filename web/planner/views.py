@@ -99,7 +99,7 @@ def _download(table_or_tables: Table | list[Table], filename: str, fmt: str) -> 
 
 @bp.get("/export/matrix.<fmt>")
 def export_matrix(fmt: str):
-    period, year, args = _period_from_request()
+    period, _year, args = _period_from_request()
     return _download(tables.matrix_table(period), f"matrix_{'_'.join(args.values())}", fmt)
 
 
@@ -147,9 +147,9 @@ def report_xlsx():
 def export_links(code: str | None, name: str, args: dict[str, str]) -> dict[str, str]:
     """URLs of the CSV (UTF-8 BOM), CSV (CP932) and XLSX downloads of one table."""
     if code is None:
-        base = lambda fmt, **extra: url_for("planner.export_matrix", fmt=fmt, **args, **extra)  # noqa: E731
+        base = lambda fmt, **extra: url_for("planner.export_matrix", fmt=fmt, **args, **extra)
     else:
-        base = lambda fmt, **extra: url_for("planner.export_measure_table", code=code, name=name,  # noqa: E731
+        base = lambda fmt, **extra: url_for("planner.export_measure_table", code=code, name=name,
                                             fmt=fmt, **args, **extra)
     return {"csv": base("csv"), "cp932": base("csv", enc="cp932"), "xlsx": base("xlsx")}
 

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("transparency", __name__, url_prefix="/mieruka")
 
-from web.transparency import views  # noqa: E402,F401  (registers the routes)
+from web.transparency import views  # noqa: F401  (registers the routes)

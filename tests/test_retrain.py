@@ -1,0 +1,55 @@
+"""Does the classifier learn from the 課 that staff confirmed, through the retraining job?"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+import classifier
+from models import JobRecord, ModelVersion, Voice, db
+from routing.model_registry import register_active_model, staff_labelled_examples
+from tests.section_fixtures import routed_voice
+
+
+@pytest.fixture
+def own_model_dir(app, tmp_path, model_dir):
+    """A model directory of this test's own (the retrain adds versions), starting from the session model."""
+    import shutil
+
+    directory = tmp_path / "models"
+    shutil.copytree(model_dir, directory)
+    app.config["MODEL_DIR"] = str(directory)
+    classifier.configure(directory)
+    yield directory
+    classifier.configure(model_dir)
+
+
+def test_staff_confirmed_voices_are_the_labels(app):
+    with app.app_context():
+        confirmed, _, _ = routed_voice()
+        routed_voice("図書館の開館時間を延ばしてほしい。", voice_type="要望")
+        db.session.get(Voice, confirmed).section_confirmed = True
+        db.session.commit()
+        examples = staff_labelled_examples()
+        assert [e["section"] for e in examples] == ["生活環境課"]
+        assert "カラス" in examples[0]["text"]
+
+
+def test_the_retrain_command_records_a_version_and_keeps_the_better_model(app, own_model_dir):
+    with app.app_context():
+        register_active_model()
+        before = classifier.active_version()
+        voice_id, _, _ = routed_voice()
+        db.session.get(Voice, voice_id).section_confirmed = True
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["model-retrain"])
+    assert result.exit_code == 0, result.output
+    assert "done" in result.output
+    with app.app_context():
+        job = db.session.scalar(select(JobRecord).where(JobRecord.kind == "retrain_model"))
+        assert job.state == "done"
+        versions = {row.version: row for row in db.session.scalars(select(ModelVersion))}
+        assert before in versions and len(versions) == 2
+        assert sum(row.active for row in versions.values()) == 1
+        active = next(v for v, row in versions.items() if row.active)
+        assert active == classifier.active_version()
+        assert versions[active].metrics
