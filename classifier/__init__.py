@@ -20,7 +20,11 @@ _LAZY = {
     "read_metadata": "artifacts", "ArtifactError": "artifacts", "IncompatibleArtifactError": "artifacts",
 }
 
-__all__ = ["configure", "labels", "model_dir_path", "tokenize", *_LAZY]
+__all__ = [
+    "ArtifactError", "IncompatibleArtifactError", "Prediction", "TrainResult", "active_version", "configure",
+    "ensure_model", "labels", "list_versions", "model_dir_path", "predict", "predict_many", "promote",
+    "read_metadata", "retrain_with_examples", "rollback", "tokenize", "train",
+]
 
 
 def __getattr__(name: str):

@@ -18,7 +18,7 @@ import os
 import platform
 import secrets
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
@@ -52,7 +52,7 @@ def library_versions() -> dict[str, str]:
 
 def new_version_id(now: datetime | None = None) -> str:
     """Sortable, unique: UTC time to the second plus 6 random hex digits."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
@@ -76,7 +76,7 @@ def save(model, metadata: dict, model_dir: Path | None = None) -> str:
         "format": FORMAT,
         "libraries": library_versions(),
         "model_sha256": _sha256(directory / MODEL_FILE),
-        "created_at": metadata.get("created_at") or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": metadata.get("created_at") or datetime.now(UTC).isoformat(timespec="seconds"),
     }
     _write_json(directory / METADATA_FILE, full)
     return version

@@ -57,12 +57,13 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="tokenization vs full prediction throughput, latency")
     bench.add_argument("-n", type=int, default=1000, help="number of synthesized texts")
-    bench.add_argument("--repeats", type=int, default=3)
+    bench.add_argument("--repeats", type=int, default=5)
     bench.add_argument("--json", action="store_true")
     bench.set_defaults(handler=_bench)
 
     compare = commands.add_parser("compare", help="cross-validated comparison of tokenizers and pipelines")
-    compare.add_argument("what", choices=("tokenizers", "pipelines", "all"), nargs="?", default="all")
+    compare.add_argument("what", nargs="?", default="all",
+                         choices=("tokenizers", "pipelines", "types", "measures", "learning-curve", "all"))
     compare.set_defaults(handler=_compare)
 
     versions = commands.add_parser("versions", help="list saved versions")
@@ -102,7 +103,7 @@ def _train(args) -> int:
 def _evaluate(args) -> int:
     from . import artifacts
     from .corpus import load_corpus, read_jsonl, split
-    from .evaluation import evaluate_predictions, format_report
+    from .evaluation import evaluate_model, format_report
     from .predictor import ensure_model
 
     if bool(args.file) == bool(args.split):
@@ -111,7 +112,7 @@ def _evaluate(args) -> int:
     examples = split(load_corpus())[1] if args.split else read_jsonl(args.file, strict=False)
     version = args.version or ensure_model()
     model, _ = artifacts.load(version)
-    result = evaluate_predictions(examples, model.predict([e.text for e in examples], version))
+    result = evaluate_model(model, version, examples)
     if args.json:
         print(json.dumps({"version": version, **result}, ensure_ascii=False, indent=2))
     else:
@@ -167,7 +168,7 @@ def _answer(batch, out: TextIO) -> None:
     texts = [text for _, text, error in batch if error is None]
     try:
         predictions = iter(predict_many(texts))
-    except Exception:  # one poisoned text must not cost the others their answer
+    except Exception:  # noqa: BLE001 — one poisoned text must not cost the others their answer
         predictions = iter(_predict_one_by_one(texts))
     for voice_id, _, error in batch:
         if error is None:
@@ -186,7 +187,7 @@ def _predict_one_by_one(texts):
     for text in texts:
         try:
             yield predict(text)
-        except Exception:
+        except Exception:  # noqa: BLE001 — answered as an error line, the batch goes on
             yield None
 
 
@@ -199,12 +200,14 @@ def _bench(args) -> int:
 
 
 def _compare(args) -> int:
-    from .comparison import compare_pipelines, compare_tokenizers
+    from . import comparison
 
-    if args.what in ("tokenizers", "all"):
-        print(compare_tokenizers())
-    if args.what in ("pipelines", "all"):
-        print(compare_pipelines())
+    tables = {"tokenizers": comparison.compare_tokenizers, "pipelines": comparison.compare_pipelines,
+              "types": comparison.compare_voice_type, "measures": comparison.compare_measures,
+              "learning-curve": comparison.compare_learning_curve}
+    for name, table in tables.items():
+        if args.what in (name, "all"):
+            print(table(), flush=True)
     return 0
 
 

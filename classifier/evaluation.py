@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 from sklearn.metrics import f1_score
@@ -13,6 +14,11 @@ from .corpus import Example
 from .model import Prediction
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def evaluate_model(model, version: str, examples: Sequence[Example]) -> dict:
+    """Metrics of a loaded VoiceModel on labelled examples."""
+    return evaluate_predictions(examples, model.predict([e.text for e in examples], version))
 
 
 def evaluate_predictions(examples: Sequence[Example], predictions: Sequence[Prediction]) -> dict:
@@ -87,7 +93,7 @@ def expected_calibration_error(confidences: Sequence[float], correct: Sequence[b
     correct = np.asarray(correct, dtype=float)
     edges = np.linspace(0.0, 1.0, bins + 1)
     total = 0.0
-    for low, high in zip(edges[:-1], edges[1:]):
+    for low, high in pairwise(edges):
         inside = (confidences > low) & (confidences <= high)
         if inside.any():
             total += inside.mean() * abs(correct[inside].mean() - confidences[inside].mean())

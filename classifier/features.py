@@ -8,7 +8,8 @@ analyzers are module-level functions so that fitted vectorizers pickle.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
@@ -33,13 +34,19 @@ def word_unigrams(doc: Doc) -> list[str]:
 def word_uni_bigrams(doc: Doc) -> list[str]:
     """Tokens plus adjacent token pairs (対応 遅い → '対応 遅い')."""
     tokens = doc[1]
-    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
 
 
 def char_ngrams_text(doc: Doc) -> list[str]:
     """Character 2–3-grams of the cleaned text (robust to typos and unknown words)."""
     text = doc[0]
     return [text[i : i + 2] for i in range(len(text) - 1)] + [text[i : i + 3] for i in range(len(text) - 2)]
+
+
+def char_trigrams_text(doc: Doc) -> list[str]:
+    """Character 3-grams of the cleaned text: as accurate as 2–3-grams here at half the cost."""
+    text = doc[0]
+    return [text[i : i + 3] for i in range(len(text) - 2)]
 
 
 def char_ngrams_tokens(doc: Doc) -> list[str]:
@@ -56,17 +63,21 @@ ANALYZERS = {
     "word": word_unigrams,
     "word12": word_uni_bigrams,
     "char_text": char_ngrams_text,
+    "char3_text": char_trigrams_text,
     "char_tokens": char_ngrams_tokens,
 }
 
 
 class CountingTfidfVectorizer(TfidfVectorizer):
-    """TfidfVectorizer whose transform counts features with collections.Counter (in C) instead of a
-    Python loop per feature: the same matrix, about three times faster on character n-grams."""
+    """TfidfVectorizer with a faster transform: features are counted with collections.Counter (in C),
+    and character trigrams of the whole batch are looked up at once with numpy. Same matrix as
+    TfidfVectorizer; character features no longer cost more than a fraction of the tokenization."""
 
     def _count_vocab(self, raw_documents, fixed_vocab):
         if not fixed_vocab:
             return super()._count_vocab(raw_documents, fixed_vocab)
+        if self.analyzer is char_trigrams_text:
+            return self.vocabulary_, self._count_trigrams([doc[0] for doc in raw_documents])
         analyze = self.build_analyzer()
         lookup = self.vocabulary_.get
         indices: list[int] = []
@@ -86,6 +97,42 @@ class CountingTfidfVectorizer(TfidfVectorizer):
         )
         X.sort_indices()
         return self.vocabulary_, X
+
+    def _count_trigrams(self, texts: list[str]):
+        """Counts of vocabulary trigrams per text: code points packed into one int64 per trigram,
+        matched against the sorted vocabulary keys by binary search."""
+        keys, columns = self._trigram_table()
+        if not len(keys) or not texts:
+            return sp.csr_matrix((len(texts), len(self.vocabulary_)), dtype=self.dtype)
+        # NUL separates texts (clean_text removed control characters), so no trigram spans two texts
+        joined = "\0".join(texts) + "\0"
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        starts = np.concatenate([[0], np.cumsum([len(t) + 1 for t in texts])])
+        grams = (codes[:-2] << 42) | (codes[1:-1] << 21) | codes[2:]
+        position = np.minimum(np.searchsorted(keys, grams), len(keys) - 1)
+        found = np.flatnonzero(keys[position] == grams)
+        rows = np.searchsorted(starts, found, side="right") - 1
+        X = sp.csr_matrix(
+            (np.ones(len(found), dtype=self.dtype), (rows, columns[position[found]])),
+            shape=(len(texts), len(self.vocabulary_)),
+        )
+        X.sum_duplicates()
+        return X
+
+    def _trigram_table(self):
+        table = self.__dict__.get("_trigram_table_cache")
+        if table is None:
+            grams = [(g, i) for g, i in self.vocabulary_.items() if len(g) == 3]
+            packed = np.array([(ord(g[0]) << 42) | (ord(g[1]) << 21) | ord(g[2]) for g, _ in grams], dtype=np.int64)
+            order = np.argsort(packed)
+            table = (packed[order], np.array([i for _, i in grams], dtype=np.int32)[order])
+            self.__dict__["_trigram_table_cache"] = table
+        return table
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_trigram_table_cache", None)
+        return state
 
 
 def tfidf(analyzer: str, *, min_df: int = 1, max_df: float = 1.0) -> TfidfVectorizer:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Sequence
 
 import numpy as np
 
@@ -36,6 +36,16 @@ class Prediction:
         return data
 
 
+def decide_measures(probabilities, measure_labels, threshold: float, none_threshold: float, limit: int = 2):
+    """Codes with probability ≥ threshold, best first, at most `limit`; none at all when the "none"
+    label itself is at least `none_threshold` likely."""
+    none_index = measure_labels.index(labels.NO_MEASURE)
+    if probabilities[none_index] >= none_threshold:
+        return []
+    ranked = [i for i in np.argsort(-probabilities) if i != none_index and probabilities[i] >= threshold]
+    return [measure_labels[i] for i in ranked[:limit]]
+
+
 @dataclass
 class VoiceModel:
     """A vectorizer shared by the 課, measure and voice-type classifiers."""
@@ -43,7 +53,7 @@ class VoiceModel:
     vectorizer: object
     section: object  # TemperatureScaled, classes_ = 課 names
     voice_type: object  # TemperatureScaled, classes_ = voice types
-    measures: object  # MultiLabelLogistic over measure_labels
+    measures: object  # MultiLabelPlatt over measure_labels (codes + "none")
     measure_labels: list[str]
     measure_threshold: float
     none_threshold: float
@@ -76,7 +86,7 @@ class VoiceModel:
                     section=section,
                     section_top=[(str(sections[i]), float(section_p[row, i])) for i in top3[row]],
                     bu=labels.bu_of(section),
-                    measures=self._measures_of(measure_p[row]),
+                    measures=self.measures_of(measure_p[row]),
                     voice_type=str(types[row]),
                     # Nothing of the text is known to the model: say so instead of echoing the prior.
                     confidence=0.0 if empty else float(section_p[row, best]),
@@ -86,19 +96,10 @@ class VoiceModel:
             )
         return predictions
 
-    def _measures_of(self, probabilities: np.ndarray) -> list[str]:
-        """Codes with probability ≥ threshold, best first, at most `max_measures`; none at all when the
-        "none" label itself is at least `none_threshold` likely."""
-        none_index = self.measure_labels.index(labels.NO_MEASURE)
-        if probabilities[none_index] >= self.none_threshold:
-            return []
-        chosen = []
-        for i in np.argsort(-probabilities):
-            if probabilities[i] < self.measure_threshold or len(chosen) == self.max_measures:
-                break
-            if i != none_index:
-                chosen.append(self.measure_labels[i])
-        return chosen
+    def measures_of(self, probabilities: np.ndarray) -> list[str]:
+        """The measure codes for one row of measure probabilities."""
+        return decide_measures(probabilities, self.measure_labels, self.measure_threshold, self.none_threshold,
+                               self.max_measures)
 
     def explain(self, X, row: int, class_index: int) -> list[str]:
         """Terms that pushed row `row` toward class `class_index`: largest coefficient × feature value.
@@ -110,7 +111,11 @@ class VoiceModel:
         columns, values = X.indices[start:end], X.data[start:end]
         contributions = self.section.coef_[class_index, columns] * values
         names, is_word = self._feature_names(), self._word_mask()
-        ranked = [i for i in np.argsort(-contributions) if contributions[i] > 0]
+        if len(contributions) > 4 * EXPLANATION_TERMS:  # only the strongest few need sorting
+            strongest = np.argpartition(-contributions, 4 * EXPLANATION_TERMS)[: 4 * EXPLANATION_TERMS]
+        else:
+            strongest = np.arange(len(contributions))
+        ranked = [i for i in strongest[np.argsort(-contributions[strongest])] if contributions[i] > 0]
         terms = [names[columns[i]] for i in ranked if is_word[columns[i]]][:EXPLANATION_TERMS]
         for i in ranked:
             if len(terms) >= 3:

@@ -7,8 +7,8 @@ metadata (`describe()`) says exactly what was trained.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 import numpy as np
 from sklearn.feature_selection import SelectKBest, chi2
@@ -31,15 +31,15 @@ CV_FOLDS = 5
 class PipelineSpec:
     """Everything that defines a trained model apart from its data."""
 
-    features: str = "word+char_text"
+    features: str = "word+char3_text"
     section_classifier: str = "linsvc"
     section_c: float = 0.5
     select_k: int | None = 5000
     type_classifier: str = "linsvc"
     type_c: float = 0.5
     measures_c: float = 0.3
-    measures_threshold: float = 0.2
-    measures_none_threshold: float = 0.8
+    measures_threshold: float = 0.25
+    measures_none_threshold: float = 0.9
 
     def describe(self) -> dict:
         """Spec plus the full parameters of each estimator, for the artifact metadata."""
@@ -153,7 +153,7 @@ def _section_cv_metrics(section: TemperatureScaled, truth: np.ndarray) -> dict:
 def _measures_cv_f1(oof_proba: np.ndarray, Y: np.ndarray, model: VoiceModel) -> float:
     codes = model.measure_labels
     truth = [[codes[i] for i in np.flatnonzero(row) if codes[i] != labels.NO_MEASURE] for row in Y]
-    return measures_micro_f1(truth, [model._measures_of(p) for p in oof_proba])
+    return measures_micro_f1(truth, [model.measures_of(p) for p in oof_proba])
 
 
 def _params(estimator) -> dict:

@@ -62,7 +62,7 @@ _POS_FILTERS: dict[str, tuple[str, ...]] = {
             "接続詞", "助動詞", "助詞", "補助記号/?"),
 }
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _state: dict[str, object] = {}
 
 
@@ -99,21 +99,20 @@ def _tokenize_clean(cleaned: str, settings: TokenizerSettings) -> list[str]:
     replace = _variant_replacer() if settings.variants else None
     tokens: list[str] = []
     tokenizer = _tokenizer("C" if settings.mode == "C+A" else settings.mode)
-    split_a = settings.mode == "C+A"
+    symbol_ids, noun_ids = _symbol_ids(), _noun_ids()
+    split_a = _split_mode("A") if settings.mode == "C+A" else None
     with _lock:
         for chunk in _chunks(cleaned):
             for morpheme in tokenizer.tokenize(chunk):
                 pos_id = morpheme.part_of_speech_id()
-                if pos_id not in allowed:
-                    continue
-                if pos_id in _question_mark_ids() and morpheme.surface() not in ("?", "？"):
+                if pos_id not in allowed or (pos_id in symbol_ids and morpheme.surface() != "?"):
                     continue
                 token = _form(morpheme, settings.form)
                 if token in stop or _DIGITS.match(token) or not (_WORD_CHAR.search(token) or token == "?"):
                     continue
                 tokens.append(replace(token) if replace else token)
-                if split_a and pos_id in _noun_ids() and len(token) > 2:
-                    parts = morpheme.split(_split_mode("A"))
+                if split_a is not None and pos_id in noun_ids and len(token) > 2:
+                    parts = morpheme.split(split_a)
                     if len(parts) > 1:
                         for part in parts:
                             sub = _form(part, settings.form)
@@ -198,8 +197,8 @@ def _allowed_pos_ids(name: str) -> frozenset[int]:
 
 
 @cache
-def _question_mark_ids() -> frozenset[int]:
-    """POS ids of 句点: kept only for the question mark."""
+def _symbol_ids() -> frozenset[int]:
+    """POS ids of symbols: of those only the question mark is kept (NFKC made ？ into ?)."""
     return _pos_ids(lambda pos: pos[0] == "補助記号")
 
 

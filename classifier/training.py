@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 from . import artifacts, corpus, labels
 from .config import model_dir_path
 from .corpus import Example
-from .evaluation import evaluate_predictions
+from .evaluation import evaluate_model
 from .features import analyze_texts
 from .pipelines import CHOSEN, PipelineSpec, fit_voice_model
 from .staff import DEFAULT_STAFF_WEIGHT, examples_from_records, load_staff_examples
-from .tokenizer import DEFAULT as TOKENIZER_SETTINGS, clean_text
+from .tokenizer import DEFAULT as TOKENIZER_SETTINGS
+from .tokenizer import clean_text
 
 PROMOTE_CHOICES = ("auto", "always", "never")
 
@@ -69,13 +70,11 @@ def train(
 
     model, cv_metrics = fit_voice_model(analyze_texts([e.text for e in train_set]), train_set, spec)
     version = artifacts.new_version_id()
-    heldout_metrics = evaluate_predictions(heldout, model.predict([e.text for e in heldout], version))
+    heldout_metrics = evaluate_model(model, version, heldout)
     metrics = {"cv": cv_metrics, "heldout": heldout_metrics}
     corpus_heldout = [e for e in heldout if e.source == "corpus"]
     if len(corpus_heldout) != len(heldout) and corpus_heldout:
-        metrics["test_split"] = evaluate_predictions(
-            corpus_heldout, model.predict([e.text for e in corpus_heldout], version)
-        )
+        metrics["test_split"] = evaluate_model(model, version, corpus_heldout)
     metrics["train_seconds"] = round(time.perf_counter() - started, 2)
 
     metadata = {
@@ -141,7 +140,7 @@ def _decide(version, heldout, candidate_metrics, directory, promote):
     except artifacts.ArtifactError as error:
         artifacts.promote(version, directory)
         return True, f"activated {version}; the active {previous} cannot be loaded ({error})", previous, None
-    active_metrics = evaluate_predictions(heldout, active_model.predict([e.text for e in heldout], previous))
+    active_metrics = evaluate_model(active_model, previous, heldout)
     candidate, active = candidate_metrics["section_top1"], active_metrics["section_top1"]
     if candidate >= active:
         artifacts.promote(version, directory)

@@ -35,6 +35,9 @@ class ImportJob(db.Model):
     file_format: Mapped[str] = mapped_column(String(8))  # csv / xlsx
     size_bytes: Mapped[int] = mapped_column(default=0)
     encoding: Mapped[str] = mapped_column(String(16), default="")
+    # What the check's verdict depends on (the file and the active 課); an import re-checks the rows
+    # only when it changed.
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
     state: Mapped[str] = mapped_column(String(16), default="uploaded", index=True)
     only_good_rows: Mapped[bool] = mapped_column(default=False)
     total_rows: Mapped[int] = mapped_column(default=0)

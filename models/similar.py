@@ -22,5 +22,5 @@ class SimilarVoice(db.Model):
     rank: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    voice: Mapped["Voice"] = relationship(foreign_keys=[voice_id])  # noqa: F821
-    similar_voice: Mapped["Voice"] = relationship(foreign_keys=[similar_voice_id])  # noqa: F821
+    voice: Mapped[Voice] = relationship(foreign_keys=[voice_id])  # noqa: F821
+    similar_voice: Mapped[Voice] = relationship(foreign_keys=[similar_voice_id])  # noqa: F821

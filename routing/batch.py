@@ -3,8 +3,9 @@
 ``routing.service.route_voice`` is the reference: one voice, its own transaction, every lookup done
 afresh. An import of 100,000 rows cannot afford a transaction and a dozen queries per voice, so this
 module makes the same decisions for a whole batch with each lookup done once: the model predicts
-the batch at once (``classifier.predict_many``), and the rules, sections, threshold and due-day table
-are read once. ``tests/test_import_routing.py`` checks that both paths decide alike; a change to the
+the batch at once (``classifier.similarity.predict_with_tokens``: one tokenization for the model
+and for search), the rules, sections, threshold and due-day table are read once, and the rows are
+written in bulk (``models.bulk``). ``tests/test_import_routing.py`` checks that both paths decide alike; a change to the
 decision in ``route_voice`` must be mirrored here.
 """
 from __future__ import annotations
@@ -17,16 +18,25 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
-import classifier
-from models import Classification, RoutingRule, Section, Voice, VoiceMeasure, db, get_setting
+from classifier.similarity import predict_with_tokens
+from models import (
+    Assignment,
+    Classification,
+    RoutingRule,
+    Section,
+    Voice,
+    VoiceEvent,
+    VoiceMeasure,
+    db,
+    get_setting,
+    utcnow,
+)
+from models.bulk import BulkRows
 from routing.business_days import add_business_days
 from routing.due import due_days_for
-from routing.history import assign_primary, record_event
 from routing.rules import rule_matches
 from routing.service import hearing_section, text_for_classification
-from voices.search import search_tokens_for
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -37,8 +47,10 @@ def _due(received_on: date, days: int) -> date:
     return add_business_days(received_on, days)
 
 
-def route_new_voices(voices: Sequence[Voice]) -> Counter:
-    """Classify and assign voices created (and flushed) in the current transaction; the caller commits.
+def route_new_voices(voices: Sequence[Voice], rows: BulkRows) -> Counter:
+    """Classify and assign voices created in the current transaction (not yet inserted, or inserted
+    but not routed); their fields are set here and the classification, event, measure and assignment
+    rows are added to ``rows`` for the caller to insert after the voices. The caller commits.
 
     Returns how many went to each outcome (``assigned`` / ``triage``).
     """
@@ -47,7 +59,7 @@ def route_new_voices(voices: Sequence[Voice]) -> Counter:
     if not voices:
         return outcomes
     texts = [text_for_classification(v) for v in voices]
-    predictions = classifier.predict_many(texts)
+    predictions, tokens = predict_with_tokens(texts)  # one tokenization for the model and for search
     sections = {s.name: s for s in db.session.scalars(select(Section).where(Section.active.is_(True)))}
     hearing = hearing_section()
     rules = [
@@ -59,33 +71,47 @@ def route_new_voices(voices: Sequence[Voice]) -> Counter:
     ]
     threshold = float(get_setting("routing.auto_threshold"))
     due_days = {t: due_days_for(t) for t in {v.voice_type for v in voices}}
-    with db.session.no_autoflush:  # one flush at the caller's commit, not one per lookup
-        for voice, text, prediction in zip(voices, texts, predictions):
-            _decide(voice, text, prediction, sections=sections, hearing=hearing, rules=rules,
-                    threshold=threshold, due_days=due_days, outcomes=outcomes)
+    now = utcnow()
+    decided = []
+    for voice, text, prediction, words in zip(voices, texts, predictions, tokens):
+        if not voice.search_tokens:  # the format of voices.search.search_tokens_for
+            unique = sorted(set(words))
+            voice.search_tokens = f" {' '.join(unique)} " if unique else ""
+        decided.append(_decide(voice, text, prediction, sections=sections, hearing=hearing, rules=rules,
+                               threshold=threshold, due_days=due_days))
+    # Rows per kind, and each voice's classified event before its assigned/triaged event.
+    for voice, prediction, (target, decided_by, status, reason, rule) in zip(voices, predictions, decided):
+        top = [[name, round(score, 4)] for name, score in prediction.section_top]
+        rows.add(Classification, voice_id=voice.id, model_version=prediction.model_version,
+                 section_name=prediction.section, section_top=top, measures=list(prediction.measures),
+                 voice_type=prediction.voice_type, confidence=prediction.confidence,
+                 explanation=list(prediction.explanation), created_at=now)
+        _event(rows, voice, "classified", {
+            "model_version": prediction.model_version, "section_top": top,
+            "confidence": round(prediction.confidence, 4), "measures": list(prediction.measures),
+        }, now)
+        for code in prediction.measures:
+            rows.add(VoiceMeasure, voice_id=voice.id, measure_code=code, source="model", created_at=now)
+    for voice, (target, decided_by, status, reason, rule) in zip(voices, decided):
+        rows.add(Assignment, voice_id=voice.id, section_id=target.id, role="primary", decided_by=decided_by,
+                 reason=reason, actor_id=None, active=True, created_at=now, ended_at=None)
+        _event(rows, voice, "assigned" if status == "assigned" else "triaged", {
+            "section": target.name, "decided_by": decided_by, "reason": reason,
+            "rule_id": rule.id if rule else None, "due_date": voice.due_date.isoformat(),
+        }, now)
+        outcomes[status] += 1
     return outcomes
 
 
-def _decide(voice, text, prediction, *, sections, hearing, rules, threshold, due_days, outcomes) -> None:
-    """The decision of ``route_voice`` for one voice, with the batch's lookups."""
-    # A voice made in this transaction has no assignments yet; say so instead of querying for each.
-    if "assignments" not in voice.__dict__:
-        set_committed_value(voice, "assignments", [])
-    top = [[name, round(score, 4)] for name, score in prediction.section_top]
-    db.session.add(Classification(
-        voice_id=voice.id, model_version=prediction.model_version, section_name=prediction.section,
-        section_top=top, measures=list(prediction.measures), voice_type=prediction.voice_type,
-        confidence=prediction.confidence, explanation=list(prediction.explanation),
-    ))
-    record_event(voice, "classified", {
-        "model_version": prediction.model_version, "section_top": top,
-        "confidence": round(prediction.confidence, 4), "measures": list(prediction.measures),
-    })
-    for code in prediction.measures:
-        db.session.add(VoiceMeasure(voice_id=voice.id, measure_code=code, source="model"))
-    if not voice.search_tokens:
-        voice.search_tokens = search_tokens_for(text)
+def _event(rows: BulkRows, voice: Voice, kind: str, data: dict, now) -> None:
+    """``routing.history.record_event`` by the system, as a row."""
+    rows.add(VoiceEvent, voice_id=voice.id, kind=kind, actor_id=None, actor_label="system", data=data,
+             created_at=now)
 
+
+def _decide(voice, text, prediction, *, sections, hearing, rules, threshold, due_days):
+    """The decision of ``route_voice`` for one new voice (no assignment yet), with the batch's lookups;
+    sets the voice's 課, status and due date and returns (target, decided_by, status, reason, rule)."""
     chosen = sections.get(voice.chosen_section_name) if voice.chosen_section_name else None
     rule = None if chosen is not None else next((r for r in rules if rule_matches(r, text)), None)
     if chosen is not None:
@@ -101,11 +127,7 @@ def _decide(voice, text, prediction, *, sections, hearing, rules, threshold, due
         target = section if confident else hearing
         decided_by, status = ("model", "assigned") if confident else ("triage", "triage")
         reason = f"モデル {prediction.model_version} の確信度 {prediction.confidence:.2f}（しきい値 {threshold:.2f}）"
-    assign_primary(voice, target, decided_by=decided_by, reason=reason)
+    voice.section_id = target.id  # what routing.history.assign_primary does for a voice without assignments
     voice.status = status
     voice.due_date = _due(voice.received_at.astimezone(JST).date(), due_days[voice.voice_type])
-    record_event(voice, "assigned" if status == "assigned" else "triaged", {
-        "section": target.name, "decided_by": decided_by, "reason": reason,
-        "rule_id": rule.id if rule else None, "due_date": voice.due_date.isoformat(),
-    })
-    outcomes[status] += 1
+    return target, decided_by, status, reason, rule

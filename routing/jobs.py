@@ -67,6 +67,15 @@ def import_file_job(import_id: int, phase: str) -> str:
         return run_recorded(job_key(import_id, phase), lambda: run_phase(import_id, phase, route=route_new_voices))
 
 
+def refresh_rollups_job(day: str) -> str:
+    """RQ entry point: the daily rebuild of the planners' precomputed counts."""
+    from routing.answer_times import rollup_answer_days
+    from voices.rollups import refresh
+
+    with _app_context():
+        return run_recorded(f"refresh_rollups:{day}", lambda: f"watermark {refresh(rollup_answer_days)}")
+
+
 def retrain_model_job(requested_at: str) -> str:
     """RQ entry point: retrain the classifier with staff-confirmed labels (promoted only if not worse)."""
     from routing.model_registry import retrain_from_staff_labels
@@ -81,6 +90,7 @@ JOBS: dict[str, JobSpec] = {
     "send_reply_email": JobSpec(send_reply_email_job, queue="mail", timeout=60, retry=_RETRY),
     "escalate_overdue": JobSpec(escalate_overdue_job, queue="periodic", timeout=600, retry=_RETRY),
     "overdue_digest": JobSpec(overdue_digest_job, queue="periodic", timeout=600, retry=_RETRY),
+    "refresh_rollups": JobSpec(refresh_rollups_job, queue="periodic", timeout=1800, retry=_RETRY),
     "retrain_model": JobSpec(retrain_model_job, queue="training", timeout=1800, retry=None),
     # Bulk imports (issue 4): long-running, on their own queue; a retry resumes after the last chunk.
     "import_file": JobSpec(import_file_job, queue="slow", timeout=3600, retry=Retry(max=2, interval=[30, 120])),

@@ -66,6 +66,19 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the burst worker)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def load_average() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
@@ -122,7 +135,8 @@ def run(args, url: str, workdir: Path, model_dir: str) -> int:
         job = run_check(job.id)
         check_s = time.perf_counter() - t0
         print(f"check (dry run): {job.total_rows:,} rows, {job.bad_rows} bad, encoding {job.encoding}: {check_s:.1f} s")
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
+        print(f"load average before the import: {load_average()} (2 cores)")
         if args.rq:
             from redis import Redis
 
@@ -138,7 +152,7 @@ def run(args, url: str, workdir: Path, model_dir: str) -> int:
             job.state = "queued"
             db.session.commit()
             job = run_import(job.id, route=route_new_voices)
-        import_s = time.perf_counter() - t0
+        import_s, import_cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
         voices = db.session.scalar(select(func.count(Voice.id)))
         routed = db.session.scalar(select(func.count(Voice.id)).where(Voice.status.in_(("assigned", "triage"))))
         classified = db.session.scalar(select(func.count(Classification.id)))
@@ -146,7 +160,8 @@ def run(args, url: str, workdir: Path, model_dir: str) -> int:
         print(f"import ({'RQ job + burst worker' if args.rq else 'in-process'}): state {job.state}, "
               f"{job.imported_rows:,} imported, {voices:,} voices, {classified:,} classified, {routed:,} routed, "
               f"{links:,} similar-voice links: {import_s:.1f} s ({job.imported_rows / import_s:,.0f} rows/s)")
-        print(f"check + import: {check_s + import_s:.1f} s; peak RSS of this process {peak_rss_mb():.0f} MiB")
+        print(f"check + import: {check_s + import_s:.1f} s; CPU time of the importing process {import_cpu:.1f} s; "
+              f"load average after: {load_average()}; peak RSS {peak_rss_mb():.0f} MiB")
         t0 = time.perf_counter()
         again = register_path(path, "voices")
         again = run_check(again.id)

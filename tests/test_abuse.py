@@ -71,12 +71,15 @@ def test_a_request_over_the_size_cap_is_refused_with_413(app, client):
     api = client.post("/api/v1/voices", json={**VOICE, "body": "x" * 20_000})
     assert api.status_code == 413 and api.get_json()["error"] == "too_large"
     assert _count(app) == 0
+    # An oversized request must not put the rate limiter out of action.
+    app.config.update(RATE_LIMIT_SUBMIT="1 per minute")
+    assert client.post("/api/v1/voices", json={**VOICE, "consent_privacy": True}).status_code == 201
+    assert client.post("/api/v1/voices", json={**VOICE, "consent_privacy": True}).status_code == 429
 
 
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_with_redis_the_limits_are_kept_in_redis(pg_app, redis_url):
-    from web.extensions import limiter; print("DBG", limiter._storage, limiter._storage_dead, limiter._storage_options)
     assert pg_app.config["RATELIMIT_STORAGE_URI"] == redis_url
     pg_app.config.update(RATE_LIMIT_SUBMIT="1 per minute")
     client = pg_app.test_client()

@@ -106,7 +106,7 @@ def test_an_earlier_received_time_is_kept(app, counter_client):
 def test_the_live_panel_endpoint_suggests_sections_measures_and_similar_voices(app, counter_client):
     auto_assign(app)
     post_counter(counter_client, {"body": GARBAGE})
-    html, hidden = open_form(counter_client)
+    _html, hidden = open_form(counter_client)
     response = counter_client.post("/staff/counter/suggest", json={"text": "集積所のごみが回収されずカラスが散らかしています"},
                                    headers={"X-CSRFToken": hidden["csrf_token"]})
     assert response.status_code == 200
@@ -150,7 +150,7 @@ def test_similar_voices_are_linked_at_intake_and_shown_to_staff(app, counter_cli
     post_counter(counter_client, {"body": "集積所のごみが夕方まで回収されずに残っていて、カラスが袋を破って散らかしています。"})
     post_counter(counter_client, {"body": "図書館の開館時間を夜まで延ばしてほしいです。仕事帰りに寄れません。"})
     with app.app_context():
-        first, second, third = db.session.scalars(select(Voice).order_by(Voice.id)).all()
+        first, second, _third = db.session.scalars(select(Voice).order_by(Voice.id)).all()
         links = db.session.scalars(select(SimilarVoice)).all()
         assert [(link.voice_id, link.similar_voice_id) for link in links] == [(second.id, first.id)]
         assert links[0].score > 0.5

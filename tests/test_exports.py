@@ -99,3 +99,14 @@ def test_every_dashboard_table_downloads_as_csv_cp932_and_xlsx(planner_client):
     assert trend[-1][1:] == ["1", "0", "1"] + ["0"] * 9 + ["2"]
     assert planner_client.get("/planner/measures/M5-2/export/trend.csv?enc=latin1").status_code == 400
     assert planner_client.get("/planner/measures/M5-2/export/nope.csv").status_code == 404
+
+
+def test_each_download_is_recorded_in_the_audit_log(app, planner_client):
+    from sqlalchemy import select
+
+    from models import AuditLog, db
+
+    planner_client.get("/planner/measures/M5-2/export/trend.csv?year=2025&enc=cp932")
+    with app.app_context():
+        row = db.session.scalar(select(AuditLog).where(AuditLog.action == "planner.export"))
+        assert row.target_id == "M5-2_trend_2025" and row.data["encoding"] == "cp932" and row.actor.login_id == "planner"

@@ -189,3 +189,18 @@ def test_counts_stay_exact_after_a_rollup_refresh_new_voices_and_staff_changes(a
         assert counts == {"M5-3": 2, "M5-2": 2, "M1-1": 1}
         assert stats.monthly_counts("M5-2", [2025])[2025][:3] == [2, 0, 0]
         assert stats.breakdown("M5-2", stats.fiscal_year_period(2025), "district") == [("伊奈", 1), ("谷和原", 1)]
+
+
+def test_rising_terms_compare_this_period_with_the_previous_and_skip_personal_terms(app, world):
+    """Is a term found in more voices this 年度 than last listed first, and are names and latin fragments left out?"""
+    from tests.planner_fixtures import add_voice, jst
+
+    with app.app_context():
+        for day in (1, 2, 3):
+            add_voice(jst(2025, 9, day, 9), ["M5-2"], search_tokens=" 電子申請 窓口 山田 taro ")
+        add_voice(jst(2024, 9, 1, 9), ["M5-2"], search_tokens=" 窓口 ")
+        add_voice(jst(2024, 9, 2, 9), ["M5-2"], search_tokens=" 窓口 ")
+        terms = stats.rising_terms("M5-2", stats.fiscal_year_period(2025))
+        assert [t.term for t in terms][:1] == ["電子申請"]
+        assert (terms[0].current, terms[0].previous) == (3, 0)
+        assert not {"山田", "taro"} & {t.term for t in terms}

@@ -2,28 +2,22 @@
 public みえる化 page meet WCAG 2 AA?"""
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, sync_playwright
-from werkzeug.serving import make_server
 
 from models import User, Voice, db
 from routing import links
+from tests.browser_support import axe_violations, serve
 from tests.planner_fixtures import action_item, boundary_voices, pii_voices
 from tests.support import PASSWORD, make_user
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def live_server(app) -> Iterator[str]:
+def planner_server(app) -> Iterator[str]:
+    """The app with fixture voices, a planner, an action item and two published voices, served locally."""
     with app.app_context():
         boundary_voices()
         make_user("planner", "planner", "企画政策課")
@@ -33,26 +27,14 @@ def live_server(app) -> Iterator[str]:
             voice = db.session.get(Voice, voice_id)
             links.publish(voice_id, voice.body, "ご意見ありがとうございます。電子申請を拡充します。",
                           db.session.get(User, admin.id))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve(app) as base_url:
+        yield base_url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def test_a_planner_opens_the_matrix_a_measure_page_and_downloads_an_export(live_server, browser, tmp_path):
+def test_a_planner_opens_the_matrix_a_measure_page_and_downloads_an_export(planner_server, browser, tmp_path):
     context = browser.new_context(locale="ja-JP", accept_downloads=True)
     page = context.new_page()
-    page.goto(f"{live_server}/staff/login")
+    page.goto(f"{planner_server}/staff/login")
     page.get_by_label("ログインID").fill("planner")
     page.get_by_label("パスワード").fill(PASSWORD)
     page.get_by_role("button", name="ログイン").click()
@@ -72,12 +54,10 @@ def test_a_planner_opens_the_matrix_a_measure_page_and_downloads_an_export(live_
     context.close()
 
 
-def test_the_public_mieruka_page_has_no_wcag_2_aa_violations(live_server, browser):
+def test_the_public_mieruka_page_has_no_wcag_2_aa_violations(planner_server, browser):
     page = browser.new_page(locale="ja-JP")
-    page.goto(f"{live_server}/mieruka/?year=2025")
+    page.goto(f"{planner_server}/mieruka/?year=2025")
     page.get_by_role("heading", name="市民の声のみえる化").wait_for()
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}})
-    violations = [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]]
-    assert violations == []
+    assert axe_violations(page) == []
     assert "ご意見ありがとうございます" in page.locator("main").inner_text()
     page.close()

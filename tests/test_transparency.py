@@ -74,3 +74,13 @@ def test_average_working_days_to_answer_per_department(app, client):
         assert answer_days_by_department(stats.fiscal_year_period(2025)) == [(department, 1.5, 2)]
     html = client.get("/mieruka/?year=2025").get_data(as_text=True)
     assert f'<th scope="row">{department}</th><td>1.5日</td><td>2件</td>' in html
+
+
+def test_per_measure_monthly_trend_on_the_public_page(app, client):
+    with app.app_context():
+        boundary_voices()
+        assert stats.monthly_counts_by_measure(2025)["M5-2"] == [1, 0, 1] + [0] * 9
+        assert stats.monthly_counts_by_measure(2025)["M1-1"][11] == 1  # 2026-03-31 is March of 2025年度
+    html = client.get("/mieruka/?year=2025").get_data(as_text=True)
+    row = html.split('id="m-measure-trend"')[1].split('<th scope="row">M5-2</th>')[1].split("</tr>")[0]
+    assert row.startswith("<td>1</td><td>0</td><td>1</td>") and row.endswith("<td>2</td>")

@@ -88,6 +88,14 @@ def to_xlsx(tables: Table | Iterable[Table]) -> bytes:
     return out.getvalue()
 
 
+def record_export(actor, what: str, file_format: str, **details: str) -> None:
+    """Write who downloaded which table to the audit log (its own short transaction)."""
+    from models import audit, db
+
+    audit(actor, "planner.export", "export", what, format=file_format, **details)
+    db.session.commit()
+
+
 def _sheet_name(title: str, used: set[str]) -> str:
     base = "".join("_" if c in "[]:*?/\\" else c for c in title)[:28] or "Sheet"
     name, n = base, 2

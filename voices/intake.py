@@ -8,8 +8,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from models import Meeting, Section, Voice, VoiceEvent, db, utcnow
-from models.bulk_ids import assign_ids
+from models import JobRecord, Meeting, Section, Voice, VoiceEvent, db, utcnow
+from models.bulk import BulkRows, assign_ids
 from models.outbox import dispatch_committed, new_job
 from voices.pii import mask_my_numbers
 from voices.receipt import access_code_for, hash_access_code, new_client_token, receipt_number
@@ -168,16 +168,16 @@ class BatchOutcome:
 
 def submit_many(
     inputs: Sequence[VoiceInput], *, actor_label: str,
-    route_in_transaction: Callable[[list[Voice]], object] | None = None,
+    route_in_transaction: Callable[[list[Voice], BulkRows], object] | None = None,
 ) -> BatchOutcome:
     """``submit`` for a batch (imports): the same validation, masking, numbering, events and routing jobs,
     in one transaction. Every input must carry a ``client_token``; inputs whose token is already stored
     (or repeated in the batch) are skipped and counted as duplicates. Any invalid input refuses the
     whole batch with ``IntakeError`` (errors keyed by the input's position) and stores nothing.
 
-    ``route_in_transaction`` (``routing.batch.route_new_voices`` for imports) routes the new voices
-    before the commit, so they are stored and routed together and their outbox jobs are recorded as
-    done; without it the routing jobs are dispatched after the commit, as ``submit`` does.
+    ``route_in_transaction(voices, rows)`` (``routing.batch.route_new_voices`` for imports) routes the
+    new voices before the commit, so they are stored and routed together and their outbox jobs are
+    recorded as done; without it the routing jobs are dispatched after the commit, as ``submit`` does.
     """
     cleaned_inputs: list[VoiceInput] = []
     errors: dict[str, list[str]] = {}
@@ -197,6 +197,9 @@ def submit_many(
     tokens = [c.client_token for c in cleaned_inputs]
     stored = set(db.session.scalars(select(Voice.client_token).where(Voice.client_token.in_(tokens))))
     secret = current_app.config["SECRET_KEY"]
+    # On PostgreSQL the voices themselves go in by COPY too (their ids are drawn up front); elsewhere
+    # the session inserts them, which numbers them.
+    copy_voices = db.session.get_bind().dialect.name == "postgresql"
     fresh: list[tuple[Voice, VoiceInput, int]] = []
     for cleaned in cleaned_inputs:
         if cleaned.client_token in stored:
@@ -205,7 +208,8 @@ def submit_many(
         stored.add(cleaned.client_token)
         code = access_code_for(secret, cleaned.client_token)
         voice, masked_total = _build_voice(cleaned, cleaned.client_token, code, cleaned.received_at or utcnow())
-        db.session.add(voice)
+        if not copy_voices:
+            db.session.add(voice)
         fresh.append((voice, cleaned, masked_total))
     if not fresh:
         db.session.commit()
@@ -213,26 +217,39 @@ def submit_many(
     assign_ids(voice for voice, _, _ in fresh)
     if any(voice.id is None for voice, _, _ in fresh):  # ids come from the insert (SQLite)
         db.session.flush()
-    jobs = []
+    voices = [voice for voice, _, _ in fresh]
+    # The high-volume rows go in as plain rows after the voices (models.bulk): received events first,
+    # so each voice's events keep their order.
+    rows = BulkRows()
     for voice, cleaned, masked_total in fresh:
         voice.receipt_no = receipt_number(voice.id, voice.received_at)
-        db.session.add(_received_event(voice, cleaned, actor_label, masked_total))
-        jobs.append(new_job(route_job_key(voice.id), ROUTE_JOB_KIND, voice_id=voice.id))
-    # Everything below reads other rows only; inserting the batch once at the end (with its final
-    # status, 課 and due date) saves a round of UPDATEs.
+        event = _received_event(voice, cleaned, actor_label, masked_total)
+        rows.add(VoiceEvent, voice_id=voice.id, kind=event.kind, actor_id=event.actor_id,
+                 actor_label=event.actor_label, data=event.data, created_at=utcnow())
+    jobs: list[JobRecord] = []
+    if route_in_transaction is None:
+        jobs = [new_job(route_job_key(v.id), ROUTE_JOB_KIND, voice_id=v.id) for v in voices]
+    else:
+        finished = utcnow()
+        for voice in voices:
+            rows.add(JobRecord, key=route_job_key(voice.id), kind=ROUTE_JOB_KIND, args={"voice_id": voice.id},
+                     state="done", attempts=0, last_error="", created_at=finished, finished_at=finished)
+    # Everything below reads other rows only; the voices are inserted once at the end, with their
+    # final status, 課 and due date, which saves a round of UPDATEs.
     with db.session.no_autoflush:
-        link_similar([voice for voice, _, _ in fresh])
         if route_in_transaction is not None:
-            route_in_transaction([voice for voice, _, _ in fresh])
-            finished = utcnow()
-            for job in jobs:
-                job.state, job.finished_at = "done", finished
-    assign_ids(list(db.session.new))
+            route_in_transaction(voices, rows)
+        link_similar(voices, rows)
+    if copy_voices:
+        first = BulkRows()
+        first.add_objects(voices)
+        first.insert_all()
     db.session.flush()
+    rows.insert_all()
     # Read the ids before the commit expires every object (reading them after would cost a query each).
-    outcome.voice_ids = [voice.id for voice, _, _ in fresh]
+    outcome.voice_ids = [voice.id for voice in voices]
     outcome.job_ids = [job.id for job in jobs]
     db.session.commit()
-    if route_in_transaction is None:
+    if jobs:
         dispatch_committed(outcome.job_ids)
     return outcome

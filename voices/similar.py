@@ -21,7 +21,8 @@ from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 from sqlalchemy import func, select
 
-from models import SimilarVoice, Voice, db
+from models import SimilarVoice, Voice, db, utcnow
+from models.bulk import BulkRows
 from voices.search import search_tokens_for
 
 N_FEATURES = 2**20
@@ -154,17 +155,20 @@ def similar_to_text(text: str, limit: int = TOP_K, exclude: Iterable[int] = ()) 
     return _top(scores, ids, limit)
 
 
-def link_similar(voices: Sequence[Voice]) -> int:
-    """Store 似た声 links from each new (flushed, uncommitted) voice to its nearest earlier voices.
+def link_similar(voices: Sequence[Voice], rows: BulkRows | None = None) -> int:
+    """Store 似た声 links from each new voice (with an id, not yet committed) to its nearest earlier voices.
 
     Earlier means a lower id: the recent window from the database plus the voices before it in
-    ``voices``. Also fills ``search_tokens`` of the new voices. Returns how many links were added;
+    ``voices``. Fills ``search_tokens`` of the new voices where still empty. The links are added to
+    ``rows`` (inserted by the caller after the voices), or inserted right away. Returns their number;
     the caller commits.
     """
     if not voices:
         return 0
     for voice in voices:
-        voice.search_tokens = search_tokens_for(f"{voice.subject}\n{voice.body}" if voice.subject else voice.body)
+        if not voice.search_tokens:
+            text = f"{voice.subject}\n{voice.body}" if voice.subject else voice.body
+            voice.search_tokens = search_tokens_for(text)
     voices = sorted(voices, key=lambda v: v.id)
     index = _index()
     with index.lock:
@@ -174,7 +178,10 @@ def link_similar(voices: Sequence[Voice]) -> int:
         window_ids = index.ids
     batch_scores = fresh.dot(fresh.T).toarray()  # at most a chunk of an import: small and dense
     batch_ids = np.array([v.id for v in voices], dtype=np.int64)
-    links = []
+    direct = rows is None
+    rows = BulkRows() if direct else rows
+    now = utcnow()
+    count = 0
     for position, voice in enumerate(voices):
         candidates_ids = [batch_ids[:position]]
         candidates_scores = [batch_scores[position, :position]]
@@ -183,12 +190,14 @@ def link_similar(voices: Sequence[Voice]) -> int:
             candidates_ids.append(window_ids[row.indices])
             candidates_scores.append(row.data)
         matches = _top(np.concatenate(candidates_scores), np.concatenate(candidates_ids), TOP_K)
-        links.extend(
-            SimilarVoice(voice_id=voice.id, similar_voice_id=m.voice_id, score=m.score, rank=rank)
-            for rank, m in enumerate(matches, start=1)
-        )
-    db.session.add_all(links)
-    return len(links)
+        for rank, match in enumerate(matches, start=1):
+            rows.add(SimilarVoice, voice_id=voice.id, similar_voice_id=match.voice_id, score=match.score,
+                     rank=rank, created_at=now)
+            count += 1
+    if direct:
+        db.session.flush()
+        rows.insert_all()
+    return count
 
 
 def similar_voices_of(voice_id: int) -> list[SimilarVoice]:

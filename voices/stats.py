@@ -193,6 +193,24 @@ def monthly_counts(code: str | None, fiscal_years: list[int]) -> dict[int, list[
     return result
 
 
+def monthly_counts_by_measure(year: int) -> dict[str, list[int]]:
+    """{measure code: [April … March counts]} of one 年度, every measure in one pass."""
+    period = fiscal_year_period(year)
+    month = rollups.jst_month(Voice.received_at)
+    query = _measure_voices(select(VoiceMeasure.measure_code, month, func.count()), None)
+    live = db.session.execute(_live(_in_period(query, period)).group_by(VoiceMeasure.measure_code, month)).all()
+    rolled = db.session.execute(
+        select(MeasureRollup.measure_code, MeasureRollup.month, func.sum(MeasureRollup.count))
+        .where(MeasureRollup.dimension == "total", MeasureRollup.measure_code != "",
+               MeasureRollup.month.in_(period.months()))
+        .group_by(MeasureRollup.measure_code, MeasureRollup.month)).all()
+    result = {code: [0] * 12 for code in db.session.scalars(select(Measure.code).order_by(Measure.code))}
+    for code, key, count in [*rolled, *live]:
+        if code in result:
+            result[code][FISCAL_MONTHS.index(int(key[5:7]))] += int(count)
+    return result
+
+
 def breakdown(code: str, period: Period, dimension: str) -> list[tuple[str, int]]:
     """Counts of a measure's voices in ``period`` by 課 / channel / voice type / 地区 / 年代, largest first."""
     if dimension == "section":
@@ -230,9 +248,9 @@ def _is_personal(term: str) -> bool:
     return redact(term) != term
 
 
-def _term_frequencies(code: str, period: Period) -> tuple[Counter, int]:
+def _term_frequencies(code: str, period: Period, sample: int = TERM_SAMPLE) -> tuple[Counter, int]:
     query = _in_period(_measure_voices(select(Voice.search_tokens), code), period)
-    rows = db.session.scalars(query.order_by(Voice.id.desc()).limit(TERM_SAMPLE)).all()
+    rows = db.session.scalars(query.order_by(Voice.id.desc()).limit(sample)).all()
     counter: Counter = Counter()
     for tokens in rows:
         counter.update(set(tokens.split()))
@@ -266,9 +284,9 @@ def rising_terms(code: str, period: Period, limit: int = 10) -> list[Term]:
     return scored[:limit]
 
 
-def top_terms(code: str, period: Period, limit: int = 10) -> list[tuple[str, int]]:
+def top_terms(code: str, period: Period, limit: int = 10, sample: int = TERM_SAMPLE) -> list[tuple[str, int]]:
     """The terms in most of the measure's voices in ``period`` (for the report)."""
-    current, _ = _term_frequencies(code, period)
+    current, _ = _term_frequencies(code, period, sample)
     return [(t, c) for t, c in current.most_common(limit * 5) if c >= 2 and not _is_personal(t)][:limit]
 
 
@@ -285,17 +303,27 @@ class ActionItemRow:
     reflected: int
 
 
+def action_item_counts(item_ids: list[int] | None = None) -> tuple[dict[int, int], dict[int, int]]:
+    """Linked voices and 反映済 voices per action item (all items, or only ``item_ids``)."""
+    linked_query = select(VoiceActionItem.action_item_id, func.count())
+    reflected_query = select(VoiceActionItem.action_item_id, func.count()).join(
+        VoiceReflection, VoiceReflection.voice_id == VoiceActionItem.voice_id)
+    if item_ids is not None:
+        linked_query = linked_query.where(VoiceActionItem.action_item_id.in_(item_ids))
+        reflected_query = reflected_query.where(VoiceActionItem.action_item_id.in_(item_ids))
+    linked = dict(db.session.execute(linked_query.group_by(VoiceActionItem.action_item_id)).all())
+    reflected = dict(db.session.execute(reflected_query.group_by(VoiceActionItem.action_item_id)).all())
+    return linked, reflected
+
+
 def action_item_rows(code: str) -> list[ActionItemRow]:
     """The measure's action items with the number of linked voices and of those marked 反映済."""
     items = db.session.scalars(
         select(ActionItem).join(Measure, Measure.id == ActionItem.measure_id).where(Measure.code == code)
         .order_by(ActionItem.code)).all()
-    linked = dict(db.session.execute(
-        select(VoiceActionItem.action_item_id, func.count()).group_by(VoiceActionItem.action_item_id)).all())
-    reflected = dict(db.session.execute(
-        select(VoiceActionItem.action_item_id, func.count())
-        .join(VoiceReflection, VoiceReflection.voice_id == VoiceActionItem.voice_id)
-        .group_by(VoiceActionItem.action_item_id)).all())
+    if not items:
+        return []
+    linked, reflected = action_item_counts([item.id for item in items])
     sections = dict(db.session.execute(select(Section.id, Section.name)).all())
     return [ActionItemRow(
         item.id, item.code, item.title, sections.get(item.section_id, ""),

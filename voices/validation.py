@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -135,7 +135,7 @@ def validate(data: VoiceInput) -> ValidationResult:
     if cleaned.received_at is not None:
         if cleaned.received_at.tzinfo is None:
             result.add("received_at", "受付日時のタイムゾーンがありません。")
-        elif cleaned.received_at > datetime.now(timezone.utc) + FUTURE_TOLERANCE:
+        elif cleaned.received_at > datetime.now(UTC) + FUTURE_TOLERANCE:
             result.add("received_at", "受付日時が未来になっています。日時を確認してください。")
     return result
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
+from werkzeug.exceptions import HTTPException
 
 from web.extensions import limiter
 
@@ -27,8 +28,16 @@ def _status_limit() -> str:
 
 
 def _going_back() -> bool:
-    """「修正する」 on the confirmation page stores nothing, so it does not count."""
-    return request.form.get("action") == "back"
+    """「修正する」 on the confirmation page stores nothing, so it does not count.
+
+    Must never raise: Flask-Limiter takes an exception here for a dead storage backend.
+    """
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return False
+    try:
+        return request.form.get("action") == "back"
+    except HTTPException:  # e.g. 413: the view answers it
+        return False
 
 
 submit_limit = limiter.shared_limit(_submit_limit, scope=SUBMIT_SCOPE, methods=["POST"], exempt_when=_going_back)

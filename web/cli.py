@@ -10,6 +10,7 @@ from routing.dispatch import flush_outbox
 from routing.schedule import due_daily_jobs
 from routing.model_registry import register_active_model
 from routing.worker import run_worker
+from web.planner.demo import seed_demo_action_items
 from web.seeding import seed_demo_accounts, seed_demo_voices, seed_reference
 
 
@@ -27,6 +28,8 @@ def register(app: Flask) -> None:
             created = seed_demo_accounts(password)
             click.echo(f"デモアカウント {created} 件を作成（パスワード: {password}）")
             click.echo(f"デモの声 {seed_demo_voices()} 件を受付")
+            items = seed_demo_action_items()
+            click.echo("デモのアクションプランは登録済み" if items is None else f"デモのアクションプラン {items.created} 件を登録")
 
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="キューが空になったら終了する")

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from web.api import cli, openapi, views, voices  # noqa: E402,F401  (registers the routes and commands)
+from web.api import cli, openapi, views, voices  # noqa: F401  (registers the routes and commands)

@@ -6,4 +6,4 @@ bp = Blueprint("counter", __name__, url_prefix="/staff")
 # Who logs voices by hand: the front desk, the 広聴 desk, section staff and administrators.
 INTAKE_ROLES = ("counter", "hearing", "section_staff", "section_head", "admin")
 
-from web.counter import views  # noqa: E402,F401  (registers the routes)
+from web.counter import views  # noqa: F401  (registers the routes)

@@ -6,4 +6,4 @@ bp = Blueprint("imports", __name__, url_prefix="/staff/imports", cli_group=None)
 
 IMPORT_ROLES = ("counter", "hearing", "section_staff", "section_head", "admin")
 
-from web.imports import cli, views  # noqa: E402,F401  (registers the routes and the command)
+from web.imports import cli, views  # noqa: F401  (registers the routes and the command)

@@ -42,14 +42,14 @@ def line_chart(series: dict[str, list[int]], labels=MONTH_LABELS, title: str = "
         for i, v in enumerate(values):
             parts.append(f'<circle cx="{left + step * i:.1f}" cy="{top + plot_h - plot_h * v / maximum:.1f}" r="3" '
                          f'fill="{colour}"/>')
-        lx = left + 110 * n
+        lx = left + 200 * n
         parts.append(f'<rect x="{lx}" y="{height - 18}" width="14" height="4" fill="{colour}"/>'
                      f'<text x="{lx + 18}" y="{height - 12}" font-size="12" fill="#1a1a1a">{escape(name)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def bar_chart(rows: list[tuple[str, int]], title: str = "", width: int = 640, bar: int = 18) -> Markup:
+def bar_chart(rows: list[tuple[str, int]], title: str = "", width: int = 420, bar: int = 20) -> Markup:
     """Horizontal bars, one per row (label, count)."""
     rows = rows[:15]
     label_w, right = 150, 50
@@ -60,9 +60,9 @@ def bar_chart(rows: list[tuple[str, int]], title: str = "", width: int = 640, ba
     for i, (label, count) in enumerate(rows):
         y = 4 + i * (bar + 6)
         w = (width - label_w - right) * count / maximum
-        parts.append(f'<text x="{label_w - 6}" y="{y + bar - 5}" text-anchor="end" font-size="12" fill="#1a1a1a">'
-                     f'{escape(label[:12])}</text>')
+        parts.append(f'<text x="{label_w - 6}" y="{y + bar - 5}" text-anchor="end" font-size="13" fill="#1a1a1a">'
+                     f'{escape(label if len(label) <= 10 else label[:9] + "…")}</text>')
         parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar}" fill="#005a9c"/>')
-        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar - 5}" font-size="12" fill="#1a1a1a">{count}</text>')
+        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar - 5}" font-size="13" fill="#1a1a1a">{count}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from flask import Response, abort, render_template, request, url_for
+from flask_login import current_user
 
 from voices import stats
-from voices.exports import ENCODINGS, Table, to_csv, to_xlsx
+from voices.exports import ENCODINGS, Table, record_export, to_csv, to_xlsx
 from web.planner import bp, charts, tables
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -90,6 +91,7 @@ def _download(table_or_tables: Table | list[Table], filename: str, fmt: str) -> 
         mimetype = f"text/csv; charset={'shift_jis' if encoding == 'cp932' else 'utf-8'}"
     else:
         abort(404)
+    record_export(current_user, filename, fmt, encoding=request.args.get("enc", "utf-8-sig") if fmt == "csv" else "")
     response = Response(body, mimetype=mimetype)
     ascii_name = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
     response.headers["Content-Disposition"] = f'attachment; filename="{ascii_name}.{fmt}"'
@@ -130,12 +132,13 @@ def report():
             "code": code, "title": stats.measure_title(code), "count": counts[code],
             "previous": previous.get(code, 0), "trend": trend,
             "chart": charts.line_chart({tables.fiscal_label(year): trend}, title=f"{code}の月別件数", height=200),
-            "terms": stats.top_terms(code, period), "action_items": stats.action_item_rows(code),
+            "terms": stats.top_terms(code, period, sample=tables.REPORT_TERM_SAMPLE),
+            "action_items": stats.action_item_rows(code),
             "samples": stats.sample_voices(code, period, limit=3),
         })
     return render_template("planner/report.html", year=year, label=tables.fiscal_label(year),
                            matrix=stats.matrix(period), measures=measures, heat_class=charts.heat_class,
-                           months=charts.MONTH_LABELS, years=_year_choices(year), today=date.today())
+                           months=charts.MONTH_LABELS, years=_year_choices(year), today=datetime.now(stats.JST).date())
 
 
 @bp.get("/report.xlsx")

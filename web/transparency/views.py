@@ -35,4 +35,5 @@ def index():
         rows=rows, previous=previous, total=matrix.total, monthly=monthly, chart=chart, months=charts.MONTH_LABELS,
         fiscal_label=fiscal_label, answer_days=answer_days_by_department(period), voices=voices,
         page=page, pages=max(1, -(-total // PAGE_SIZE)), published_total=total,
+        by_measure=stats.monthly_counts_by_measure(year),
     )

@@ -44,6 +44,7 @@ def upgrade():
     sa.Column('file_format', sa.String(length=8), nullable=False),
     sa.Column('size_bytes', sa.Integer(), nullable=False),
     sa.Column('encoding', sa.String(length=16), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('only_good_rows', sa.Boolean(), nullable=False),
     sa.Column('total_rows', sa.Integer(), nullable=False),

@@ -1,0 +1,57 @@
+"""In a real browser: does the counter form show the live suggestion panel while staff type, and can
+it be used from the keyboard alone?"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from models import Voice, db, set_setting
+from tests.browser_support import axe_violations
+from tests.support import PASSWORD, make_user
+from voices.intake import submit
+from voices.validation import VoiceInput
+
+pytestmark = pytest.mark.browser
+
+EARLIER = "燃えるごみの集積所のごみが回収されずに残っていて、カラスが袋を破って散らかしています。"
+TYPED = "集積所のごみが回収されていません。カラスが散らかしていて困っています。"
+
+
+def test_the_live_panel_suggests_sections_and_similar_voices_and_ctrl_enter_saves(app, live_server, browser):
+    with app.app_context():
+        set_setting("routing.auto_threshold", 0.0)
+        db.session.commit()
+        make_user("madoguchi", "counter", "市民窓口課")
+        earlier = submit(VoiceInput(body=EARLIER, voice_type="苦情", channel="phone")).receipt_no
+    page = browser.new_page(locale="ja-JP")
+    page.goto(f"{live_server}/staff/login")
+    page.get_by_label("ログインID").fill("madoguchi")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.goto(f"{live_server}/staff/counter")
+    assert page.evaluate("document.activeElement.id") == "channel"  # the first field has the focus
+    assert page.get_by_role("button", name="担当課の候補を表示").is_hidden()  # the script replaces it
+
+    page.keyboard.press("ArrowDown")  # 窓口 → 電話, without the mouse
+    page.get_by_label("内容").fill(TYPED)
+    sections = page.locator("#suggest-sections li")
+    sections.first.wait_for()
+    assert sections.count() == 3
+    assert "生活環境課" in sections.first.inner_text()
+    page.locator("#suggest-similar li").first.wait_for()
+    assert earlier in page.locator("#suggest-similar").inner_text()
+    assert page.locator("#suggest-status").inner_text().startswith("モデル")
+
+    page.locator("#suggest-sections button[data-section]").first.click()
+    assert page.locator("#section_name").input_value() == "生活環境課"
+    assert axe_violations(page) == []
+
+    page.get_by_label("内容").press("Control+Enter")
+    page.locator("#last-receipt-no").wait_for()
+    saved = page.locator("#last-receipt-no").inner_text()
+    assert page.get_by_label("内容").input_value() == ""
+    page.close()
+    with app.app_context():
+        voice = db.session.scalar(select(Voice).where(Voice.receipt_no == saved))
+        assert (voice.channel, voice.chosen_section_name, voice.section.name) == ("phone", "生活環境課", "生活環境課")
+        assert voice.section_confirmed
