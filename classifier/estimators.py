@@ -34,8 +34,15 @@ class TemperatureScaled(ClassifierMixin, BaseEstimator):
         index = np.searchsorted(self.classes_, y)
         self.temperature_ = _fit_temperature(self.oof_decision_, index, sample_weight)
         self.estimator_ = _fit(clone(self.estimator), X, y, sample_weight)
-        self.coef_, self.intercept_ = _full_width_coefficients(self.estimator_, X.shape[1])
+        coef, self.intercept_ = _full_width_coefficients(self.estimator_, X.shape[1])
+        # stored transposed and contiguous: X @ coef_t_ needs no copy of the matrix per call
+        self.coef_t_ = np.ascontiguousarray(coef.T)
         return self
+
+    @property
+    def coef_(self):
+        """Coefficients, classes × features (a view of coef_t_)."""
+        return self.coef_t_.T
 
     def _out_of_fold(self, X, y, sample_weight):
         folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
@@ -49,7 +56,7 @@ class TemperatureScaled(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X):
         """X · coef_ᵀ + intercept_: one sparse product, the selector folded into zero coefficients."""
-        return np.asarray(X @ self.coef_.T) + self.intercept_
+        return np.asarray(X @ self.coef_t_) + self.intercept_
 
     def predict_proba(self, X):
         return softmax(self.decision_function(X) / self.temperature_, axis=1)
@@ -149,7 +156,7 @@ class MultiLabelPlatt(BaseEstimator):
                 coefs[label], intercepts[label] = model.coef_[0], model.intercept_[0]
             else:
                 intercepts[label] = 1.0 if column.any() else -1.0
-        self.coef_, self.intercept_ = coefs, intercepts
+        self.coef_t_, self.intercept_ = np.ascontiguousarray(coefs.T), intercepts
         self.oof_proba_ = expit(oof * self.platt_[:, 0] + self.platt_[:, 1])
         return self
 
@@ -160,7 +167,7 @@ class MultiLabelPlatt(BaseEstimator):
         return np.full(X_test.shape[0], 1.0 if y_train.any() else -1.0)
 
     def decision_function(self, X):
-        return np.asarray(X @ self.coef_.T) + self.intercept_
+        return np.asarray(X @ self.coef_t_) + self.intercept_
 
     def predict_proba(self, X):
         return expit(self.decision_function(X) * self.platt_[:, 0] + self.platt_[:, 1])

@@ -24,7 +24,7 @@ from models import ImportJob, JobRecord, Meeting, Section, User, Voice, db, utcn
 from models.outbox import dispatch_committed, new_job
 from voices.importers.reader import ImportFileError, file_format_of, open_table
 from voices.importers.rows import ParsedRow, RowParser
-from voices.intake import submit_many
+from voices.intake import stored_tokens, submit_many
 
 IMPORT_JOB_KIND = "import_file"
 CHUNK_ROWS = 1000
@@ -122,7 +122,7 @@ def fingerprint(job: ImportJob) -> str:
 
 
 def _already_stored(tokens: list[str]) -> set[str]:
-    return set(db.session.scalars(select(Voice.client_token).where(Voice.client_token.in_(tokens))))
+    return stored_tokens(tokens)
 
 
 def run_check(import_id: int, *, progress: Progress | None = None) -> ImportJob:
