@@ -47,11 +47,13 @@ def _due(received_on: date, days: int) -> date:
     return add_business_days(received_on, days)
 
 
-def route_new_voices(voices: Sequence[Voice], rows: BulkRows) -> Counter:
+def route_new_voices(voices: Sequence[Voice], rows: BulkRows, predicted: dict | None = None) -> Counter:
     """Classify and assign voices created in the current transaction (not yet inserted, or inserted
     but not routed); their fields are set here and the classification, event, measure and assignment
     rows are added to ``rows`` for the caller to insert after the voices. The caller commits.
 
+    ``predicted`` maps a text to its (prediction, tokens) when the model already read it (an import
+    reads the next chunk in a second process); other texts are read here.
     Returns how many went to each outcome (``assigned`` / ``triage``).
     """
     outcomes: Counter = Counter()
@@ -59,7 +61,11 @@ def route_new_voices(voices: Sequence[Voice], rows: BulkRows) -> Counter:
     if not voices:
         return outcomes
     texts = [text_for_classification(v) for v in voices]
-    predictions, tokens = predict_with_tokens(texts)  # one tokenization for the model and for search
+    predicted = predicted or {}
+    missing = [text for text in texts if text not in predicted]
+    if missing:  # one tokenization for the model and for search
+        predicted = {**predicted, **dict(zip(missing, zip(*predict_with_tokens(missing))))}
+    predictions, tokens = [predicted[t][0] for t in texts], [predicted[t][1] for t in texts]
     sections = {s.name: s for s in db.session.scalars(select(Section).where(Section.active.is_(True)))}
     hearing = hearing_section()
     rules = [

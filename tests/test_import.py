@@ -81,7 +81,8 @@ def voice_count(app) -> int:
 
 
 @pytest.fixture(autouse=True)
-def _auto_assign(app):
+def _auto_assign(app, tmp_path):
+    app.config["IMPORT_DIR"] = str(tmp_path / "uploads")  # not the repository's instance folder
     with app.app_context():
         set_setting("routing.auto_threshold", 0.0)
         db.session.commit()
@@ -255,3 +256,24 @@ def test_the_templates_can_be_downloaded_and_their_example_rows_pass_the_check(a
                 assert response.data.startswith(b"\xef\xbb\xbf")
             job = check(app, write(tmp_path, f"{kind}.{fmt}", response.data), kind)
             assert (job.state, job.good_rows, job.bad_rows) == ("checked", 1, 0), job.errors
+
+
+def test_a_large_import_reads_ahead_in_a_second_process_with_the_same_result(app, tmp_path):
+    """Outside a web request the model reads chunk N+1 in a forked process while chunk N is stored."""
+    from voices.importers import service
+
+    app.config.update(IMPORT_PARALLEL_MIN_ROWS=1000)
+    rows = [[r[0], r[1], r[2], f"{r[3]}（{i}）", "", "", r[6], r[7]] for i, r in enumerate(VOICE_ROWS * 800)]
+    job = check(app, write(tmp_path, "big.csv", csv_bytes(VOICE_HEADER, rows)))
+    with app.app_context():
+        pool = service._prediction_pool(job.total_rows)
+        assert pool is not None
+        pool.shutdown()
+        db.session.get(ImportJob, job.id).state = "queued"
+        db.session.commit()
+        done = run_import(job.id, route=route_new_voices)
+        assert (done.state, done.imported_rows) == ("done", 2400)
+        voices = db.session.scalars(select(Voice).order_by(Voice.id)).all()
+        assert all(v.status == "assigned" and v.latest_classification for v in voices)
+        assert [v.section.name for v in voices[:3]] == ["生活環境課", voices[1].section.name, "生涯学習課"]
+        assert voices[0].search_tokens.strip()

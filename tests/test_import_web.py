@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 
 import pytest
 from rq import Queue
@@ -15,7 +16,13 @@ from tests.test_flow import run_burst_worker
 from tests.test_import import VOICE_HEADER, VOICE_ROWS, csv_bytes
 
 
+def _scratch_dir() -> str:
+    """Uploads of these tests go to a temporary folder, not the repository's instance folder."""
+    return tempfile.mkdtemp(prefix="mirai-uploads-")
+
+
 def _signed_in(app):
+    app.config["IMPORT_DIR"] = _scratch_dir()
     with app.app_context():
         set_setting("routing.auto_threshold", 0.0)
         db.session.commit()

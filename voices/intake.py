@@ -14,7 +14,7 @@ from models.outbox import dispatch_committed, new_job
 from voices.pii import mask_my_numbers
 from voices.receipt import access_code_for, hash_access_code, new_client_token, receipt_number
 from voices.similar import link_similar
-from voices.validation import VoiceInput, validate
+from voices.validation import VoiceInput, clean, validate
 
 ROUTE_JOB_KIND = "route_voice"
 
@@ -87,6 +87,14 @@ def submit(data: VoiceInput, *, actor_label: str = "citizen") -> Receipt:
 
 def _voice_by_token(token: str) -> Voice | None:
     return db.session.scalar(select(Voice).where(Voice.client_token == token))
+
+
+def classification_text(data: VoiceInput) -> str:
+    """What the model will read of ``data`` once stored: the cleaned, masked subject and body, joined
+    as ``routing.service.text_for_classification`` joins them."""
+    cleaned = clean(data)
+    subject, body = mask_my_numbers(cleaned.subject)[0], mask_my_numbers(cleaned.body)[0]
+    return f"{subject}\n{body}" if subject else body
 
 
 def stored_tokens(tokens: Sequence[str]) -> set[str]:

@@ -1,8 +1,9 @@
 """Meetings (会合) and the remarks made at them; each remark goes in through ``voices.intake.submit``."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -10,6 +11,7 @@ from models import MEETING_KINDS, Meeting, User, Voice, db
 from voices.intake import IntakeError, Receipt, submit
 from voices.validation import VoiceInput, strip_control_chars
 
+JST = ZoneInfo("Asia/Tokyo")
 NAME_MAX = 200
 PLACE_MAX = 200
 
@@ -54,11 +56,7 @@ def create_meeting(data: MeetingInput, actor: User | None) -> Meeting:
 
 def add_remark(meeting: Meeting, data: VoiceInput, actor: User | None) -> Receipt:
     """A remark made at ``meeting``: a voice with channel 会合 linked to it, received on its date."""
-    from dataclasses import replace
-    from datetime import datetime, time
-    from zoneinfo import ZoneInfo
-
-    received = data.received_at or datetime.combine(meeting.held_on, time(), ZoneInfo("Asia/Tokyo"))
+    received = data.received_at or datetime.combine(meeting.held_on, time(), JST)
     return submit(replace(data, channel="meeting", meeting_id=meeting.id, received_at=received,
                           created_by_id=actor.id if actor else data.created_by_id),
                   actor_label=actor.display_name if actor else "staff")

@@ -12,24 +12,29 @@ An import has two phases, each a job that takes the ``ImportJob`` id and can run
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import select, tuple_
 
+from classifier.similarity import predict_with_tokens
 from models import ImportJob, JobRecord, Meeting, Section, User, Voice, db, utcnow
 from models.outbox import dispatch_committed, new_job
 from voices.importers.reader import ImportFileError, file_format_of, open_table
 from voices.importers.rows import ParsedRow, RowParser
-from voices.intake import stored_tokens, submit_many
+from voices.intake import classification_text, stored_tokens, submit_many
 
 IMPORT_JOB_KIND = "import_file"
 CHUNK_ROWS = 1000
 ERRORS_KEPT = 500  # bad rows listed on the ImportJob (all are counted)
 CHECK_PROGRESS_EVERY = 5000
+PARALLEL_MIN_ROWS = 5 * CHUNK_ROWS  # below this a second process is not worth starting
 
 Route = Callable[..., object]  # routing.batch.route_new_voices(voices, rows)
 Progress = Callable[[ImportJob], None]
@@ -40,7 +45,8 @@ class ImportRefused(RuntimeError):
 
 
 def imports_dir() -> Path:
-    path = Path(current_app.instance_path) / "imports"
+    """Where uploads wait between their check and their import (``IMPORT_DIR``, else instance/imports)."""
+    path = Path(current_app.config.get("IMPORT_DIR") or Path(current_app.instance_path) / "imports")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -168,9 +174,10 @@ def run_check(import_id: int, *, progress: Progress | None = None) -> ImportJob:
                     progress(job)
         settle_pending()
     except ImportFileError as error:
+        encoding = job.encoding  # known once the file opened, even if its header is wrong
         db.session.rollback()
         job = db.session.get(ImportJob, import_id)
-        job.state, job.finished_at = "refused", utcnow()
+        job.state, job.finished_at, job.encoding = "refused", utcnow(), encoding
         job.errors = [{"row": None, "messages": [str(error)]}]
         db.session.commit()
         return job
@@ -211,33 +218,64 @@ def run_import(import_id: int, *, route: Route, progress: Progress | None = None
     if bad and not job.only_good_rows:
         return _refuse(import_id, bad[:ERRORS_KEPT])
 
+    pool = _prediction_pool(job.total_rows - resume_after)
     try:
-        chunk: list[ParsedRow] = []
-        seen = 0
-        for row in _parsed_rows(job):
-            seen += 1
-            if seen <= resume_after:
-                continue
-            chunk.append(row)
-            if len(chunk) >= CHUNK_ROWS:
-                _store_chunk(job, chunk, route)
-                chunk = []
+        # While chunk N is stored, the model reads chunk N+1 in a second process (when there is one).
+        waiting: tuple[list[ParsedRow], object] | None = None
+        for chunk in _chunks(_parsed_rows(job), skip=resume_after):
+            ahead = pool.submit(predict_with_tokens, [_expected_text(r) for r in chunk if r.ok]) if pool else None
+            if waiting is not None:
+                _store_chunk(job, waiting[0], route, waiting[1])
                 if progress:
                     progress(job)
-        if chunk:
-            _store_chunk(job, chunk, route)
+            waiting = (chunk, ahead)
+        if waiting is not None:
+            _store_chunk(job, waiting[0], route, waiting[1])
     except Exception as error:
         db.session.rollback()
         job = db.session.get(ImportJob, import_id)
         job.state, job.last_error = "failed", f"{type(error).__name__}: {error}"[:2000]
         db.session.commit()
         raise
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     job.state, job.finished_at = "done", utcnow()
     db.session.commit()
     _discard_upload(job)
     if progress:
         progress(job)
     return job
+
+
+def _chunks(rows: Iterator[ParsedRow], *, skip: int) -> Iterator[list[ParsedRow]]:
+    """The rows after the first ``skip``, in lists of CHUNK_ROWS."""
+    chunk: list[ParsedRow] = []
+    for seen, row in enumerate(rows, start=1):
+        if seen <= skip:
+            continue
+        chunk.append(row)
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _prediction_pool(rows: int):
+    """A one-process pool for the model when a large import runs outside a web request on a
+    machine with a spare core (Linux ``fork``: the child inherits the loaded model); else None."""
+    if (rows < current_app.config.get("IMPORT_PARALLEL_MIN_ROWS", PARALLEL_MIN_ROWS) or has_request_context() or (os.cpu_count() or 1) < 2
+            or "fork" not in multiprocessing.get_all_start_methods()
+            or not current_app.config.get("IMPORT_PARALLEL", True)):
+        return None
+    predict_with_tokens(["準備"])  # load the model and the dictionary before forking
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+
+
+def _expected_text(row: ParsedRow) -> str:
+    """What the model will read for this row once stored (cleaned and masked, as intake stores it)."""
+    return classification_text(row.data)
 
 
 def _recheck(job: ImportJob) -> list[dict]:
@@ -254,8 +292,9 @@ def _refuse(import_id: int, errors: list[dict]) -> ImportJob:
     return job
 
 
-def _store_chunk(job: ImportJob, rows: list[ParsedRow], route: Route) -> None:
-    """Store, route and count one chunk in one transaction."""
+def _store_chunk(job: ImportJob, rows: list[ParsedRow], route: Route, ahead=None) -> None:
+    """Store, route and count one chunk in one transaction; ``ahead`` is the model's reading of the
+    chunk's good rows computed in the second process, if any."""
     good = [row for row in rows if row.ok]
     if job.kind == "meeting":
         meeting_ids = _meetings_for(good, job.created_by_id)
@@ -267,7 +306,12 @@ def _store_chunk(job: ImportJob, rows: list[ParsedRow], route: Route) -> None:
     def route_and_count(voices: list[Voice], bulk) -> None:
         # Runs inside submit_many's transaction: the chunk, its routing and the progress commit together.
         nonlocal counted
-        route(voices, bulk)
+        if ahead is not None:
+            predictions, tokens = ahead.result()
+            texts = [_expected_text(r) for r in good]
+            route(voices, bulk, predicted=dict(zip(texts, zip(predictions, tokens))))
+        else:
+            route(voices, bulk)
         _count(job, len(rows), imported=len(voices), duplicates=len(inputs) - len(voices))
         counted = True
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
-from flask import g, jsonify, request, url_for
+from flask import current_app, g, jsonify, request, url_for
 from sqlalchemy import func, select
 
 from models import CHANNELS, STATUSES, Meeting, Section, Voice, db
@@ -190,10 +190,14 @@ def _token_key() -> str:
     return f"token:{token.id}" if token is not None else f"ip:{request.remote_addr}"
 
 
+def _token_limit() -> str:
+    return current_app.config["RATE_LIMIT_API_TOKEN"]
+
+
 def token_required(scope: str):
     """Require an active API token with ``scope``; the token's own rate limit applies."""
     def decorator(view):
-        limited = limiter.limit(lambda: limiter_value("RATE_LIMIT_API_TOKEN"), key_func=_token_key)(view)
+        limited = limiter.limit(_token_limit, key_func=_token_key)(view)
 
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -208,12 +212,6 @@ def token_required(scope: str):
             return limited(*args, **kwargs)
         return wrapped
     return decorator
-
-
-def limiter_value(key: str) -> str:
-    from flask import current_app
-
-    return current_app.config[key]
 
 
 @bp.post("/staff/voices")
@@ -305,8 +303,6 @@ def staff_create_meeting():
     values = parse_body(MEETING_FIELDS)
     held_on = None
     if "held_on" in values:
-        from datetime import date
-
         try:
             held_on = date.fromisoformat(values["held_on"])
         except ValueError:

@@ -205,8 +205,6 @@ def meeting(meeting_id: int):
         form.voice_type.data = "意見"
     if not errors:
         form.client_token.data = new_client_token()
-        if request.method == "POST":
-            form.body.data = ""
     remarks = db.session.scalars(
         visible_voices(current_user).where(Voice.meeting_id == item.id).order_by(Voice.id)).all()
     total = db.session.query(Voice.id).filter(Voice.meeting_id == item.id).count()

@@ -1,6 +1,8 @@
 """Thin views: upload a file, see its check (dry run), import it, follow the progress."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -111,8 +113,6 @@ def template(kind: str, fmt: str):
     else:
         data, mimetype = template_xlsx(kind), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = current_app.response_class(data, mimetype=mimetype)
-    from urllib.parse import quote
-
     filename = f"{names[kind]}.{fmt}"
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{kind}-template.{fmt}\"; filename*=UTF-8''{quote(filename)}")
