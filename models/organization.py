@@ -16,7 +16,7 @@ class Department(db.Model):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     sort_order: Mapped[int] = mapped_column(default=0)
 
-    sections: Mapped[list["Section"]] = relationship(
+    sections: Mapped[list[Section]] = relationship(
         back_populates="department", order_by="Section.sort_order"
     )
 

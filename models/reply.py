@@ -38,8 +38,8 @@ class Reply(db.Model):
     # When the e-mail to the citizen actually left (the send job is idempotent on this).
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    author: Mapped["User"] = relationship(foreign_keys=[author_id])  # noqa: F821
-    approver: Mapped["User | None"] = relationship(foreign_keys=[approver_id])  # noqa: F821
+    author: Mapped[User] = relationship(foreign_keys=[author_id])  # noqa: F821
+    approver: Mapped[User | None] = relationship(foreign_keys=[approver_id])  # noqa: F821
 
     @property
     def state_label(self) -> str:

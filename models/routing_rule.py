@@ -26,4 +26,4 @@ class RoutingRule(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    section: Mapped["Section"] = relationship()  # noqa: F821
+    section: Mapped[Section] = relationship()  # noqa: F821

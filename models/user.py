@@ -38,7 +38,7 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    section: Mapped["Section | None"] = relationship()  # noqa: F821
+    section: Mapped[Section | None] = relationship()  # noqa: F821
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

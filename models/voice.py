@@ -86,18 +86,18 @@ class Voice(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    section: Mapped["Section | None"] = relationship()  # noqa: F821
-    classifications: Mapped[list["Classification"]] = relationship(
+    section: Mapped[Section | None] = relationship()  # noqa: F821
+    classifications: Mapped[list[Classification]] = relationship(
         back_populates="voice", order_by="Classification.id"
     )
-    assignments: Mapped[list["Assignment"]] = relationship(
+    assignments: Mapped[list[Assignment]] = relationship(
         back_populates="voice", order_by="Assignment.id"
     )
-    events: Mapped[list["VoiceEvent"]] = relationship(
+    events: Mapped[list[VoiceEvent]] = relationship(
         back_populates="voice", order_by="VoiceEvent.id"
     )
-    replies: Mapped[list["Reply"]] = relationship(order_by="Reply.id")  # noqa: F821
-    meeting: Mapped["Meeting | None"] = relationship()  # noqa: F821
+    replies: Mapped[list[Reply]] = relationship(order_by="Reply.id")  # noqa: F821
+    meeting: Mapped[Meeting | None] = relationship()  # noqa: F821
 
     @property
     def status_label(self) -> str:
@@ -108,7 +108,7 @@ class Voice(db.Model):
         return CHANNELS.get(self.channel, self.channel)
 
     @property
-    def latest_classification(self) -> "Classification | None":
+    def latest_classification(self) -> Classification | None:
         return self.classifications[-1] if self.classifications else None
 
 
@@ -151,7 +151,7 @@ class Assignment(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     voice: Mapped[Voice] = relationship(back_populates="assignments")
-    section: Mapped["Section"] = relationship(foreign_keys=[section_id])  # noqa: F821
+    section: Mapped[Section] = relationship(foreign_keys=[section_id])  # noqa: F821
 
 
 class VoiceMeasure(db.Model):

@@ -12,7 +12,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
         return "250 OK"
 
@@ -35,7 +35,7 @@ class LocalSMTP:
     def messages(self) -> list[Message]:
         return self._inbox.messages
 
-    def start(self) -> "LocalSMTP":
+    def start(self) -> LocalSMTP:
         self._controller.start()
         return self
 

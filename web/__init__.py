@@ -6,8 +6,8 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 
-from classifier.config import configure as configure_classifier
 import routing.queue
+from classifier.config import configure as configure_classifier
 from models import User, db
 from web.config import Config
 from web.extensions import csrf, limiter, login_manager, migrate

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from web.public import views  # noqa: E402,F401  (registers the routes)
+from web.public import views  # noqa: F401  (registers the routes)

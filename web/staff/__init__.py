@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from web.staff import views  # noqa: E402,F401  (registers the routes)
+from web.staff import views  # noqa: F401  (registers the routes)

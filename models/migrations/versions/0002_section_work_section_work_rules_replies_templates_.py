@@ -7,11 +7,10 @@ Revises: 3e42de0d235e
 Create Date: 2026-11-26 15:34:57.875666
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import models.base
-
 
 # revision identifiers, used by Alembic.
 revision = '0002_section_work'

@@ -5,11 +5,10 @@ Revises: 68fefa54a616
 Create Date: 2026-11-26 16:24:38.244062
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import models.base
-
 
 # revision identifiers, used by Alembic.
 revision = '0004_planning'

@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-26 15:28:48.322316
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import models.base
-
 
 # revision identifiers, used by Alembic.
 revision = '3e42de0d235e'

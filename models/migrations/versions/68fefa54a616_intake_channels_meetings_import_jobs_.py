@@ -7,11 +7,10 @@ Revises: 0002_section_work
 Create Date: 2026-11-26 15:47:16.684569
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import models.base
-
 
 # revision identifiers, used by Alembic.
 revision = '68fefa54a616'
