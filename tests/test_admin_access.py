@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from models import Department, ReplyTemplate, RoutingRule, Section, User, db
 from tests.support import csrf_token_from, login, make_user
+from web.api.tokens import issue_token
 
 OTHER_ROLES = {
     "hearing": "秘書広報課",
@@ -27,7 +28,8 @@ def _admin_urls(app) -> list[tuple[str, str]]:
         template = ReplyTemplate(title="お礼", body="ご意見ありがとうございます。")
         db.session.add_all([rule, template])
         db.session.commit()
-        ids = {"user_id": target.id, "section_id": section.id, "rule_id": rule.id, "template_id": template.id,
+        api_token, _secret = issue_token("電子申請")
+        ids = {"token_id": api_token.id, "user_id": target.id, "section_id": section.id, "rule_id": rule.id, "template_id": template.id,
                "department_id": db.session.scalar(select(Department.id).limit(1))}
     urls = []
     for url_rule in app.url_map.iter_rules():
@@ -43,7 +45,7 @@ def test_the_admin_blueprint_covers_every_page_of_the_brief(app):
     """Are all administrator areas routed (so the matrix below really covers them)?"""
     paths = {url for _method, url in _admin_urls(app)}
     for prefix in ("/admin/sections", "/admin/departments", "/admin/users", "/admin/rules", "/admin/settings",
-                   "/admin/templates", "/admin/audit"):
+                   "/admin/templates", "/admin/api-tokens", "/admin/audit"):
         assert any(p.startswith(prefix) for p in paths), prefix
 
 

@@ -5,7 +5,15 @@ import unicodedata
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import DateField, DecimalField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -19,8 +27,9 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from models import MATCH_TYPES, ROLES, VOICE_TYPES
+from models import API_SCOPES, MATCH_TYPES, ROLES, VOICE_TYPES
 from web.admin.services import PASSWORD_MIN
 
 LOGIN_ID_PATTERN = r"^[A-Za-z0-9._-]+$"
@@ -236,3 +245,14 @@ class AuditFilterForm(FlaskForm):
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("終わりの日は始まりの日以降にしてください。")
+
+
+class ApiTokenForm(FlaskForm):
+    """Issue an API token to an integration: a name staff will recognise and what it may do."""
+
+    name = StringField("連携先の名前", filters=[_strip], validators=[_required("連携先の名前"), _max_length(100)])
+    scopes = SelectMultipleField(
+        "権限", choices=[SelectChoice(code, label) for code, label in API_SCOPES.items()], default=list(API_SCOPES),
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        validators=[DataRequired(message="権限を1つ以上選んでください。")],
+    )

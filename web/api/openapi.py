@@ -250,7 +250,7 @@ def document() -> dict[str, Any]:
             "schemas": SCHEMAS,
             "securitySchemes": {"apiToken": {
                 "type": "http", "scheme": "bearer",
-                "description": "管理者が発行する API トークン（`flask --app web api-token issue`）。権限: "
+                "description": "管理者が発行する API トークン（管理画面の「API トークン」または `flask --app web api-token issue`）。権限: "
                                + "、".join(f"{k}（{v}）" for k, v in API_SCOPES.items()),
             }},
         },
