@@ -111,3 +111,19 @@ def test_viewing_personal_data_is_audited(app, world):
 
         kinds = [e.kind for e in db.session.get(Voice, world.voice_id).events]
         assert "personal_data_viewed" in kinds
+
+
+# Where each role lands after signing in: the page of its daily work.
+HOME = {
+    "kankyo": "/staff/queue", "kankyo-head": "/staff/queue", "hearing": "/staff/triage",
+    "admin": "/staff/queue", "counter": "/counter", "planner": "/planner/",
+}
+
+
+@pytest.mark.parametrize("login_id, target", HOME.items())
+def test_each_role_starts_on_the_page_of_its_daily_work(app, world, login_id, target):
+    client = _client(app, login_id)
+    response = client.get("/staff/")
+    assert response.status_code == 302
+    assert response.headers["Location"].split("?")[0].endswith(target)
+    assert client.get(response.headers["Location"]).status_code == 200

@@ -21,8 +21,17 @@ from web.auth import roles_required
 from web.extensions import limiter
 from web.staff import bp
 from web.staff.forms import (
-    ActionForm, AssignForm, ForwardForm, LoginForm, NoActionForm, NoteForm, QueueFilterForm, RelatedForm,
-    ReplyForm, ReturnForm, SendForm,
+    ActionForm,
+    AssignForm,
+    ForwardForm,
+    LoginForm,
+    NoActionForm,
+    NoteForm,
+    QueueFilterForm,
+    RelatedForm,
+    ReplyForm,
+    ReturnForm,
+    SendForm,
 )
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -71,10 +80,15 @@ def logout():
 @bp.get("/")
 @login_required
 def home():
+    """Each role starts where its daily work is."""
     if current_user.role == "hearing":
         return redirect(url_for("staff.triage"))
     if current_user.role in QUEUE_ROLES:
         return redirect(url_for("staff.queue"))
+    if current_user.role == "counter":
+        return redirect(url_for("counter.form"))
+    if current_user.role == "planner":
+        return redirect(url_for("planner.index"))
     return render_template("staff/home.html")
 
 
