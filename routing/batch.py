@@ -5,8 +5,8 @@ afresh. An import of 100,000 rows cannot afford a transaction and a dozen querie
 module makes the same decisions for a whole batch with each lookup done once: the model predicts
 the batch at once (``classifier.similarity.predict_with_tokens``: one tokenization for the model
 and for search), the rules, sections, threshold and due-day table are read once, and the rows are
-written in bulk (``models.bulk``). ``tests/test_import_routing.py`` checks that both paths decide alike; a change to the
-decision in ``route_voice`` must be mirrored here.
+written in bulk (``models.bulk``). The decision itself is ``routing.decision.decide``, shared with
+``route_voice``; ``tests/test_import_routing.py`` checks that both paths store the same rows.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from models import (
 )
 from models.bulk import BulkRows
 from routing.business_days import add_business_days
+from routing.decision import Decision, decide
 from routing.due import due_days_for
 from routing.rules import rule_matches
 from routing.service import hearing_section, text_for_classification
@@ -86,7 +87,7 @@ def route_new_voices(voices: Sequence[Voice], rows: BulkRows, predicted: dict | 
         decided.append(_decide(voice, text, prediction, sections=sections, hearing=hearing, rules=rules,
                                threshold=threshold, due_days=due_days))
     # Rows per kind, and each voice's classified event before its assigned/triaged event.
-    for voice, prediction, (target, decided_by, status, reason, rule) in zip(voices, predictions, decided):
+    for voice, prediction in zip(voices, predictions):
         top = [[name, round(score, 4)] for name, score in prediction.section_top]
         rows.add(Classification, voice_id=voice.id, model_version=prediction.model_version,
                  section_name=prediction.section, section_top=top, measures=list(prediction.measures),
@@ -98,14 +99,14 @@ def route_new_voices(voices: Sequence[Voice], rows: BulkRows, predicted: dict | 
         }, now)
         for code in prediction.measures:
             rows.add(VoiceMeasure, voice_id=voice.id, measure_code=code, source="model", created_at=now)
-    for voice, (target, decided_by, status, reason, rule) in zip(voices, decided):
-        rows.add(Assignment, voice_id=voice.id, section_id=target.id, role="primary", decided_by=decided_by,
-                 reason=reason, actor_id=None, active=True, created_at=now, ended_at=None)
-        _event(rows, voice, "assigned" if status == "assigned" else "triaged", {
-            "section": target.name, "decided_by": decided_by, "reason": reason,
-            "rule_id": rule.id if rule else None, "due_date": voice.due_date.isoformat(),
+    for voice, d in zip(voices, decided):
+        rows.add(Assignment, voice_id=voice.id, section_id=d.target.id, role="primary", decided_by=d.decided_by,
+                 reason=d.reason, actor_id=None, active=True, created_at=now, ended_at=None)
+        _event(rows, voice, "assigned" if d.status == "assigned" else "triaged", {
+            "section": d.target.name, "decided_by": d.decided_by, "reason": d.reason,
+            "rule_id": d.rule.id if d.rule else None, "due_date": voice.due_date.isoformat(),
         }, now)
-        outcomes[status] += 1
+        outcomes[d.status] += 1
     return outcomes
 
 
@@ -115,25 +116,17 @@ def _event(rows: BulkRows, voice: Voice, kind: str, data: dict, now) -> None:
              created_at=now)
 
 
-def _decide(voice, text, prediction, *, sections, hearing, rules, threshold, due_days):
-    """The decision of ``route_voice`` for one new voice (no assignment yet), with the batch's lookups;
-    sets the voice's 課, status and due date and returns (target, decided_by, status, reason, rule)."""
+def _decide(voice, text, prediction, *, sections, hearing, rules, threshold, due_days) -> Decision:
+    """``routing.decision.decide`` for one new voice (no assignment yet), with the batch's lookups;
+    sets the voice's 課, status and due date."""
     chosen = sections.get(voice.chosen_section_name) if voice.chosen_section_name else None
     rule = None if chosen is not None else next((r for r in rules if rule_matches(r, text)), None)
-    if chosen is not None:
-        target, decided_by, status = chosen, "staff", "assigned"
-        reason = "受付時に職員が指定した担当課"
+    decision = decide(chosen=chosen, rule=rule, predicted=sections.get(prediction.section),
+                      confidence=prediction.confidence, model_version=prediction.model_version,
+                      threshold=threshold, hearing=hearing)
+    if decision.decided_by == "staff":
         voice.section_confirmed = True
-    elif rule is not None:
-        target, decided_by, status = rule.section, "rule", "assigned"
-        reason = f"ルール「{rule.name}」(#{rule.id})"
-    else:
-        section = sections.get(prediction.section)
-        confident = section is not None and prediction.confidence >= threshold
-        target = section if confident else hearing
-        decided_by, status = ("model", "assigned") if confident else ("triage", "triage")
-        reason = f"モデル {prediction.model_version} の確信度 {prediction.confidence:.2f}（しきい値 {threshold:.2f}）"
-    voice.section_id = target.id  # what routing.history.assign_primary does for a voice without assignments
-    voice.status = status
+    voice.section_id = decision.target.id  # what routing.history.assign_primary does for a voice without assignments
+    voice.status = decision.status
     voice.due_date = _due(voice.received_at.astimezone(JST).date(), due_days[voice.voice_type])
-    return target, decided_by, status, reason, rule
+    return decision

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 import classifier
 from models import Classification, Section, User, Voice, VoiceMeasure, db, get_setting
+from routing.decision import decide
 from routing.due import due_date_for
 from routing.history import assign_primary, record_event
 from routing.rules import first_matching_rule
@@ -78,31 +79,22 @@ def route_voice(voice_id: int) -> RouteOutcome:
     chosen = db.session.scalar(select(Section).where(
         Section.name == voice.chosen_section_name, Section.active.is_(True))) if voice.chosen_section_name else None
     rule = None if chosen is not None else first_matching_rule(text)
-    threshold = float(get_setting("routing.auto_threshold"))
-    if chosen is not None:
-        target, decided_by, status = chosen, "staff", "assigned"
-        reason = "受付時に職員が指定した担当課"
+    predicted = db.session.scalar(
+        select(Section).where(Section.name == prediction.section, Section.active.is_(True)))
+    decision = decide(chosen=chosen, rule=rule, predicted=predicted, confidence=prediction.confidence,
+                      model_version=prediction.model_version,
+                      threshold=float(get_setting("routing.auto_threshold")), hearing=hearing_section())
+    if decision.decided_by == "staff":
         voice.section_confirmed = True
-    elif rule is not None:
-        target, decided_by, status = rule.section, "rule", "assigned"
-        reason = f"ルール「{rule.name}」(#{rule.id})"
-    else:
-        section = db.session.scalar(
-            select(Section).where(Section.name == prediction.section, Section.active.is_(True))
-        )
-        confident = section is not None and prediction.confidence >= threshold
-        target = section if confident else hearing_section()
-        decided_by, status = ("model", "assigned") if confident else ("triage", "triage")
-        reason = f"モデル {prediction.model_version} の確信度 {prediction.confidence:.2f}（しきい値 {threshold:.2f}）"
-    assign_primary(voice, target, decided_by=decided_by, reason=reason)
-    voice.status = status
+    assign_primary(voice, decision.target, decided_by=decision.decided_by, reason=decision.reason)
+    voice.status = decision.status
     voice.due_date = due_date_for(voice.received_at, voice.voice_type)
-    record_event(voice, "assigned" if status == "assigned" else "triaged", {
-        "section": target.name, "decided_by": decided_by, "reason": reason,
+    record_event(voice, "assigned" if decision.status == "assigned" else "triaged", {
+        "section": decision.target.name, "decided_by": decision.decided_by, "reason": decision.reason,
         "rule_id": rule.id if rule else None, "due_date": voice.due_date.isoformat(),
     })
     db.session.commit()
-    return RouteOutcome(status, target.name)
+    return RouteOutcome(decision.status, decision.target.name)
 
 
 def assign_by_hand(voice_id: int, section_id: int, actor: User, reason: str = "") -> Voice:
