@@ -79,8 +79,8 @@ def _token(client) -> str:
     return csrf_token_from(client.get("/status").get_data(as_text=True))
 
 
-def run_burst_worker(app) -> subprocess.CompletedProcess:
-    """A real `flask --app web worker --burst` process against the app's database and Redis."""
+def run_burst_worker(app, *queues: str) -> subprocess.CompletedProcess:
+    """A real `flask --app web worker --burst [--queue …]` process against the app's database and Redis."""
     env = {
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -89,8 +89,9 @@ def run_burst_worker(app) -> subprocess.CompletedProcess:
         "MIRAI_SECRET_KEY": app.config["SECRET_KEY"],
     }
     flask = Path(sys.executable).with_name("flask")
-    result = subprocess.run([str(flask), "--app", "web", "worker", "--burst"], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=180)
+    options = [arg for name in queues for arg in ("--queue", name)]
+    result = subprocess.run([str(flask), "--app", "web", "worker", "--burst", *options], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=180, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
@@ -113,3 +114,26 @@ def test_postgresql_and_redis_route_through_a_real_rq_worker(pg_app):
         db.session.expire_all()
         _assert_routed(pg_app, receipt_no)
     _assert_visible_only_to_its_section(pg_app, receipt_no)
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_a_worker_for_the_slow_queues_leaves_routing_to_the_routing_worker(pg_app):
+    """Production runs one worker for routing/mail/periodic and one for imports and retraining."""
+    _auto_assign_everything(pg_app)
+    receipt_no, _code = submit_via_form(pg_app.test_client(), GARBAGE_VOICE)
+    run_burst_worker(pg_app, "slow", "training")
+    with pg_app.app_context():
+        assert db.session.scalar(select(Voice.status).where(Voice.receipt_no == receipt_no)) == "received"
+    run_burst_worker(pg_app, "routing")
+    with pg_app.app_context():
+        _assert_routed(pg_app, receipt_no)
+
+
+def test_the_worker_refuses_an_unknown_queue_and_lists_the_queues_most_urgent_first(app):
+    from routing.worker import queue_names
+
+    assert queue_names()[0] == "routing" and queue_names()[-1] == "slow"
+    result = app.test_cli_runner().invoke(args=["worker", "--burst", "--queue", "nightly"])
+    assert result.exit_code != 0
+    assert "不明なキューです: nightly" in result.output

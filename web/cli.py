@@ -7,8 +7,8 @@ from flask import Flask, current_app
 from models import db, utcnow
 from models.outbox import new_job
 from routing.dispatch import flush_outbox
-from routing.schedule import due_daily_jobs
 from routing.model_registry import register_active_model
+from routing.schedule import due_daily_jobs
 from routing.worker import run_worker
 from web.planner.demo import seed_demo_action_items
 from web.seeding import seed_demo_accounts, seed_demo_voices, seed_reference
@@ -33,9 +33,14 @@ def register(app: Flask) -> None:
 
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="キューが空になったら終了する")
-    def worker(burst: bool) -> None:
+    @click.option("--queue", "queues", multiple=True,
+                  help="このキューだけを処理する（繰り返し指定可。既定はすべて: routing, mail, periodic, training, slow）")
+    def worker(burst: bool, queues: tuple[str, ...]) -> None:
         """RQ ワーカーを起動する（REDIS_URL が必要）。"""
-        run_worker(current_app._get_current_object(), burst=burst)
+        try:
+            run_worker(current_app._get_current_object(), burst=burst, only=list(queues) or None)
+        except ValueError as problem:
+            raise click.UsageError(str(problem)) from None
 
     @app.cli.command("outbox-flush")
     def outbox_flush() -> None:
