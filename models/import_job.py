@@ -20,6 +20,7 @@ IMPORT_STATES: dict[str, str] = {
     "done": "取込完了",
     "refused": "取込中止",
     "failed": "エラー",
+    "expired": "期限切れ（ファイル削除済み）",
 }
 
 

@@ -76,6 +76,15 @@ def refresh_rollups_job(day: str) -> str:
         return run_recorded(f"refresh_rollups:{day}", lambda: f"watermark {refresh(rollup_answer_days)}")
 
 
+def purge_uploads_job(day: str) -> str:
+    """RQ entry point: the daily deletion of uploads left checked but not imported."""
+    from models import utcnow
+    from voices.importers.service import purge_stale_uploads
+
+    with _app_context():
+        return run_recorded(f"purge_uploads:{day}", lambda: f"purged {purge_stale_uploads(utcnow())}")
+
+
 def retrain_model_job(requested_at: str) -> str:
     """RQ entry point: retrain the classifier with staff-confirmed labels (promoted only if not worse)."""
     from routing.model_registry import retrain_from_staff_labels
@@ -91,6 +100,7 @@ JOBS: dict[str, JobSpec] = {
     "escalate_overdue": JobSpec(escalate_overdue_job, queue="periodic", timeout=600, retry=_RETRY),
     "overdue_digest": JobSpec(overdue_digest_job, queue="periodic", timeout=600, retry=_RETRY),
     "refresh_rollups": JobSpec(refresh_rollups_job, queue="periodic", timeout=1800, retry=_RETRY),
+    "purge_uploads": JobSpec(purge_uploads_job, queue="periodic", timeout=600, retry=_RETRY),
     "retrain_model": JobSpec(retrain_model_job, queue="training", timeout=1800, retry=None),
     # Bulk imports (issue 4): long-running, on their own queue; a retry resumes after the last chunk.
     "import_file": JobSpec(import_file_job, queue="slow", timeout=3600, retry=Retry(max=2, interval=[30, 120])),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,9 +12,17 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from models import ImportJob, Meeting, Voice, db, set_setting
+from models import ImportJob, Meeting, Voice, db, set_setting, utcnow
 from routing.batch import route_new_voices
-from voices.importers.service import ImportRefused, enqueue, register_path, run_check, run_import
+from voices.importers.service import (
+    ImportRefused,
+    enqueue,
+    purge_stale_uploads,
+    register_path,
+    register_upload,
+    run_check,
+    run_import,
+)
 
 JST = ZoneInfo("Asia/Tokyo")
 VOICE_HEADER = ["受付日", "経路", "種別", "内容", "氏名", "連絡先", "地区", "担当課"]
@@ -277,3 +285,24 @@ def test_a_large_import_reads_ahead_in_a_second_process_with_the_same_result(app
         assert all(v.status == "assigned" and v.latest_classification for v in voices)
         assert [v.section.name for v in voices[:3]] == ["生活環境課", voices[1].section.name, "生涯学習課"]
         assert voices[0].search_tokens.strip()
+
+
+def test_uploads_left_unimported_for_a_week_are_deleted_and_cli_files_are_kept(app, tmp_path):
+    """Uploaded files hold personal data: the daily purge deletes those never imported."""
+    data = csv_bytes(VOICE_HEADER, VOICE_ROWS)
+    cli_file = write(tmp_path, "kept.csv", data)
+    with app.app_context():
+        old = register_upload(io.BytesIO(data), "old.csv", "voices", None)
+        fresh = register_upload(io.BytesIO(data), "fresh.csv", "voices", None)
+        from_cli = register_path(cli_file, "voices")
+        run_check(old.id)
+        for job in (old, from_cli):
+            job.created_at = utcnow() - timedelta(days=8)
+        db.session.commit()
+        old_path, fresh_path = Path(old.stored_path), Path(fresh.stored_path)
+
+        assert purge_stale_uploads(utcnow()) == 1
+        assert not old_path.exists() and fresh_path.exists() and cli_file.exists()
+        assert db.session.get(ImportJob, old.id).state == "expired"
+        assert db.session.get(ImportJob, fresh.id).state == "uploaded"
+        assert purge_stale_uploads(utcnow()) == 0  # idempotent

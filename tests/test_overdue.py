@@ -62,13 +62,14 @@ def test_section_heads_get_the_overdue_digest_by_email(app, world):
 
 def test_daily_jobs_are_recorded_once_per_working_day(app):
     with app.app_context():
-        early = datetime(2026, 11, 26, 6, 30, tzinfo=JST)
+        early = datetime(2026, 11, 26, 6, 0, tzinfo=JST)
         assert due_daily_jobs(early) == []
         at_nine = datetime(2026, 11, 26, 9, 0, tzinfo=JST)
-        assert len(due_daily_jobs(at_nine)) == 3
+        assert len(due_daily_jobs(at_nine)) == 4
         assert due_daily_jobs(at_nine) == []
         keys = set(db.session.scalars(select(JobRecord.key)))
-        assert {"refresh_rollups:2026-11-26", "escalate_overdue:2026-11-26", "overdue_digest:2026-11-26"} <= keys
+        assert {"refresh_rollups:2026-11-26", "escalate_overdue:2026-11-26", "overdue_digest:2026-11-26",
+                "purge_uploads:2026-11-26"} <= keys
         sunday = datetime(2026, 11, 29, 9, 0, tzinfo=JST)
         assert due_daily_jobs(sunday) == []
 
@@ -78,5 +79,5 @@ def test_the_daily_jobs_command_runs_them_in_process(app, world):
     result = runner.invoke(args=["daily-jobs"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        records = db.session.scalars(select(JobRecord).where(JobRecord.kind.in_(("refresh_rollups", "escalate_overdue", "overdue_digest"))))
+        records = db.session.scalars(select(JobRecord).where(JobRecord.kind.in_(("refresh_rollups", "escalate_overdue", "overdue_digest", "purge_uploads"))))
         assert all(r.state == "done" for r in records)

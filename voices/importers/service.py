@@ -18,6 +18,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app, has_request_context
@@ -359,6 +360,27 @@ def _discard_upload(job: ImportJob) -> None:
             path.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+# An upload that was checked but never imported is deleted after this long: it holds personal data.
+UPLOAD_KEPT = timedelta(days=7)
+_STALE_STATES = ("uploaded", "checked", "refused", "failed")
+
+
+def purge_stale_uploads(now: datetime, kept: timedelta = UPLOAD_KEPT) -> int:
+    """Delete the uploaded copies of imports left unfinished for longer than ``kept`` (the daily job);
+    their rows say 期限切れ. Files given to the CLI are never touched. Returns how many were purged."""
+    stale = db.session.scalars(select(ImportJob).where(
+        ImportJob.state.in_(_STALE_STATES), ImportJob.created_at < now - kept)).all()
+    purged = 0
+    for job in stale:
+        if Path(job.stored_path).parent.resolve() != imports_dir().resolve():
+            continue
+        _discard_upload(job)
+        job.state, job.finished_at = "expired", job.finished_at or now
+        purged += 1
+    db.session.commit()
+    return purged
 
 
 def error_lines(job: ImportJob) -> list[str]:
