@@ -5,13 +5,15 @@ Layout under the model directory:
     versions/<version>/model.joblib
     versions/<version>/metadata.json     format, created_at, hashes, library versions, parameters, metrics
 
-A version is only unpickled when its metadata says it was written in our format by the same
-scikit-learn version and the file's SHA-256 matches; anything else raises IncompatibleArtifactError
-before joblib touches the file.
+A version is only unpickled when its metadata says it was written in our format, by the same
+scikit-learn version and by the same model code (a fingerprint of the modules whose objects are pickled
+and of the tokenizer's data), and the file's SHA-256 matches; anything else raises
+IncompatibleArtifactError before joblib touches the file.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -29,6 +31,11 @@ MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 REGISTRY_FILE = "registry.json"
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "sudachipy", "sudachidict_core")
+# What a pickled model is made of: the classes it holds and the tokenizer it was fitted with. A model
+# written by other versions of these files may unpickle but lack attributes, or read text differently.
+_PACKAGE = Path(__file__).resolve().parent
+CODE_FILES = ("estimators.py", "features.py", "model.py", "pipelines.py", "tokenizer.py",
+              "data/stopwords.txt", "data/variants.tsv")
 
 
 class ArtifactError(RuntimeError):
@@ -48,6 +55,15 @@ def library_versions() -> dict[str, str]:
         except importlib_metadata.PackageNotFoundError:
             versions[name] = "missing"
     return versions
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """SHA-256 over the files a saved model depends on (see ``CODE_FILES``); read once per process."""
+    digest = hashlib.sha256()
+    for name in CODE_FILES:
+        digest.update(name.encode() + b"\0" + (_PACKAGE / name).read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def new_version_id(now: datetime | None = None) -> str:
@@ -75,6 +91,7 @@ def save(model, metadata: dict, model_dir: Path | None = None) -> str:
         "version": version,
         "format": FORMAT,
         "libraries": library_versions(),
+        "code_sha256": code_fingerprint(),
         "model_sha256": _sha256(directory / MODEL_FILE),
         "created_at": metadata.get("created_at") or datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -108,6 +125,11 @@ def check_compatible(metadata: dict) -> None:
             f"model version {version} was written by scikit-learn {written}, this process runs {running}; "
             "pickles are only safe within one scikit-learn version — retrain with `python -m classifier train`"
         )
+    if metadata.get("code_sha256") != code_fingerprint():
+        raise IncompatibleArtifactError(
+            f"model version {version} was written by another version of the classifier code "
+            "(its model classes or tokenizer changed since); retrain with `python -m classifier train`"
+        )
 
 
 def load(version: str, model_dir: Path | None = None):
@@ -139,6 +161,15 @@ def read_registry(model_dir: Path | None = None) -> dict:
     except FileNotFoundError:
         return {"active": None, "history": []}
     return {"active": registry.get("active"), "history": list(registry.get("history") or [])}
+
+
+def is_loadable(version: str, model_dir: Path | None = None) -> bool:
+    """Whether this process could load ``version`` (metadata present and compatible)."""
+    try:
+        check_compatible(read_metadata(version, model_dir))
+    except ArtifactError:
+        return False
+    return True
 
 
 def active_version(model_dir: Path | None = None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +11,7 @@ from . import artifacts
 from .config import model_dir_path
 from .model import Prediction
 
+log = logging.getLogger(__name__)
 _lock = threading.RLock()
 _loaded: dict[Path, tuple[str, object]] = {}  # model dir → (version, VoiceModel)
 
@@ -20,15 +22,20 @@ def active_version() -> str | None:
 
 
 def ensure_model() -> str:
-    """The active version id; trains and activates one first when there is none."""
+    """The active version id; trains and activates one first when there is none, or when the active
+    one was written by code or libraries this process cannot load (after an upgrade)."""
+    directory = model_dir_path()
     version = active_version()
-    if version is not None:
+    if version is not None and (_loaded.get(directory, (None,))[0] == version
+                                or artifacts.is_loadable(version, directory)):
         return version
     with _lock:
         version = active_version()
-        if version is None:
+        if version is None or not artifacts.is_loadable(version, directory):
             from .training import train
 
+            if version is not None:
+                log.warning("active model %s cannot be loaded by this version; training a new one", version)
             version = train(promote="always").version
     return version
 

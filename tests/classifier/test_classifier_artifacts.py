@@ -103,3 +103,25 @@ def test_model_dir_defaults(monkeypatch, tmp_path, model_dir):
         assert classifier.configure(tmp_path / "x") == (tmp_path / "x").resolve()
     finally:
         classifier.configure(model_dir)
+
+
+def test_artifact_from_other_model_code_is_refused_and_replaced(model_dir, tmp_path):
+    """A model pickled by an older version of our own classes may unpickle but lack attributes: is it
+    refused before loading, and does ensure_model train a usable one instead of crashing predictions?"""
+    version = classifier.ensure_model()
+    older = _copy_version(model_dir, version, tmp_path, "older-code",
+                          lambda metadata: metadata.update(code_sha256="0" * 64))
+    (tmp_path / "versions" / older / "model.joblib").write_bytes(b"not a pickle: must never be loaded")
+    with pytest.raises(classifier.IncompatibleArtifactError, match="classifier code"):
+        artifacts.load(older, tmp_path)
+    assert not artifacts.is_loadable(older, tmp_path)
+    # Make it the active version the way an upgrade would find it, then predict.
+    (tmp_path / "registry.json").write_text(json.dumps({"active": older, "history": [older]}), encoding="utf-8")
+    classifier.configure(tmp_path)
+    try:
+        prediction = classifier.predict("粗大ごみの収集を申し込みたいのですが、どうすればいいですか。")
+        assert prediction.model_version != older
+        assert artifacts.active_version(tmp_path) == prediction.model_version
+        assert artifacts.is_loadable(prediction.model_version, tmp_path)
+    finally:
+        classifier.configure(model_dir)
