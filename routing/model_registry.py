@@ -1,10 +1,20 @@
 """Mirror the classifier's artifacts into the ``model_versions`` table, and retrain from staff labels."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
 
 import classifier
-from models import ModelVersion, Section, Voice, db, utcnow
+from classifier.artifacts import is_loadable
+from models import JobRecord, ModelVersion, Section, User, Voice, audit, db, utcnow
+from models.outbox import dispatch_committed, new_job
+
+RETRAIN_KIND = "retrain_model"
+
+
+class ModelAdminError(RuntimeError):
+    """A model action that cannot be done; the message is Japanese."""
 
 
 def record_version(version: str, *, active: bool) -> ModelVersion:
@@ -42,7 +52,96 @@ def staff_labelled_examples() -> list[dict]:
 
 def retrain_from_staff_labels() -> str:
     """Train a candidate on corpus + staff labels; it becomes active only if not worse on held-out data."""
-    result = classifier.retrain_with_examples(staff_labelled_examples())
-    record_version(result.version, active=result.promoted)
+    examples = staff_labelled_examples()
+    result = classifier.retrain_with_examples(examples)
+    row = record_version(result.version, active=result.promoted)
+    db.session.flush()
+    audit(None, "model.retrained", "model_version", row.id, version=result.version, promoted=result.promoted,
+          staff_labels=len(examples), decision=result.decision)
     db.session.commit()
     return result.decision
+
+
+def retrain_in_progress() -> JobRecord | None:
+    """A retraining job recorded and not finished yet, if any."""
+    return db.session.scalar(select(JobRecord).where(
+        JobRecord.kind == RETRAIN_KIND, JobRecord.state.in_(("pending", "enqueued", "running")))
+        .order_by(JobRecord.id.desc()).limit(1))
+
+
+def request_retrain(actor: User | None) -> JobRecord:
+    """Record a retraining job and hand it to the queue (in-process: it runs now); one at a time."""
+    if retrain_in_progress() is not None:
+        raise ModelAdminError("再学習は既に実行待ちか実行中です。終わってからもう一度お試しください。")
+    stamp = utcnow().isoformat(timespec="seconds")
+    job = new_job(f"{RETRAIN_KIND}:{stamp}", RETRAIN_KIND, requested_at=stamp)
+    db.session.flush()
+    audit(actor, "model.retrain_requested", "job", job.id, key=job.key)
+    db.session.commit()
+    dispatch_committed([job.id])
+    db.session.refresh(job)
+    return job
+
+
+def promote_version(version: str, actor: User | None) -> ModelVersion:
+    """Make a saved version the active one (it must load in this installation)."""
+    previous = classifier.active_version()
+    try:
+        classifier.promote(version)
+    except classifier.ArtifactError as error:
+        raise ModelAdminError(f"このモデル（{version}）は有効にできません: {error}") from None
+    row = record_version(version, active=True)
+    db.session.flush()
+    audit(actor, "model.promote", "model_version", row.id, version=version, previous=previous)
+    db.session.commit()
+    return row
+
+
+def rollback_version(actor: User | None) -> ModelVersion:
+    """Re-activate the version that was active before the current one."""
+    previous = classifier.active_version()
+    try:
+        version = classifier.rollback()
+    except classifier.ArtifactError:
+        raise ModelAdminError("元に戻せる以前のモデルがありません。") from None
+    row = record_version(version, active=True)
+    db.session.flush()
+    audit(actor, "model.rollback", "model_version", row.id, version=version, previous=previous)
+    db.session.commit()
+    return row
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    """What the administrator's model page shows of one saved version."""
+
+    version: str
+    created_at: str
+    active: bool
+    loadable: bool
+    train_count: int
+    staff_count: int
+    heldout: dict
+
+
+def version_summaries(limit: int = 20) -> list[VersionSummary]:
+    """The newest saved versions with their held-out figures, newest first."""
+    active = classifier.active_version()
+    summaries = []
+    for version in reversed(classifier.list_versions()[-limit:]):
+        try:
+            metadata = classifier.read_metadata(version)
+        except classifier.ArtifactError:
+            continue
+        counts = metadata.get("counts", {})
+        summaries.append(VersionSummary(
+            version=version, created_at=str(metadata.get("created_at", "")), active=version == active,
+            loadable=is_loadable(version), train_count=int(counts.get("train", 0)),
+            staff_count=int(counts.get("extra", 0)), heldout=(metadata.get("metrics") or {}).get("heldout", {}),
+        ))
+    return summaries
+
+
+def staff_label_count() -> int:
+    """How many voices carry a 課 confirmed by staff (what the next retraining would add)."""
+    return db.session.scalar(select(func.count(Voice.id)).where(Voice.section_confirmed.is_(True))) or 0

@@ -53,3 +53,49 @@ def test_the_retrain_command_records_a_version_and_keeps_the_better_model(app, o
         active = next(v for v, row in versions.items() if row.active)
         assert active == classifier.active_version()
         assert versions[active].metrics
+
+
+def test_an_admin_retrains_promotes_and_rolls_back_from_the_model_page(app, own_model_dir):
+    """The admin page runs the same retraining (in-process here), lists the versions with their
+    held-out figures, and switches the active version both ways; every step is audited."""
+    from models import AuditLog
+    from tests.support import csrf_token_from, login, make_user
+
+    with app.app_context():
+        make_user("boss", "admin")
+        register_active_model()
+        first = classifier.active_version()
+        voice_id, _, _ = routed_voice()
+        db.session.get(Voice, voice_id).section_confirmed = True
+        db.session.commit()
+    client = app.test_client()
+    login(client, "boss")
+    page = client.get("/admin/model").get_data(as_text=True)
+    assert first in page and "現在 <strong>1 件</strong>" in page
+    token = csrf_token_from(page)
+
+    response = client.post("/admin/model/retrain", data={"csrf_token": token}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "再学習が終わりました" in html and "再学習: " in html
+    with app.app_context():
+        versions = classifier.list_versions()
+        assert len(versions) == 2
+        second = next(v for v in versions if v != first)
+        retrained = db.session.scalar(select(AuditLog).where(AuditLog.action == "model.retrained"))
+        assert retrained.data["version"] == second and retrained.data["staff_labels"] == 1
+
+    client.post(f"/admin/model/versions/{first}/promote", data={"csrf_token": token})
+    client.post(f"/admin/model/versions/{second}/promote", data={"csrf_token": token})
+    assert classifier.active_version() == second
+    response = client.post("/admin/model/rollback", data={"csrf_token": token}, follow_redirects=True)
+    assert f"以前のモデル {first} に戻しました" in response.get_data(as_text=True)
+    with app.app_context():
+        assert classifier.active_version() == first
+        assert db.session.scalar(select(ModelVersion.version).where(ModelVersion.active.is_(True))) == first
+        actions = list(db.session.scalars(select(AuditLog.action).where(AuditLog.action.like("model.%"))))
+        assert actions.count("model.promote") == 2 and "model.rollback" in actions
+
+    bad = client.post("/admin/model/versions/no-such-version/promote", data={"csrf_token": token},
+                      follow_redirects=True)
+    assert "このモデル（no-such-version）は有効にできません" in bad.get_data(as_text=True)
+    assert classifier.active_version() == first

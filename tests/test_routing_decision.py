@@ -9,8 +9,8 @@ RULE = RoutingRule(id=7, name="道路の穴", section=KENSETSU)
 
 
 def _decide(**given):
-    args = dict(chosen=None, rule=None, predicted=KANKYO, confidence=0.8, model_version="v1", threshold=0.5,
-                hearing=HEARING)
+    args = {"chosen": None, "rule": None, "predicted": KANKYO, "confidence": 0.8, "model_version": "v1",
+            "threshold": 0.5, "hearing": HEARING}
     return decide(**{**args, **given})
 
 

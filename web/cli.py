@@ -4,10 +4,9 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
-from models import db, utcnow
-from models.outbox import new_job
+from models import utcnow
 from routing.dispatch import flush_outbox
-from routing.model_registry import register_active_model
+from routing.model_registry import ModelAdminError, register_active_model, request_retrain
 from routing.schedule import due_daily_jobs
 from routing.worker import run_worker
 from web.planner.demo import seed_demo_action_items
@@ -64,9 +63,8 @@ def register(app: Flask) -> None:
     @app.cli.command("model-retrain")
     def model_retrain() -> None:
         """職員が確定した担当課を加えて分類モデルを学習し直す（悪くならない場合だけ有効にする）。"""
-        stamp = utcnow().isoformat(timespec="seconds")
-        job = new_job(f"retrain_model:{stamp}", "retrain_model", requested_at=stamp)
-        db.session.commit()
-        current_app.extensions["mirai_dispatcher"].dispatch([job.id])
-        db.session.refresh(job)
+        try:
+            job = request_retrain(None)
+        except ModelAdminError as problem:
+            raise click.ClickException(str(problem)) from None
         click.echo(f"再学習ジョブ {job.key}: {job.state}")

@@ -44,4 +44,4 @@ def index():
     return render_template("admin/index.html", active="index")
 
 
-from web.admin.views import api_tokens, audit, organization, rules, settings, templates, users  # noqa: F401
+from web.admin.views import api_tokens, audit, model, organization, rules, settings, templates, users  # noqa: F401
