@@ -53,12 +53,18 @@ PIPELINE_CANDIDATES: dict[str, PipelineSpec] = {
 } | {
     "word+char_tokens / linsvc": PipelineSpec(features="word+char_tokens", select_k=None),
     "word12+char3_text / linsvc": PipelineSpec(features="word12+char3_text", select_k=None),
-    "word / χ² 5000 / linsvc": replace(CHOSEN, features="word"),
+    "word / χ² 5000 / linsvc": replace(CHOSEN, features="word", select_k=5000),
     "word+char3_text / χ² 3000 / linsvc": replace(CHOSEN, select_k=3000),
-    "word+char3_text / χ² 5000 / linsvc (chosen)": CHOSEN,
-    "word+char3_text / χ² 10000 / linsvc": replace(CHOSEN, select_k=10000),
-    "word+char3_text / χ² 5000 / ridge": replace(CHOSEN, section_classifier="ridge", section_c=1.0),
-    "word+char3_text / χ² 5000 / logreg": replace(CHOSEN, section_classifier="logreg", section_c=20.0),
+    "word+char3_text / χ² 5000 / linsvc": replace(CHOSEN, select_k=5000),
+    "word+char3_text / χ² 10000 / linsvc (chosen)": CHOSEN,
+    "word+char3_text / χ² 20000 / linsvc": replace(CHOSEN, select_k=20000),
+    "word+char3_text / χ² 10000 / linsvc C=1": replace(CHOSEN, section_c=1.0),
+    "word+char3_text / χ² 10000 / ridge": replace(CHOSEN, section_classifier="ridge", section_c=1.0),
+    "word+char_text / χ² 10000 / linsvc": replace(CHOSEN, features="word+char_text"),
+    "word+char_text / χ² 20000 / ridge": replace(CHOSEN, features="word+char_text", select_k=20000,
+                                                  section_classifier="ridge", section_c=1.0),
+    "word+char3_text / χ² 5000 / ridge": replace(CHOSEN, select_k=5000, section_classifier="ridge", section_c=1.0),
+    "word+char3_text / χ² 5000 / logreg": replace(CHOSEN, select_k=5000, section_classifier="logreg", section_c=20.0),
 }
 
 

@@ -34,12 +34,12 @@ class PipelineSpec:
     features: str = "word+char3_text"
     section_classifier: str = "linsvc"
     section_c: float = 0.5
-    select_k: int | None = 5000
+    select_k: int | None = 10000
     type_classifier: str = "linsvc"
     type_c: float = 0.5
     measures_c: float = 0.3
-    measures_threshold: float = 0.25
-    measures_none_threshold: float = 0.9
+    measures_threshold: float = 0.2
+    measures_none_threshold: float = 0.8
 
     def describe(self) -> dict:
         """Spec plus the full parameters of each estimator, for the artifact metadata."""
@@ -71,12 +71,14 @@ def linear_classifier(name: str, c: float):
     raise ValueError(f"unknown classifier {name!r}")
 
 
-def section_estimator(spec: PipelineSpec):
-    """The 課 classifier over the shared features, with optional χ² selection of the top-k features."""
+def section_estimator(spec: PipelineSpec, n_features: int | None = None):
+    """The 課 classifier over the shared features, with optional χ² selection of the top-k features
+    (all of them when a small training set has fewer than k)."""
     classifier = linear_classifier(spec.section_classifier, spec.section_c)
     if not spec.select_k:
         return classifier
-    return Pipeline([("select", SelectKBest(chi2, k=spec.select_k)), ("classify", classifier)])
+    k = min(spec.select_k, n_features) if n_features else spec.select_k
+    return Pipeline([("select", SelectKBest(chi2, k=k)), ("classify", classifier)])
 
 
 def measures_estimator(spec: PipelineSpec) -> MultiLabelPlatt:
@@ -102,7 +104,7 @@ def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: Pipeline
     X = vectorizer.fit_transform(docs).tocsr()
 
     sections = np.array([e.section for e in examples])
-    section = TemperatureScaled(section_estimator(spec), cv=CV_FOLDS, random_state=RANDOM_STATE)
+    section = TemperatureScaled(section_estimator(spec, X.shape[1]), cv=CV_FOLDS, random_state=RANDOM_STATE)
     section.fit(X, sections, sample_weight=weights)
 
     typed = np.array([i for i, e in enumerate(examples) if e.voice_type])
