@@ -12,7 +12,7 @@ from tests.support import PASSWORD, make_user
 
 PAGES = ("/admin/", "/admin/sections", "/admin/sections/new", "/admin/departments/new", "/admin/users",
          "/admin/users/new", "/admin/rules", "/admin/rules/new", "/admin/settings", "/admin/templates",
-         "/admin/templates/new", "/admin/audit", "/admin/audit?tab=events")
+         "/admin/templates/new", "/admin/audit", "/admin/audit?tab=events", "/admin/model", "/admin/api-tokens")
 
 pytestmark = pytest.mark.browser
 
