@@ -163,13 +163,21 @@ def read_registry(model_dir: Path | None = None) -> dict:
     return {"active": registry.get("active"), "history": list(registry.get("history") or [])}
 
 
-def is_loadable(version: str, model_dir: Path | None = None) -> bool:
-    """Whether this process could load ``version`` (metadata present and compatible)."""
+def is_compatible(metadata: dict) -> bool:
+    """Whether this process could load the artifact ``metadata`` describes."""
     try:
-        check_compatible(read_metadata(version, model_dir))
+        check_compatible(metadata)
     except ArtifactError:
         return False
     return True
+
+
+def is_loadable(version: str, model_dir: Path | None = None) -> bool:
+    """Whether this process could load ``version`` (metadata present and compatible)."""
+    try:
+        return is_compatible(read_metadata(version, model_dir))
+    except ArtifactError:
+        return False
 
 
 def active_version(model_dir: Path | None = None) -> str | None:

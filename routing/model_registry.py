@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 import classifier
-from classifier.artifacts import is_loadable
+from classifier.artifacts import is_compatible
 from models import JobRecord, ModelVersion, Section, User, Voice, audit, db, utcnow
 from models.outbox import dispatch_committed, new_job
 
@@ -90,11 +90,7 @@ def promote_version(version: str, actor: User | None) -> ModelVersion:
         classifier.promote(version)
     except classifier.ArtifactError as error:
         raise ModelAdminError(f"このモデル（{version}）は有効にできません: {error}") from None
-    row = record_version(version, active=True)
-    db.session.flush()
-    audit(actor, "model.promote", "model_version", row.id, version=version, previous=previous)
-    db.session.commit()
-    return row
+    return _record_switch(version, previous, actor, "model.promote")
 
 
 def rollback_version(actor: User | None) -> ModelVersion:
@@ -104,9 +100,14 @@ def rollback_version(actor: User | None) -> ModelVersion:
         version = classifier.rollback()
     except classifier.ArtifactError:
         raise ModelAdminError("元に戻せる以前のモデルがありません。") from None
+    return _record_switch(version, previous, actor, "model.rollback")
+
+
+def _record_switch(version: str, previous: str | None, actor: User | None, action: str) -> ModelVersion:
+    """Mirror a switch of the active version into the table and the audit log."""
     row = record_version(version, active=True)
     db.session.flush()
-    audit(actor, "model.rollback", "model_version", row.id, version=version, previous=previous)
+    audit(actor, action, "model_version", row.id, version=version, previous=previous)
     db.session.commit()
     return row
 
@@ -136,7 +137,7 @@ def version_summaries(limit: int = 20) -> list[VersionSummary]:
         counts = metadata.get("counts", {})
         summaries.append(VersionSummary(
             version=version, created_at=str(metadata.get("created_at", "")), active=version == active,
-            loadable=is_loadable(version), train_count=int(counts.get("train", 0)),
+            loadable=is_compatible(metadata), train_count=int(counts.get("train", 0)),
             staff_count=int(counts.get("extra", 0)), heldout=(metadata.get("metrics") or {}).get("heldout", {}),
         ))
     return summaries

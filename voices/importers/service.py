@@ -372,9 +372,9 @@ def purge_stale_uploads(now: datetime, kept: timedelta = UPLOAD_KEPT) -> int:
     their rows say 期限切れ. Files given to the CLI are never touched. Returns how many were purged."""
     stale = db.session.scalars(select(ImportJob).where(
         ImportJob.state.in_(_STALE_STATES), ImportJob.created_at < now - kept)).all()
-    purged = 0
+    purged, uploads = 0, imports_dir().resolve()
     for job in stale:
-        if Path(job.stored_path).parent.resolve() != imports_dir().resolve():
+        if Path(job.stored_path).parent.resolve() != uploads:
             continue
         _discard_upload(job)
         job.state, job.finished_at = "expired", job.finished_at or now
