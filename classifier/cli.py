@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
 
     compare = commands.add_parser("compare", help="cross-validated comparison of tokenizers and pipelines")
     compare.add_argument("what", nargs="?", default="all",
-                         choices=("tokenizers", "pipelines", "types", "measures", "learning-curve", "all"))
+                         choices=("tokenizers", "pipelines", "types", "measures", "lexicon", "learning-curve", "all"))
     compare.set_defaults(handler=_compare)
 
     versions = commands.add_parser("versions", help="list saved versions")
@@ -204,7 +204,7 @@ def _compare(args) -> int:
 
     tables = {"tokenizers": comparison.compare_tokenizers, "pipelines": comparison.compare_pipelines,
               "types": comparison.compare_voice_type, "measures": comparison.compare_measures,
-              "learning-curve": comparison.compare_learning_curve}
+              "lexicon": comparison.compare_lexicon, "learning-curve": comparison.compare_learning_curve}
     for name, table in tables.items():
         if args.what in (name, "all"):
             print(table(), flush=True)

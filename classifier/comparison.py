@@ -14,7 +14,8 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
-from .corpus import load_corpus, split
+from . import labels
+from .corpus import Example, load_corpus, load_lexicon, load_measure_cues, split
 from .estimators import MultiLabelPlatt
 from .evaluation import measures_micro_f1
 from .features import analyze_texts, build_features
@@ -25,6 +26,8 @@ from .pipelines import (
     CV_FOLDS,
     RANDOM_STATE,
     PipelineSpec,
+    cue_background,
+    fit_voice_model,
     linear_classifier,
     measure_matrix,
     section_estimator,
@@ -144,16 +147,21 @@ def compare_voice_type(features: str = CHOSEN.features) -> str:
 
 
 def compare_measures(features: str = CHOSEN.features) -> str:
-    """CV micro-F1 of the measures model over C, probability threshold and "none" threshold."""
+    """CV micro-F1 of the measures model (with the measure cue phrases) over C, probability threshold
+    and "none" threshold."""
     examples = _train_split()
-    X = build_features(features).fit_transform(analyze_texts([e.text for e in examples])).tocsr()
+    cues = load_measure_cues()
+    cue_docs = analyze_texts([phrase for phrase, _ in cues])
+    vectorizer = build_features(features).fit(analyze_texts([e.text for e in examples]) + cue_docs)
+    X = vectorizer.transform(analyze_texts([e.text for e in examples])).tocsr()
     codes = measure_codes() + [NO_MEASURE]
     Y = measure_matrix(examples, codes)
+    background = cue_background(vectorizer, cues, cue_docs, codes, CHOSEN.cue_weight)
     truth = [[codes[i] for i in np.flatnonzero(row) if codes[i] != NO_MEASURE] for row in Y]
     rows = [f"{'C':>5s}{'threshold':>11s}{'none ≥':>8s}{'micro-F1':>10s}   (best 3 per C; max 2 measures)"]
     for c in (0.1, 0.3, 1.0):
         # the vectorizer is fitted on all rows here: a small, equal optimism for every setting compared
-        proba = MultiLabelPlatt(C=c, cv=CV_FOLDS, random_state=RANDOM_STATE).fit(X, Y).oof_proba_
+        proba = MultiLabelPlatt(C=c, cv=CV_FOLDS, random_state=RANDOM_STATE).fit(X, Y, background=background).oof_proba_
         scores = []
         for threshold in (0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
             for none_threshold in (0.6, 0.7, 0.8, 0.9, 1.01):
@@ -164,21 +172,63 @@ def compare_measures(features: str = CHOSEN.features) -> str:
     return "\n".join(rows)
 
 
+def compare_lexicon() -> str:
+    """CV metrics of the full training path with the routing lexicon (課) and the measure cue phrases
+    as extra one-line examples at several weights, and with the routing hints of sections.tsv in the
+    lexicon's place. Extra rows join every fold's training part and are never held out."""
+    examples = _train_split()
+    docs = analyze_texts([e.text for e in examples])
+    lexicon, cues = load_lexicon(), load_measure_cues()
+    hints = [Example(hint, section, source="lexicon", has_measures=False) for _, section, hint in labels.SECTIONS]
+    variants = [
+        ("nothing extra", lexicon, 0.0, 0.0),
+        ("sections.tsv hints ×1", hints, 1.0, 0.0),
+        ("lexicon ×0.5", lexicon, 0.5, 0.0),
+        ("lexicon ×1", lexicon, 1.0, 0.0),
+        ("lexicon ×3", lexicon, 3.0, 0.0),
+        ("lexicon ×1 + cues ×0.5", lexicon, 1.0, 0.5),
+        ("lexicon ×1 + cues ×1 (chosen)", lexicon, 1.0, 1.0),
+        ("lexicon ×1 + cues ×3", lexicon, 1.0, 3.0),
+    ]
+    rows = [f"{'extra one-line examples':32s}{'課 top-1':>9s}{'top-3':>8s}{'部':>8s}{'macro-F1':>10s}{'measures F1':>13s}"]
+    for name, extra, lexicon_weight, cue_weight in variants:
+        spec = replace(CHOSEN, lexicon_weight=lexicon_weight, cue_weight=cue_weight)
+        _, metrics = fit_voice_model(docs, examples, spec, lexicon=extra, cues=cues)
+        section = metrics["section"]
+        rows.append(f"{name:32s}{section['top1']:9.4f}{section['top3']:8.4f}{section['bu_accuracy']:8.4f}"
+                    f"{section['macro_f1']:10.4f}{metrics['measures_micro_f1']:13.4f}")
+    return "\n".join(rows)
+
+
 def compare_learning_curve(fractions=(0.25, 0.5, 0.75, 1.0)) -> str:
-    """CV macro-F1 of the chosen 課 pipeline when each fold trains on a fraction of its training part."""
+    """CV macro-F1 of the chosen 課 pipeline and micro-F1 of the measures model when each fold trains
+    on a fraction of its training part."""
     examples = _train_split()
     docs = analyze_texts([e.text for e in examples])
     sections = np.array([e.section for e in examples])
+    codes = measure_codes() + [NO_MEASURE]
+    Y = measure_matrix(examples, codes)
+    truth = [[codes[i] for i in np.flatnonzero(row) if codes[i] != NO_MEASURE] for row in Y]
     rng = np.random.RandomState(RANDOM_STATE)
-    rows = [f"{'share of training part':24s}{'voices/課':>10s}{'macro-F1':>10s}"]
+    rows = [f"{'share of training part':24s}{'voices/課':>10s}{'macro-F1':>10s}{'measures F1':>13s}"]
     for fraction in fractions:
         predicted = np.empty(len(sections), dtype=object)
+        measure_proba = np.zeros(Y.shape)
         for train, test in _folds().split(docs, sections):
             if fraction < 1:
                 train = rng.choice(train, int(len(train) * fraction), replace=False)
             model = Pipeline([("features", build_features(CHOSEN.features)), ("classify", section_estimator(CHOSEN))])
             model.fit([docs[i] for i in train], sections[train])
             predicted[test] = model.predict([docs[i] for i in test])
+            vectorizer = build_features(CHOSEN.features)
+            X_train = vectorizer.fit_transform([docs[i] for i in train]).tocsr()
+            measures = MultiLabelPlatt(C=CHOSEN.measures_c, cv=CV_FOLDS, random_state=RANDOM_STATE)
+            measures.fit(X_train, Y[train])
+            measure_proba[test] = measures.predict_proba(vectorizer.transform([docs[i] for i in test]))
         per_section = len(sections) * (CV_FOLDS - 1) / CV_FOLDS * fraction / len(set(sections))
-        rows.append(f"{fraction:24.0%}{per_section:10.0f}{f1_score(sections, predicted.astype(str), average='macro'):10.4f}")
+        measure_f1 = measures_micro_f1(truth, [decide_measures(p, codes, CHOSEN.measures_threshold,
+                                                               CHOSEN.measures_none_threshold)
+                                               for p in measure_proba])
+        rows.append(f"{fraction:24.0%}{per_section:10.0f}"
+                    f"{f1_score(sections, predicted.astype(str), average='macro'):10.4f}{measure_f1:13.4f}")
     return "\n".join(rows)

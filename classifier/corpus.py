@@ -18,6 +18,8 @@ from . import labels
 from .tokenizer import clean_text
 
 CORPUS_DIR = Path(__file__).resolve().parent / "data" / "corpus"
+LEXICON_PATH = Path(__file__).resolve().parent / "data" / "lexicon.tsv"
+MEASURE_CUES_PATH = Path(__file__).resolve().parent / "data" / "measure_cues.tsv"
 TEST_PERCENT = 20
 
 
@@ -110,6 +112,40 @@ def load_corpus(corpus_dir: str | Path | None = None) -> list[Example]:
     return [example for path in files for example in read_jsonl(path)]
 
 
+def load_lexicon(path: str | Path | None = None, *, weight: float = 1.0) -> list[Example]:
+    """The routing lexicon (`data/lexicon.tsv`: 課 and term per line) as one-term examples of their 課.
+
+    They train the 課 model only (no voice type, no measures) and are never part of the test split."""
+    pairs = _read_labelled_lines(Path(path) if path is not None else LEXICON_PATH, "section", labels.is_section,
+                                 "a known 課")
+    return [Example(term, section, weight=weight, source="lexicon", has_measures=False) for section, term in pairs]
+
+
+def load_measure_cues(path: str | Path | None = None) -> list[tuple[str, str]]:
+    """The measure cue phrases (`data/measure_cues.tsv`: code and phrase per line) as (phrase, code).
+
+    They train the measures model only and are never part of the test split."""
+    codes = set(labels.measure_codes())
+    pairs = _read_labelled_lines(Path(path) if path is not None else MEASURE_CUES_PATH, "measure",
+                                 codes.__contains__, "a measure code")
+    return [(phrase, code) for code, phrase in pairs]
+
+
+def _read_labelled_lines(path: Path, header: str, is_label, what: str) -> list[tuple[str, str]]:
+    """(label, text) of a `label<TAB>text` file; '#' comments, blank lines and the header row (whose
+    first column is `header`) skipped."""
+    pairs = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip() or line.startswith(("#", header + "\t")):
+                continue
+            label, _, text = line.rstrip("\n").partition("\t")
+            if not is_label(label) or not text.strip():
+                raise CorpusError(f"{path.name}:{number}: expected {what}, a tab and a text")
+            pairs.append((label, text.strip()))
+    return pairs
+
+
 def split(examples: Iterable[Example]) -> tuple[list[Example], list[Example]]:
     """(train, test) by the fixed hash rule."""
     train, test = [], []
@@ -124,5 +160,14 @@ def dataset_hash(examples: Iterable[Example]) -> str:
     for example in examples:
         row = [example.text, example.section, example.voice_type, list(example.measures), example.weight]
         digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def text_pairs_hash(pairs: Iterable[tuple[str, str]]) -> str:
+    """SHA-256 over (text, label) pairs in order, e.g. the measure cue phrases."""
+    digest = hashlib.sha256()
+    for text, label in pairs:
+        digest.update(json.dumps([text, label], ensure_ascii=False).encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()

@@ -10,6 +10,7 @@ one coefficient matrix so that prediction is a single sparse product.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 from scipy.special import expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -18,22 +19,26 @@ from sklearn.model_selection import StratifiedKFold
 
 
 class TemperatureScaled(ClassifierMixin, BaseEstimator):
-    """softmax(decision_function / T) with T fitted on out-of-fold decisions."""
+    """softmax(decision_function / T) with T fitted on out-of-fold decisions.
+
+    `background` rows (X, y, weights), such as the lexicon's one-term examples, join the training part
+    of every fold and the final fit, but are never held out: the out-of-fold decisions, the temperature
+    and the reported CV metrics are those of the real examples only."""
 
     def __init__(self, estimator=None, cv: int = 5, random_state: int = 0):
         self.estimator = estimator
         self.cv = cv
         self.random_state = random_state
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, background=None):
         y = np.asarray(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError("cannot train a classifier on fewer than two classes")
-        self.oof_decision_ = self._out_of_fold(X, y, sample_weight)
+        self.oof_decision_ = self._out_of_fold(X, y, sample_weight, background)
         index = np.searchsorted(self.classes_, y)
         self.temperature_ = _fit_temperature(self.oof_decision_, index, sample_weight)
-        self.estimator_ = _fit(clone(self.estimator), X, y, sample_weight)
+        self.estimator_ = _fit(clone(self.estimator), *_with_background(X, y, sample_weight, background))
         coef, self.intercept_ = _full_width_coefficients(self.estimator_, X.shape[1])
         # stored transposed and contiguous: X @ coef_t_ needs no copy of the matrix per call
         self.coef_t_ = np.ascontiguousarray(coef.T)
@@ -44,12 +49,13 @@ class TemperatureScaled(ClassifierMixin, BaseEstimator):
         """Coefficients, classes × features (a view of coef_t_)."""
         return self.coef_t_.T
 
-    def _out_of_fold(self, X, y, sample_weight):
+    def _out_of_fold(self, X, y, sample_weight, background):
         folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
         decision = np.full((len(y), len(self.classes_)), -10.0)
         for train, held_out in folds.split(np.zeros(len(y)), y):
             weights = None if sample_weight is None else np.asarray(sample_weight)[train]
-            fold_model = _fit(clone(self.estimator), X[train], y[train], weights)
+            fold_data = _with_background(X[train], y[train], weights, background)
+            fold_model = _fit(clone(self.estimator), *fold_data)
             columns = np.searchsorted(self.classes_, fold_model.classes_)
             decision[np.ix_(held_out, columns)] = _decision_matrix(fold_model, X[held_out])
         return decision
@@ -72,6 +78,16 @@ class TemperatureScaled(ClassifierMixin, BaseEstimator):
         """Forget the out-of-fold decisions before the model is saved."""
         self.__dict__.pop("oof_decision_", None)
         return self
+
+
+def _with_background(X, y, sample_weight, background):
+    """(X, y, weights) with the background rows appended; unchanged without background."""
+    if background is None:
+        return X, y, sample_weight
+    X_extra, y_extra, w_extra = background
+    weights = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    return (sp.vstack([X, X_extra]).tocsr(), np.concatenate([y, np.asarray(y_extra)]),
+            np.concatenate([weights, np.asarray(w_extra, dtype=float)]))
 
 
 def _fit(model, X, y, sample_weight):
@@ -122,7 +138,8 @@ class MultiLabelPlatt(BaseEstimator):
     """One linear SVM per label, with Platt scaling fitted on out-of-fold decisions.
 
     Fitting gives cross-validated probabilities of the training rows for free (`oof_proba_`), which
-    `train` reports as the measures' cross-validated metrics.
+    `train` reports as the measures' cross-validated metrics. `background` rows (X, Y, weights), such as
+    the measure cue phrases, join every fold's training part and the final fit but are never held out.
     """
 
     def __init__(self, C: float = 0.5, cv: int = 5, random_state: int = 0):
@@ -136,7 +153,7 @@ class MultiLabelPlatt(BaseEstimator):
         return LinearSVC(C=self.C, class_weight="balanced", loss="squared_hinge", penalty="l2", dual=True,
                          tol=1e-4, max_iter=5000, random_state=self.random_state)
 
-    def fit(self, X, Y, sample_weight=None):
+    def fit(self, X, Y, sample_weight=None, background=None):
         from sklearn.model_selection import KFold
 
         Y = np.asarray(Y)
@@ -148,21 +165,24 @@ class MultiLabelPlatt(BaseEstimator):
         self.platt_ = np.zeros((n_labels, 2))
         for label in range(n_labels):
             column = Y[:, label]
+            extra = None if background is None else (background[0], np.asarray(background[1])[:, label], background[2])
             for train, held_out in folds:
-                oof[held_out, label] = self._margin(X[train], column[train], X[held_out], sample_weight, train)
+                weights = None if sample_weight is None else np.asarray(sample_weight)[train]
+                fold_data = _with_background(X[train], column[train], weights, extra)
+                oof[held_out, label] = self._margin(*fold_data, X[held_out])
             self.platt_[label] = _fit_platt(oof[:, label], column)
-            if 0 < column.sum() < len(column):
-                model = _fit(self._svm(), X, column, sample_weight)
+            X_all, column_all, weights_all = _with_background(X, column, sample_weight, extra)
+            if 0 < column_all.sum() < len(column_all):
+                model = _fit(self._svm(), X_all, column_all, weights_all)
                 coefs[label], intercepts[label] = model.coef_[0], model.intercept_[0]
             else:
-                intercepts[label] = 1.0 if column.any() else -1.0
+                intercepts[label] = 1.0 if column_all.any() else -1.0
         self.coef_t_, self.intercept_ = np.ascontiguousarray(coefs.T), intercepts
         self.oof_proba_ = expit(oof * self.platt_[:, 0] + self.platt_[:, 1])
         return self
 
-    def _margin(self, X_train, y_train, X_test, sample_weight, rows):
+    def _margin(self, X_train, y_train, weights, X_test):
         if 0 < y_train.sum() < len(y_train):
-            weights = None if sample_weight is None else np.asarray(sample_weight)[rows]
             return _fit(self._svm(), X_train, y_train, weights).decision_function(X_test)
         return np.full(X_test.shape[0], 1.0 if y_train.any() else -1.0)
 

@@ -20,7 +20,7 @@ from . import labels
 from .corpus import Example
 from .estimators import MultiLabelPlatt, TemperatureScaled
 from .evaluation import expected_calibration_error, measures_micro_f1, threshold_table
-from .features import Doc, build_features
+from .features import Doc, analyze_texts, build_features
 from .model import VoiceModel
 
 RANDOM_STATE = 0
@@ -40,6 +40,8 @@ class PipelineSpec:
     measures_c: float = 0.3
     measures_threshold: float = 0.2
     measures_none_threshold: float = 0.8
+    lexicon_weight: float = 1.0  # weight of each lexicon term as a one-line 課 example; 0 = no lexicon
+    cue_weight: float = 1.0  # weight of each measure cue phrase as a one-line measure example; 0 = none
 
     def describe(self) -> dict:
         """Spec plus the full parameters of each estimator, for the artifact metadata."""
@@ -96,16 +98,38 @@ def measure_matrix(examples: Sequence[Example], measure_labels: Sequence[str]) -
     return matrix
 
 
-def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: PipelineSpec = CHOSEN):
-    """Fit the shared vectorizer and the three classifiers; returns (VoiceModel, cross-validated metrics)."""
+def cue_background(vectorizer, cues: Sequence[tuple[str, str]], cue_docs: list[Doc], measure_labels: Sequence[str],
+                   weight: float):
+    """(X, Y, weights) of the measure cue phrases, the background rows of the measures model."""
+    matrix = np.zeros((len(cues), len(measure_labels)), dtype=np.int8)
+    matrix[np.arange(len(cues)), [list(measure_labels).index(code) for _, code in cues]] = 1
+    return vectorizer.transform(cue_docs).tocsr(), matrix, np.full(len(cues), weight)
+
+
+def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: PipelineSpec = CHOSEN, *,
+                    lexicon: Sequence[Example] = (), cues: Sequence[tuple[str, str]] = ()):
+    """Fit the shared vectorizer and the three classifiers; returns (VoiceModel, cross-validated metrics).
+
+    `lexicon` examples (one term and its 課 each) train the 課 model and `cues` ((phrase, measure code))
+    the measures model, beside `examples`, with the spec's weights (0 leaves them out). They are never
+    held out, so the cross-validated metrics are those of `examples` alone."""
     started = time.perf_counter()
     weights = np.array([e.weight for e in examples], dtype=float)
+    lexicon = list(lexicon) if spec.lexicon_weight > 0 else []
+    cues = list(cues) if spec.cue_weight > 0 else []
+    lexicon_docs = analyze_texts([e.text for e in lexicon])
+    cue_docs = analyze_texts([phrase for phrase, _ in cues])
     vectorizer = build_features(spec.features)
-    X = vectorizer.fit_transform(docs).tocsr()
+    vectorizer.fit(list(docs) + lexicon_docs + cue_docs)
+    X = vectorizer.transform(docs).tocsr()
 
     sections = np.array([e.section for e in examples])
+    section_background = None
+    if lexicon:
+        section_background = (vectorizer.transform(lexicon_docs).tocsr(), np.array([e.section for e in lexicon]),
+                              np.full(len(lexicon), spec.lexicon_weight))
     section = TemperatureScaled(section_estimator(spec, X.shape[1]), cv=CV_FOLDS, random_state=RANDOM_STATE)
-    section.fit(X, sections, sample_weight=weights)
+    section.fit(X, sections, sample_weight=weights, background=section_background)
 
     typed = np.array([i for i, e in enumerate(examples) if e.voice_type])
     voice_types = np.array([examples[i].voice_type for i in typed])
@@ -116,8 +140,9 @@ def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: Pipeline
     measured = np.array([i for i, e in enumerate(examples) if e.has_measures])
     measure_labels = labels.measure_codes() + [labels.NO_MEASURE]
     Y = measure_matrix([examples[i] for i in measured], measure_labels)
+    measures_background = cue_background(vectorizer, cues, cue_docs, measure_labels, spec.cue_weight) if cues else None
     measures = measures_estimator(spec)
-    measures.fit(X[measured], Y, sample_weight=weights[measured])
+    measures.fit(X[measured], Y, sample_weight=weights[measured], background=measures_background)
 
     model = VoiceModel(vectorizer, section, voice_type, measures, measure_labels, spec.measures_threshold,
                        spec.measures_none_threshold)

@@ -68,7 +68,9 @@ def train(
     say(f"training on {len(train_set)} voices ({len(extras)} staff-labelled, {skipped} skipped); "
         f"held out {len(heldout)}")
 
-    model, cv_metrics = fit_voice_model(analyze_texts([e.text for e in train_set]), train_set, spec)
+    lexicon, cues = corpus.load_lexicon(), corpus.load_measure_cues()
+    model, cv_metrics = fit_voice_model(analyze_texts([e.text for e in train_set]), train_set, spec,
+                                        lexicon=lexicon, cues=cues)
     version = artifacts.new_version_id()
     heldout_metrics = evaluate_model(model, version, heldout)
     metrics = {"cv": cv_metrics, "heldout": heldout_metrics}
@@ -80,10 +82,12 @@ def train(
     metadata = {
         "version": version,
         "corpus_hash": corpus.dataset_hash(corpus_examples),
+        "lexicon_hash": corpus.dataset_hash(lexicon),
+        "measure_cues_hash": corpus.text_pairs_hash(cues),
         "training_set_hash": corpus.dataset_hash(train_set),
         "counts": {
             "corpus": len(corpus_examples), "extra": len(extras), "extra_skipped": skipped,
-            "train": len(train_set), "heldout": len(heldout),
+            "train": len(train_set), "heldout": len(heldout), "lexicon_terms": len(lexicon), "measure_cues": len(cues),
         },
         "extra_weight": extra_weight,
         "test_split_rule": f"sha1(clean_text(text))[:8] mod 100 < {corpus.TEST_PERCENT}",
