@@ -9,8 +9,13 @@ from . import labels
 from .corpus import CorpusError, Example, example_from_record
 
 STAFF_LABELS_SQL = """
-SELECT v.body AS text, s.name AS section, v.voice_type AS voice_type
+SELECT v.id AS voice_id, v.body AS text, s.name AS section, v.voice_type AS voice_type
 FROM voices v JOIN sections s ON s.id = v.section_id WHERE v.section_confirmed = true
+"""
+# Measures staff confirmed on a voice (by hand or by linking an action item). A voice with at least one
+# is a measures label: exactly its staff-confirmed codes. Voices without one train no measures.
+STAFF_MEASURES_SQL = """
+SELECT voice_id, measure_code FROM voice_measures WHERE source = 'staff'
 """
 DEFAULT_STAFF_WEIGHT = 2.0
 
@@ -36,6 +41,22 @@ def examples_from_records(
     return examples, skipped
 
 
+def staff_records(label_rows: Iterable[Mapping], measure_rows: Iterable[Mapping]) -> list[dict]:
+    """Training records from the rows of STAFF_LABELS_SQL and STAFF_MEASURES_SQL: text, section, a
+    known voice type or None, and `measures` only for voices with staff-confirmed measures."""
+    measures: dict[int, list[str]] = {}
+    for row in measure_rows:
+        measures.setdefault(row["voice_id"], []).append(row["measure_code"])
+    records = []
+    for row in label_rows:
+        record = {"text": row["text"], "section": row["section"],
+                  "voice_type": row["voice_type"] if row["voice_type"] in labels.VOICE_TYPES else None}
+        if row["voice_id"] in measures:
+            record["measures"] = sorted(measures[row["voice_id"]])
+        records.append(record)
+    return records
+
+
 def load_staff_examples(database_url: str, *, weight: float = DEFAULT_STAFF_WEIGHT) -> tuple[list[Example], int]:
     """Staff-confirmed voices from the database as weighted examples, and how many rows were skipped."""
     from sqlalchemy import create_engine, text
@@ -43,10 +64,8 @@ def load_staff_examples(database_url: str, *, weight: float = DEFAULT_STAFF_WEIG
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            rows = [dict(row._mapping) for row in connection.execute(text(STAFF_LABELS_SQL))]
+            label_rows = [row._mapping for row in connection.execute(text(STAFF_LABELS_SQL))]
+            measure_rows = [row._mapping for row in connection.execute(text(STAFF_MEASURES_SQL))]
     finally:
         engine.dispose()
-    for row in rows:
-        if row.get("voice_type") not in labels.VOICE_TYPES:
-            row["voice_type"] = None
-    return examples_from_records(rows, weight=weight, source="database")
+    return examples_from_records(staff_records(label_rows, measure_rows), weight=weight, source="database")

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 import classifier
 from classifier.artifacts import is_compatible
-from models import JobRecord, ModelVersion, Section, User, Voice, audit, db, utcnow
+from classifier.staff import STAFF_LABELS_SQL, STAFF_MEASURES_SQL, staff_records
+from models import JobRecord, ModelVersion, User, Voice, VoiceMeasure, audit, db, utcnow
 from models.outbox import dispatch_committed, new_job
 
 RETRAIN_KIND = "retrain_model"
@@ -41,13 +42,11 @@ def register_active_model() -> ModelVersion:
 
 
 def staff_labelled_examples() -> list[dict]:
-    """Every voice whose 課 a person decided or confirmed (routed, forwarded, accepted or closed)."""
-    rows = db.session.execute(
-        select(Voice.body, Section.name, Voice.voice_type)
-        .join(Section, Section.id == Voice.section_id)
-        .where(Voice.section_confirmed.is_(True))
-    )
-    return [{"text": body, "section": section, "voice_type": voice_type} for body, section, voice_type in rows]
+    """Every voice whose 課 a person decided or confirmed (routed, forwarded, accepted or closed), with
+    the measures staff confirmed on it when there are any: the classifier's own queries and rule."""
+    label_rows = db.session.execute(text(STAFF_LABELS_SQL)).mappings().all()
+    measure_rows = db.session.execute(text(STAFF_MEASURES_SQL)).mappings().all()
+    return staff_records(label_rows, measure_rows)
 
 
 def retrain_from_staff_labels() -> str:
@@ -57,7 +56,8 @@ def retrain_from_staff_labels() -> str:
     row = record_version(result.version, active=result.promoted)
     db.session.flush()
     audit(None, "model.retrained", "model_version", row.id, version=result.version, promoted=result.promoted,
-          staff_labels=len(examples), decision=result.decision)
+          staff_labels=len(examples), staff_measure_labels=sum("measures" in e for e in examples),
+          decision=result.decision)
     db.session.commit()
     return result.decision
 
@@ -146,3 +146,10 @@ def version_summaries(limit: int = 20) -> list[VersionSummary]:
 def staff_label_count() -> int:
     """How many voices carry a 課 confirmed by staff (what the next retraining would add)."""
     return db.session.scalar(select(func.count(Voice.id)).where(Voice.section_confirmed.is_(True))) or 0
+
+
+def staff_measure_label_count() -> int:
+    """How many of those also carry staff-confirmed measures (labels for the measures model too)."""
+    confirmed = select(VoiceMeasure.voice_id).where(VoiceMeasure.source == "staff")
+    return db.session.scalar(select(func.count(Voice.id)).where(
+        Voice.section_confirmed.is_(True), Voice.id.in_(confirmed))) or 0

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 import classifier
-from models import JobRecord, ModelVersion, Voice, db
+from models import JobRecord, ModelVersion, Voice, VoiceMeasure, db
 from routing.model_registry import register_active_model, staff_labelled_examples
 from tests.section_fixtures import routed_voice
 
@@ -24,14 +24,20 @@ def own_model_dir(app, tmp_path, model_dir):
 
 
 def test_staff_confirmed_voices_are_the_labels(app):
+    """The confirmed 課 is a label; the measures staff confirmed are one too, the model's guesses not."""
     with app.app_context():
         confirmed, _, _ = routed_voice()
-        routed_voice("図書館の開館時間を延ばしてほしい。", voice_type="要望")
+        other, _, _ = routed_voice("図書館の開館時間を延ばしてほしい。", voice_type="要望")
         db.session.get(Voice, confirmed).section_confirmed = True
+        db.session.execute(delete(VoiceMeasure))
+        db.session.add_all([VoiceMeasure(voice_id=confirmed, measure_code="M6-3", source="staff"),
+                            VoiceMeasure(voice_id=confirmed, measure_code="M1-1", source="model"),
+                            VoiceMeasure(voice_id=other, measure_code="M5-2", source="staff")])
         db.session.commit()
         examples = staff_labelled_examples()
         assert [e["section"] for e in examples] == ["生活環境課"]
         assert "カラス" in examples[0]["text"]
+        assert examples[0]["measures"] == ["M6-3"]
 
 
 def test_the_retrain_command_records_a_version_and_keeps_the_better_model(app, own_model_dir):
@@ -67,11 +73,13 @@ def test_an_admin_retrains_promotes_and_rolls_back_from_the_model_page(app, own_
         first = classifier.active_version()
         voice_id, _, _ = routed_voice()
         db.session.get(Voice, voice_id).section_confirmed = True
+        db.session.execute(delete(VoiceMeasure).where(VoiceMeasure.voice_id == voice_id))
+        db.session.add(VoiceMeasure(voice_id=voice_id, measure_code="M6-3", source="staff"))
         db.session.commit()
     client = app.test_client()
     login(client, "boss")
     page = client.get("/admin/model").get_data(as_text=True)
-    assert first in page and "現在 <strong>1 件</strong>" in page
+    assert first in page and "現在 <strong>1 件</strong>" in page and "うち <strong>1 件</strong>" in page
     token = csrf_token_from(page)
 
     response = client.post("/admin/model/retrain", data={"csrf_token": token}, follow_redirects=True)
@@ -83,6 +91,7 @@ def test_an_admin_retrains_promotes_and_rolls_back_from_the_model_page(app, own_
         second = next(v for v in versions if v != first)
         retrained = db.session.scalar(select(AuditLog).where(AuditLog.action == "model.retrained"))
         assert retrained.data["version"] == second and retrained.data["staff_labels"] == 1
+        assert retrained.data["staff_measure_labels"] == 1
 
     client.post(f"/admin/model/versions/{first}/promote", data={"csrf_token": token})
     client.post(f"/admin/model/versions/{second}/promote", data={"csrf_token": token})

@@ -81,17 +81,23 @@ def test_staff_labels_are_read_from_the_database(small_corpus, tmp_path):
             CREATE TABLE sections (id INTEGER PRIMARY KEY, name TEXT);
             CREATE TABLE voices (id INTEGER PRIMARY KEY, body TEXT, section_id INTEGER, voice_type TEXT,
                                  section_confirmed BOOLEAN);
+            CREATE TABLE voice_measures (voice_id INTEGER, measure_code TEXT, source TEXT);
             INSERT INTO sections VALUES (1, '商工観光課'), (2, '建設課'), (3, '新設された課');
         """)
         rows = [(text, 1, "問合せ", 1) for text in NEW_WORD_VOICES]
         rows += [("道路の白線が消えている", 2, "不明な種別", 1), ("未確認の声", 2, "苦情", 0),
                  ("新しい課への声", 3, "意見", 1)]
         db.executemany("INSERT INTO voices (body, section_id, voice_type, section_confirmed) VALUES (?,?,?,?)", rows)
+        # staff confirmed M5-2 and M4-3 on the first voice; the model's own guess on the second is no label
+        db.executemany("INSERT INTO voice_measures VALUES (?,?,?)",
+                       [(1, "M5-2", "staff"), (1, "M4-3", "staff"), (2, "M1-1", "model")])
     url = f"sqlite:///{path}"
     examples, skipped = load_staff_examples(url, weight=2.5)
     assert skipped == 1
     assert {e.section for e in examples} == {"商工観光課", "建設課"} and len(examples) == 11
-    assert all(e.weight == 2.5 and e.source == "database" and not e.has_measures for e in examples)
+    assert all(e.weight == 2.5 and e.source == "database" for e in examples)
+    assert [e.measures for e in examples if e.has_measures] == [("M4-3", "M5-2")]
+    assert examples[0].text == NEW_WORD_VOICES[0] and examples[0].has_measures
     assert [e.voice_type for e in examples if e.section == "建設課"] == [None]
     result = classifier.train(database_url=url, corpus_dir=small_corpus, model_dir=tmp_path, promote="always",
                               log=lambda m: None)

@@ -14,6 +14,7 @@ from routing.model_registry import (
     retrain_in_progress,
     rollback_version,
     staff_label_count,
+    staff_measure_label_count,
     version_summaries,
 )
 from web.admin import bp
@@ -31,6 +32,7 @@ def model():
                                .order_by(JobRecord.id.desc()).limit(1))
     return render_template(
         "admin/model.html", active="model", versions=version_summaries(), staff_labels=staff_label_count(),
+        staff_measure_labels=staff_measure_label_count(),
         running=retrain_in_progress(), last_job=last_job, history=history,
         threshold=float(get_setting("routing.auto_threshold")),
     )
