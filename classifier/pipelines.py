@@ -115,7 +115,9 @@ def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: Pipeline
     held out, so the cross-validated metrics are those of `examples` alone."""
     started = time.perf_counter()
     weights = np.array([e.weight for e in examples], dtype=float)
-    lexicon = list(lexicon) if spec.lexicon_weight > 0 else []
+    # a lexicon term of a 課 the examples lack would add a class the calibrated model does not know
+    known = {e.section for e in examples}
+    lexicon = [e for e in lexicon if e.section in known] if spec.lexicon_weight > 0 else []
     cues = list(cues) if spec.cue_weight > 0 else []
     lexicon_docs = analyze_texts([e.text for e in lexicon])
     cue_docs = analyze_texts([phrase for phrase, _ in cues])

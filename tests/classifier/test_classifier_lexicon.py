@@ -4,6 +4,7 @@ held-out set."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from sklearn.svm import LinearSVC
 
@@ -61,3 +62,18 @@ def test_a_version_records_the_lexicon_and_the_measure_cues(configured):
     assert len(metadata["lexicon_hash"]) == 64 and len(metadata["measure_cues_hash"]) == 64
     assert metadata["parameters"]["spec"]["lexicon_weight"] == 1.0
     assert metadata["parameters"]["spec"]["cue_weight"] == 1.0
+
+
+@pytest.mark.filterwarnings("ignore:The least populated class")  # the voice types of a 60-voice slice
+def test_a_corpus_with_fewer_sections_uses_only_their_lexicon_terms():
+    """Training on voices of two 課 ignores the other 課' lexicon terms instead of failing."""
+    from classifier.features import analyze_texts
+    from classifier.pipelines import CHOSEN, fit_voice_model
+
+    corpus = load_corpus()
+    examples = [e for e in corpus if e.section == "税務課"][:30] + [e for e in corpus if e.section == "建設課"][:30]
+    model, metrics = fit_voice_model(analyze_texts([e.text for e in examples]), examples, CHOSEN,
+                                     lexicon=load_lexicon(), cues=load_measure_cues())
+    assert set(model.section.classes_) == {"税務課", "建設課"}
+    assert model.predict(["固定資産税の納税通知書について"], "test")[0].section == "税務課"
+    assert 0.0 <= metrics["section"]["top1"] <= 1.0
