@@ -150,10 +150,11 @@ def compare_measures(features: str = CHOSEN.features) -> str:
     """CV micro-F1 of the measures model (with the measure cue phrases) over C, probability threshold
     and "none" threshold."""
     examples = _train_split()
+    docs = analyze_texts([e.text for e in examples])
     cues = load_measure_cues()
     cue_docs = analyze_texts([phrase for phrase, _ in cues])
-    vectorizer = build_features(features).fit(analyze_texts([e.text for e in examples]) + cue_docs)
-    X = vectorizer.transform(analyze_texts([e.text for e in examples])).tocsr()
+    vectorizer = build_features(features).fit(docs + cue_docs)
+    X = vectorizer.transform(docs).tocsr()
     codes = measure_codes() + [NO_MEASURE]
     Y = measure_matrix(examples, codes)
     background = cue_background(vectorizer, cues, cue_docs, codes, CHOSEN.cue_weight)

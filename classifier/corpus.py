@@ -156,18 +156,18 @@ def split(examples: Iterable[Example]) -> tuple[list[Example], list[Example]]:
 
 def dataset_hash(examples: Iterable[Example]) -> str:
     """SHA-256 over the examples' labelled content, in order: the training-set identity."""
-    digest = hashlib.sha256()
-    for example in examples:
-        row = [example.text, example.section, example.voice_type, list(example.measures), example.weight]
-        digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
-        digest.update(b"\n")
-    return digest.hexdigest()
+    return _rows_hash([e.text, e.section, e.voice_type, list(e.measures), e.weight] for e in examples)
 
 
 def text_pairs_hash(pairs: Iterable[tuple[str, str]]) -> str:
     """SHA-256 over (text, label) pairs in order, e.g. the measure cue phrases."""
+    return _rows_hash([text, label] for text, label in pairs)
+
+
+def _rows_hash(rows: Iterable[list]) -> str:
+    """SHA-256 over JSON rows, one per line."""
     digest = hashlib.sha256()
-    for text, label in pairs:
-        digest.update(json.dumps([text, label], ensure_ascii=False).encode("utf-8"))
+    for row in rows:
+        digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()

@@ -13,13 +13,17 @@ what the adjudicator decided. Exits 1 when the corpus differs from the records' 
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "classifier" / "data"
+sys.path.insert(0, str(ROOT))
+
+from classifier.corpus import CORPUS_DIR, Example, read_jsonl  # noqa: E402
+from classifier.labels import bu_of  # noqa: E402
+
+DATA = CORPUS_DIR.parent
 
 
 def codes(cell: str) -> frozenset[str]:
@@ -41,16 +45,13 @@ def read_record(path: Path) -> list[dict]:
         return list(csv.DictReader(lines, delimiter="\t"))
 
 
-def corpus_voices() -> dict[tuple[str, int], dict]:
-    out = {}
-    for path in sorted((DATA / "corpus").glob("*.jsonl")):
-        voices = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-                  if line.strip() and not line.startswith("#")]
-        out.update({(path.name, i): voice for i, voice in enumerate(voices)})
-    return out
+def corpus_voices() -> dict[tuple[str, int], Example]:
+    """The corpus by (file name, position among the file's voices), as the records address it."""
+    return {(path.name, i): example for path in sorted(CORPUS_DIR.glob("*.jsonl"))
+            for i, example in enumerate(read_jsonl(path))}
 
 
-def measures_report(corpus: dict) -> list[tuple[str, str]]:
+def measures_report(corpus: dict[tuple[str, int], Example]) -> list[tuple[str, str]]:
     rows = read_record(DATA / "annotation" / "measures.tsv")
     first = [codes(r["pass1"]) for r in rows]
     second = [codes(r["pass2"]) for r in rows]
@@ -68,13 +69,10 @@ def measures_report(corpus: dict) -> list[tuple[str, str]]:
     print(f"voices with a measure (final)   {sum(bool(f) for f in final) / len(rows):.3f}")
 
     return [(r["file"], r["index"]) for r, f in zip(rows, final)
-            if frozenset(corpus.get((r["file"], int(r["index"])), {}).get("measures", ["?"])) != f]
+            if (voice := corpus.get((r["file"], int(r["index"])))) is None or frozenset(voice.measures) != f]
 
 
-def sections_report(corpus: dict) -> list[tuple[str, str]]:
-    sys.path.insert(0, str(ROOT))
-    from classifier.labels import bu_of
-
+def sections_report(corpus: dict[tuple[str, int], Example]) -> list[tuple[str, str]]:
     rows = read_record(DATA / "annotation" / "sections.tsv")
     alt = [set() if r["annotator_alt"] == "-" else set(r["annotator_alt"].split(",")) for r in rows]
     disputed = [r for r in rows if r["writer"] != r["annotator"]]
@@ -88,9 +86,9 @@ def sections_report(corpus: dict) -> list[tuple[str, str]]:
     print(f"課: voices with alt_sections     {sum(r['alt'] != '-' for r in rows)}")
     mismatched = []
     for r in rows:
-        voice = corpus.get((r["file"], int(r["index"])), {})
-        want_alt = [] if r["alt"] == "-" else r["alt"].split(",")
-        if voice.get("section") != r["final"] or voice.get("alt_sections", []) != want_alt:
+        voice = corpus.get((r["file"], int(r["index"])))
+        want_alt = () if r["alt"] == "-" else tuple(r["alt"].split(","))
+        if voice is None or voice.section != r["final"] or voice.alt_sections != want_alt:
             mismatched.append((r["file"], r["index"]))
     return mismatched
 
