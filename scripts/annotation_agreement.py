@@ -39,6 +39,21 @@ def micro_f1(pairs) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
+def batch_of(file_name: str) -> str:
+    """The batch a corpus file belongs to: `<課>.jsonl` is batch 1, `<課>_N.jsonl` batch N."""
+    stem = file_name.removesuffix(".jsonl")
+    suffix = stem.rsplit("_", 1)[-1]
+    return suffix if suffix.isdigit() else "1"
+
+
+def by_batch(rows: list[dict], agree) -> str:
+    """`agree(row)` as a share per batch, e.g. "1: 0.975 (2834) · 2: …"."""
+    groups: dict[str, list[bool]] = {}
+    for row in rows:
+        groups.setdefault(batch_of(row["file"]), []).append(bool(agree(row)))
+    return " · ".join(f"{b}: {sum(v) / len(v):.3f} ({len(v)})" for b, v in sorted(groups.items()))
+
+
 def read_record(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as handle:
         lines = (line for line in handle if not line.startswith("#"))
@@ -63,6 +78,7 @@ def measures_report(corpus: dict[tuple[str, int], Example]) -> list[tuple[str, s
     print(f"pass 1 vs pass 2, micro-F1      {micro_f1(zip(first, second)):.3f}")
     print(f"agree on 'has a measure'        {sum(bool(a) == bool(b) for a, b in zip(first, second)) / len(rows):.3f}")
     print(f"identical label sets            {1 - len(disputed) / len(rows):.3f}")
+    print(f"  by batch                      {by_batch(rows, lambda r: codes(r['pass1']) == codes(r['pass2']))}")
     print(f"adjudicated                     {len(disputed)} ({', '.join(f'{k}: {v}' for k, v in sorted(kept.items()))})")
     for name, labels in (("pass 1", first), ("pass 2", second)):
         print(f"{name} vs final, micro-F1        {micro_f1(zip(final, labels)):.3f}")
@@ -80,6 +96,7 @@ def sections_report(corpus: dict[tuple[str, int], Example]) -> list[tuple[str, s
                    for r in disputed)
     n = len(rows)
     print(f"課: reader == writer             {sum(r['writer'] == r['annotator'] for r in rows) / n:.3f}")
+    print(f"  by batch                      {by_batch(rows, lambda r: r['writer'] == r['annotator'])}")
     print(f"課: writer in reader's 課 or alt  {sum(r['writer'] == r['annotator'] or r['writer'] in a for r, a in zip(rows, alt)) / n:.3f}")
     print(f"部: reader == writer             {sum(bu_of(r['writer']) == bu_of(r['annotator']) for r in rows) / n:.3f}")
     print(f"課: adjudicated                  {len(disputed)} ({', '.join(f'{k}: {v}' for k, v in sorted(kept.items()))})")
