@@ -29,6 +29,7 @@ from .pipelines import (
     cue_background,
     fit_voice_model,
     linear_classifier,
+    matrix_codes,
     measure_matrix,
     section_estimator,
 )
@@ -158,7 +159,7 @@ def compare_measures(features: str = CHOSEN.features) -> str:
     codes = measure_codes() + [NO_MEASURE]
     Y = measure_matrix(examples, codes)
     background = cue_background(vectorizer, cues, cue_docs, codes, CHOSEN.cue_weight)
-    truth = [[codes[i] for i in np.flatnonzero(row) if codes[i] != NO_MEASURE] for row in Y]
+    truth = matrix_codes(Y, codes)
     rows = [f"{'C':>5s}{'threshold':>11s}{'none ≥':>8s}{'micro-F1':>10s}   (best 3 per C; max 2 measures)"]
     for c in (0.1, 0.3, 1.0):
         # the vectorizer is fitted on all rows here: a small, equal optimism for every setting compared
@@ -209,7 +210,7 @@ def compare_learning_curve(fractions=(0.25, 0.5, 0.75, 1.0)) -> str:
     sections = np.array([e.section for e in examples])
     codes = measure_codes() + [NO_MEASURE]
     Y = measure_matrix(examples, codes)
-    truth = [[codes[i] for i in np.flatnonzero(row) if codes[i] != NO_MEASURE] for row in Y]
+    truth = matrix_codes(Y, codes)
     rng = np.random.RandomState(RANDOM_STATE)
     rows = [f"{'share of training part':24s}{'voices/課':>10s}{'macro-F1':>10s}{'measures F1':>13s}"]
     for fraction in fractions:

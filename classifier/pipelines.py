@@ -98,6 +98,12 @@ def measure_matrix(examples: Sequence[Example], measure_labels: Sequence[str]) -
     return matrix
 
 
+def matrix_codes(matrix: np.ndarray, measure_labels: Sequence[str]) -> list[list[str]]:
+    """The inverse of measure_matrix: each row's measure codes, "none" left out."""
+    return [[measure_labels[i] for i in np.flatnonzero(row) if measure_labels[i] != labels.NO_MEASURE]
+            for row in matrix]
+
+
 def cue_background(vectorizer, cues: Sequence[tuple[str, str]], cue_docs: list[Doc], measure_labels: Sequence[str],
                    weight: float):
     """(X, Y, weights) of the measure cue phrases, the background rows of the measures model."""
@@ -180,9 +186,7 @@ def _section_cv_metrics(section: TemperatureScaled, truth: np.ndarray) -> dict:
 
 
 def _measures_cv_f1(oof_proba: np.ndarray, Y: np.ndarray, model: VoiceModel) -> float:
-    codes = model.measure_labels
-    truth = [[codes[i] for i in np.flatnonzero(row) if codes[i] != labels.NO_MEASURE] for row in Y]
-    return measures_micro_f1(truth, [model.measures_of(p) for p in oof_proba])
+    return measures_micro_f1(matrix_codes(Y, model.measure_labels), [model.measures_of(p) for p in oof_proba])
 
 
 def _params(estimator) -> dict:

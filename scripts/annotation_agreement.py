@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from classifier.corpus import CORPUS_DIR, Example, read_jsonl  # noqa: E402
+from classifier.evaluation import measures_micro_f1  # noqa: E402
 from classifier.labels import bu_of  # noqa: E402
 
 DATA = CORPUS_DIR.parent
@@ -28,15 +29,6 @@ DATA = CORPUS_DIR.parent
 
 def codes(cell: str) -> frozenset[str]:
     return frozenset() if cell == "-" else frozenset(cell.split(","))
-
-
-def micro_f1(pairs) -> float:
-    tp = fp = fn = 0
-    for truth, other in pairs:
-        tp += len(truth & other)
-        fp += len(other - truth)
-        fn += len(truth - other)
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
 def batch_of(file_name: str) -> str:
@@ -75,13 +67,13 @@ def measures_report(corpus: dict[tuple[str, int], Example]) -> list[tuple[str, s
     kept = Counter("pass 1" if final[i] == first[i] else "pass 2" if final[i] == second[i] else "neither"
                    for i in disputed)
     print(f"voices                          {len(rows)}")
-    print(f"pass 1 vs pass 2, micro-F1      {micro_f1(zip(first, second)):.3f}")
+    print(f"pass 1 vs pass 2, micro-F1      {measures_micro_f1(first, second):.3f}")
     print(f"agree on 'has a measure'        {sum(bool(a) == bool(b) for a, b in zip(first, second)) / len(rows):.3f}")
     print(f"identical label sets            {1 - len(disputed) / len(rows):.3f}")
     print(f"  by batch                      {by_batch(rows, lambda r: codes(r['pass1']) == codes(r['pass2']))}")
     print(f"adjudicated                     {len(disputed)} ({', '.join(f'{k}: {v}' for k, v in sorted(kept.items()))})")
     for name, labels in (("pass 1", first), ("pass 2", second)):
-        print(f"{name} vs final, micro-F1        {micro_f1(zip(final, labels)):.3f}")
+        print(f"{name} vs final, micro-F1        {measures_micro_f1(final, labels):.3f}")
     print(f"voices with a measure (final)   {sum(bool(f) for f in final) / len(rows):.3f}")
 
     return [(r["file"], r["index"]) for r, f in zip(rows, final)
