@@ -11,6 +11,7 @@ import pytest
 
 from classifier import labels
 from classifier.corpus import CORPUS_DIR, load_corpus, split
+from classifier.overlap import max_similarity
 from classifier.tokenizer import clean_text
 
 GUIDE = CORPUS_DIR.parent / "MEASURES.md"
@@ -78,6 +79,14 @@ def test_no_duplicate_voice_and_no_test_voice_in_train(corpus):
     train, test = split(corpus)
     assert 0.17 < len(test) / len(corpus) < 0.23
     assert not {clean_text(e.text) for e in test} & {clean_text(e.text) for e in train}
+
+
+def test_no_test_voice_has_a_near_copy_in_train(corpus):
+    """No test voice shares most of its character 4-grams with a train voice (Jaccard < 0.6), so the
+    test split measures voices the model has not seen in another spelling."""
+    train, test = split(corpus)
+    best, _ = max_similarity([e.text for e in test], [e.text for e in train])
+    assert 0.0 < best.max() < 0.6
 
 
 def test_the_labelling_guide_covers_every_measure():
