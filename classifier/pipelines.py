@@ -34,7 +34,7 @@ class PipelineSpec:
     features: str = "word+char3_text"
     section_classifier: str = "linsvc"
     section_c: float = 0.5
-    select_k: int | None = 10000
+    select_k: int | None = None  # χ² top-k selection in front of the 課 classifier; None = all features
     type_classifier: str = "linsvc"
     type_c: float = 0.5
     measures_c: float = 0.3
