@@ -27,12 +27,13 @@ def char_ngrams(text: str, n: int = NGRAM) -> set[str]:
     return {cleaned[i:i + n] for i in range(max(1, len(cleaned) - n + 1))}
 
 
-def _incidence(texts: Sequence[str], vocabulary: dict[str, int], n: int) -> tuple[list[int], list[int]]:
+def _incidence(texts: Sequence[str], vocabulary: dict[str, int], n: int) -> sparse.csr_matrix:
+    """Texts × grams 0/1 matrix; new grams are added to `vocabulary` (its width is set by the caller)."""
     indptr, indices = [0], []
     for text in texts:
         indices.extend(vocabulary.setdefault(gram, len(vocabulary)) for gram in char_ngrams(text, n))
         indptr.append(len(indices))
-    return indptr, indices
+    return sparse.csr_matrix((np.ones(len(indices), dtype=np.int32), indices, indptr))
 
 
 def max_similarity(texts: Sequence[str], others: Sequence[str], n: int = NGRAM,
@@ -47,12 +48,9 @@ def max_similarity(texts: Sequence[str], others: Sequence[str], n: int = NGRAM,
     if not others:
         return np.zeros(len(texts)), np.full(len(texts), -1)
     vocabulary: dict[str, int] = {}
-    matrices = []
-    for group in (texts, others):
-        indptr, indices = _incidence(group, vocabulary, n)
-        matrices.append((indptr, indices, len(group)))
-    A, B = (sparse.csr_matrix((np.ones(len(ind), dtype=np.int32), ind, ptr), shape=(rows, len(vocabulary)))
-            for ptr, ind, rows in matrices)
+    A, B = _incidence(texts, vocabulary, n), _incidence(others, vocabulary, n)
+    A.resize(A.shape[0], len(vocabulary))
+    B.resize(B.shape[0], len(vocabulary))
     sizes_a = np.diff(A.indptr)
     sizes_b = np.diff(B.indptr)
     BT = B.T.tocsc()
