@@ -37,14 +37,17 @@ class Prediction:
         return data
 
 
-def decide_measures(probabilities, measure_labels, threshold: float, none_threshold: float, limit: int = 2):
-    """Codes with probability ≥ threshold, best first, at most `limit`; none at all when the "none"
-    label itself is at least `none_threshold` likely."""
+def decide_measures(probabilities, measure_labels, threshold: float, none_threshold: float, limit: int = 2,
+                    second_threshold: float = 0.0):
+    """Codes with probability ≥ threshold, best first, at most `limit`; every code after the first also
+    needs ≥ second_threshold. None at all when the "none" label itself is at least `none_threshold`
+    likely."""
     none_index = measure_labels.index(labels.NO_MEASURE)
     if probabilities[none_index] >= none_threshold:
         return []
     ranked = [i for i in np.argsort(-probabilities) if i != none_index and probabilities[i] >= threshold]
-    return [measure_labels[i] for i in ranked[:limit]]
+    kept = ranked[:1] + [i for i in ranked[1:limit] if probabilities[i] >= second_threshold]
+    return [measure_labels[i] for i in kept]
 
 
 @dataclass
@@ -59,6 +62,8 @@ class VoiceModel:
     measure_threshold: float
     none_threshold: float
     max_measures: int = 2
+    # a second code needs this much probability; 0.0 (artifacts from before it existed) = threshold alone
+    second_threshold: float = 0.0
     _names: list[str] | None = field(default=None, repr=False)
 
     def predict(self, texts: Sequence[str], version: str) -> list[Prediction]:
@@ -107,7 +112,7 @@ class VoiceModel:
     def measures_of(self, probabilities: np.ndarray) -> list[str]:
         """The measure codes for one row of measure probabilities."""
         return decide_measures(probabilities, self.measure_labels, self.measure_threshold, self.none_threshold,
-                               self.max_measures)
+                               self.max_measures, self.second_threshold)
 
     def explain(self, X, row: int, class_index: int) -> list[str]:
         """Terms that pushed row `row` toward class `class_index`: largest coefficient × feature value.

@@ -39,6 +39,7 @@ class PipelineSpec:
     type_c: float = 0.5
     measures_c: float = 0.3
     measures_threshold: float = 0.2
+    measures_second_threshold: float = 0.5  # a voice's second code needs this much probability
     measures_none_threshold: float = 0.8
     lexicon_weight: float = 1.0  # weight of each lexicon term as a one-line 課 example; 0 = no lexicon
     cue_weight: float = 1.0  # weight of each measure cue phrase as a one-line measure example; 0 = none
@@ -153,7 +154,7 @@ def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: Pipeline
     measures.fit(X[measured], Y, sample_weight=weights[measured], background=measures_background)
 
     model = VoiceModel(vectorizer, section, voice_type, measures, measure_labels, spec.measures_threshold,
-                       spec.measures_none_threshold)
+                       spec.measures_none_threshold, second_threshold=spec.measures_second_threshold)
     metrics = {
         "section": _section_cv_metrics(section, sections),
         "voice_type_accuracy": float(np.mean(voice_type.classes_[voice_type.oof_proba().argmax(1)] == voice_types)),
