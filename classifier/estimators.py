@@ -80,6 +80,44 @@ class TemperatureScaled(ClassifierMixin, BaseEstimator):
         return self
 
 
+class MeanLinear(ClassifierMixin, BaseEstimator):
+    """The mean of several linear classifiers' coefficients: still one linear model.
+
+    Each member is fitted on the same data; `coef_` and `intercept_` are the means of theirs, so the
+    decision is the mean of the members' decisions at the cost of one, and explanations (coefficient ×
+    feature value) work as for a single model. Members are dropped after fitting."""
+
+    def __init__(self, estimators=()):
+        self.estimators = estimators
+
+    def get_params(self, deep=True):
+        """With deep=True also each member and its parameters as `name__param`, as in VotingClassifier."""
+        params = super().get_params(deep=False)
+        if deep:
+            for name, estimator in self.estimators:
+                params[name] = estimator
+                params.update({f"{name}__{key}": value for key, value in estimator.get_params(deep=True).items()})
+        return params
+
+    def fit(self, X, y, sample_weight=None):
+        if not self.estimators:
+            raise ValueError("MeanLinear needs at least one estimator")
+        members = [_fit(clone(estimator), X, y, sample_weight) for _, estimator in self.estimators]
+        self.classes_ = members[0].classes_
+        if any(not np.array_equal(member.classes_, self.classes_) for member in members):
+            raise ValueError("members disagree on the classes")
+        coefs, intercepts = zip(*(_full_width_coefficients(member, X.shape[1]) for member in members))
+        self.coef_ = np.mean(coefs, axis=0, dtype=np.float32)
+        self.intercept_ = np.mean(intercepts, axis=0, dtype=np.float32)
+        return self
+
+    def decision_function(self, X):
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+
+
 def _with_background(X, y, sample_weight, background):
     """(X, y, weights) with the background rows appended; unchanged without background."""
     if background is None:
@@ -106,8 +144,8 @@ def _full_width_coefficients(model, n_features: int) -> tuple[np.ndarray, np.nda
         for _, step in model.steps[:-1]:
             columns = columns[step.get_support(indices=True)]
         model = model.steps[-1][1]
-    coef = np.asarray(model.coef_, dtype=np.float32)
-    intercept = np.broadcast_to(np.asarray(model.intercept_, dtype=np.float32), (coef.shape[0],))
+    coef = np.atleast_2d(np.asarray(model.coef_, dtype=np.float32))  # binary ridge: one flat row
+    intercept = np.broadcast_to(np.asarray(model.intercept_, dtype=np.float32).ravel(), (coef.shape[0],))
     if coef.shape[0] == 1:  # binary: one row for classes_[1]
         coef = np.vstack([np.zeros_like(coef[0]), coef[0]])
         intercept = np.array([0.0, intercept[0]], dtype=np.float32)

@@ -18,7 +18,7 @@ from sklearn.svm import LinearSVC
 
 from . import labels
 from .corpus import Example
-from .estimators import MultiLabelPlatt, TemperatureScaled
+from .estimators import MeanLinear, MultiLabelPlatt, TemperatureScaled
 from .evaluation import expected_calibration_error, measures_micro_f1, threshold_table
 from .features import Doc, analyze_texts, build_features
 from .model import VoiceModel
@@ -32,8 +32,9 @@ class PipelineSpec:
     """Everything that defines a trained model apart from its data."""
 
     features: str = "word+char3_text"
-    section_classifier: str = "linsvc"
-    section_c: float = 0.5
+    section_classifier: str = "linsvc+ridge"  # "linsvc+ridge": the mean of the two (MeanLinear)
+    section_c: float = 0.5  # C of the 課 classifier (of its LinearSVC in "linsvc+ridge")
+    section_ridge_c: float = 1.0  # C (1 / alpha) of the ridge member in "linsvc+ridge"
     select_k: int | None = None  # χ² top-k selection in front of the 課 classifier; None = all features
     type_classifier: str = "linsvc"
     type_c: float = 0.5
@@ -77,7 +78,11 @@ def linear_classifier(name: str, c: float):
 def section_estimator(spec: PipelineSpec, n_features: int | None = None):
     """The 課 classifier over the shared features, with optional χ² selection of the top-k features
     (all of them when a small training set has fewer than k)."""
-    classifier = linear_classifier(spec.section_classifier, spec.section_c)
+    if spec.section_classifier == "linsvc+ridge":
+        classifier = MeanLinear([("linsvc", linear_classifier("linsvc", spec.section_c)),
+                                 ("ridge", linear_classifier("ridge", spec.section_ridge_c))])
+    else:
+        classifier = linear_classifier(spec.section_classifier, spec.section_c)
     if not spec.select_k:
         return classifier
     k = min(spec.select_k, n_features) if n_features else spec.select_k
