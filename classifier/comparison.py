@@ -245,10 +245,7 @@ def compare_learning_curve(fractions=(0.25, 0.5, 0.75, 1.0)) -> str:
             measures.fit(X_train, Y[train])
             measure_proba[test] = measures.predict_proba(vectorizer.transform([docs[i] for i in test]))
         per_section = len(sections) * (CV_FOLDS - 1) / CV_FOLDS * fraction / len(set(sections))
-        measure_f1 = measures_micro_f1(truth, [decide_measures(p, codes, CHOSEN.measures_threshold,
-                                                               CHOSEN.measures_none_threshold,
-                                                               second_threshold=CHOSEN.measures_second_threshold)
-                                               for p in measure_proba])
+        measure_f1 = measures_micro_f1(truth, [CHOSEN.measures_of(p, codes) for p in measure_proba])
         rows.append(f"{fraction:24.0%}{per_section:10.0f}"
                     f"{f1_score(sections, predicted.astype(str), average='macro'):10.4f}{measure_f1:13.4f}")
     return "\n".join(rows)

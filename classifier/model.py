@@ -62,7 +62,7 @@ class VoiceModel:
     measure_threshold: float
     none_threshold: float
     max_measures: int = 2
-    # a second code needs this much probability; 0.0 (artifacts from before it existed) = threshold alone
+    # every code after the first needs this much probability too (0.0: measure_threshold alone)
     second_threshold: float = 0.0
     _names: list[str] | None = field(default=None, repr=False)
 

@@ -21,7 +21,7 @@ from .corpus import Example
 from .estimators import MeanLinear, MultiLabelPlatt, TemperatureScaled
 from .evaluation import expected_calibration_error, measures_micro_f1, threshold_table
 from .features import Doc, analyze_texts, build_features
-from .model import VoiceModel
+from .model import VoiceModel, decide_measures
 
 RANDOM_STATE = 0
 CV_FOLDS = 5
@@ -44,6 +44,11 @@ class PipelineSpec:
     measures_none_threshold: float = 0.8
     lexicon_weight: float = 1.0  # weight of each lexicon term as a one-line 課 example; 0 = no lexicon
     cue_weight: float = 1.0  # weight of each measure cue phrase as a one-line measure example; 0 = none
+
+    def measures_of(self, probabilities, measure_labels) -> list[str]:
+        """The measure codes this spec's thresholds give one row of measure probabilities."""
+        return decide_measures(probabilities, measure_labels, self.measures_threshold, self.measures_none_threshold,
+                               second_threshold=self.measures_second_threshold)
 
     def describe(self) -> dict:
         """Spec plus the full parameters of each estimator, for the artifact metadata."""
