@@ -1,4 +1,5 @@
-"""Where model artifacts live. Set once with `configure()`; otherwise from the environment."""
+"""Where model artifacts live (set once with `configure()`; otherwise from the environment), and how
+many processes training may use."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 MODEL_DIR_ENV = "MIRAI_MODEL_DIR"
+TRAIN_JOBS_ENV = "MIRAI_TRAIN_JOBS"
 
 _model_dir: Path | None = None
 
@@ -27,3 +29,16 @@ def model_dir_path() -> Path:
     if from_env:
         return Path(from_env).expanduser().resolve()
     return REPO_ROOT / "instance" / "models"
+
+
+def training_jobs() -> int:
+    """Worker processes for training's cross-validation fits: $MIRAI_TRAIN_JOBS, else one per CPU, at most 2.
+
+    The result of training does not depend on it (see `estimators`); only its time and memory do."""
+    from_env = os.environ.get(TRAIN_JOBS_ENV, "").strip()
+    if from_env:
+        try:
+            return max(1, int(from_env))
+        except ValueError:
+            raise ValueError(f"{TRAIN_JOBS_ENV} must be a whole number, not {from_env!r}") from None
+    return max(1, min(2, os.cpu_count() or 1))

@@ -5,12 +5,19 @@ on out-of-fold decisions (minimum log-loss), so that `predict_proba` can drive a
 without changing the ranking. The out-of-fold decisions double as the cross-validated predictions that
 `train` reports. `MultiLabelPlatt` is one linear SVM per label with Platt-scaled probabilities, stacked into
 one coefficient matrix so that prediction is a single sparse product.
+
+Both fit their cross-validation folds (and the labels) in parallel with `n_jobs` worker processes.
+Processes, not threads: liblinear draws from one random generator per process, so two LinearSVC fits
+in threads of one process would make training depend on timing. Each fit sets its own seed, so any
+`n_jobs` gives the same model up to floating-point rounding (workers run BLAS on one thread, which sums
+in another order: the temperature differs by about 1e-13); n_jobs=1 fits in this process, in order.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import Parallel, delayed
 from scipy.optimize import minimize_scalar
 from scipy.special import expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -25,20 +32,27 @@ class TemperatureScaled(ClassifierMixin, BaseEstimator):
     of every fold and the final fit, but are never held out: the out-of-fold decisions, the temperature
     and the reported CV metrics are those of the real examples only."""
 
-    def __init__(self, estimator=None, cv: int = 5, random_state: int = 0):
+    def __init__(self, estimator=None, cv: int = 5, random_state: int = 0, n_jobs: int | None = None):
         self.estimator = estimator
         self.cv = cv
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def fit(self, X, y, sample_weight=None, background=None):
         y = np.asarray(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError("cannot train a classifier on fewer than two classes")
-        self.oof_decision_ = self._out_of_fold(X, y, sample_weight, background)
+        folds = list(StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
+                     .split(np.zeros(len(y)), y))
+        # the folds' fits and the final fit are independent: one parallel batch
+        fitted = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_rows)(self.estimator, X, y, sample_weight, background, rows)
+            for rows in [train for train, _ in folds] + [None])
+        self.estimator_ = fitted.pop()
+        self.oof_decision_ = self._out_of_fold(X, folds, fitted)
         index = np.searchsorted(self.classes_, y)
         self.temperature_ = _fit_temperature(self.oof_decision_, index, sample_weight)
-        self.estimator_ = _fit(clone(self.estimator), *_with_background(X, y, sample_weight, background))
         coef, self.intercept_ = _full_width_coefficients(self.estimator_, X.shape[1])
         # stored transposed and contiguous: X @ coef_t_ needs no copy of the matrix per call
         self.coef_t_ = np.ascontiguousarray(coef.T)
@@ -49,13 +63,10 @@ class TemperatureScaled(ClassifierMixin, BaseEstimator):
         """Coefficients, classes × features (a view of coef_t_)."""
         return self.coef_t_.T
 
-    def _out_of_fold(self, X, y, sample_weight, background):
-        folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
-        decision = np.full((len(y), len(self.classes_)), -10.0)
-        for train, held_out in folds.split(np.zeros(len(y)), y):
-            weights = None if sample_weight is None else np.asarray(sample_weight)[train]
-            fold_data = _with_background(X[train], y[train], weights, background)
-            fold_model = _fit(clone(self.estimator), *fold_data)
+    def _out_of_fold(self, X, folds, fold_models):
+        """Each held-out part's decisions by its fold's model (-10 for a class its fold lacked)."""
+        decision = np.full((X.shape[0], len(self.classes_)), -10.0)
+        for (_, held_out), fold_model in zip(folds, fold_models):
             columns = np.searchsorted(self.classes_, fold_model.classes_)
             decision[np.ix_(held_out, columns)] = _decision_matrix(fold_model, X[held_out])
         return decision
@@ -128,6 +139,14 @@ def _with_background(X, y, sample_weight, background):
             np.concatenate([weights, np.asarray(w_extra, dtype=float)]))
 
 
+def _fit_rows(estimator, X, y, sample_weight, background, rows=None):
+    """A clone of `estimator` fitted on `rows` of (X, y) (all of them when None) plus the background."""
+    if rows is not None:
+        X, y = X[rows], y[rows]
+        sample_weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
+    return _fit(clone(estimator), *_with_background(X, y, sample_weight, background))
+
+
 def _fit(model, X, y, sample_weight):
     if sample_weight is None:
         return model.fit(X, y)
@@ -180,10 +199,11 @@ class MultiLabelPlatt(BaseEstimator):
     the measure cue phrases, join every fold's training part and the final fit but are never held out.
     """
 
-    def __init__(self, C: float = 0.5, cv: int = 5, random_state: int = 0):
+    def __init__(self, C: float = 0.5, cv: int = 5, random_state: int = 0, n_jobs: int | None = None):
         self.C = C
         self.cv = cv
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def _svm(self):
         from sklearn.svm import LinearSVC
@@ -196,28 +216,31 @@ class MultiLabelPlatt(BaseEstimator):
 
         Y = np.asarray(Y)
         folds = list(KFold(n_splits=self.cv, shuffle=True, random_state=self.random_state).split(Y))
-        n_labels = Y.shape[1]
-        oof = np.zeros(Y.shape, dtype=float)
-        coefs = np.zeros((n_labels, X.shape[1]), dtype=np.float32)
-        intercepts = np.zeros(n_labels)
-        self.platt_ = np.zeros((n_labels, 2))
-        for label in range(n_labels):
-            column = Y[:, label]
-            extra = None if background is None else (background[0], np.asarray(background[1])[:, label], background[2])
-            for train, held_out in folds:
-                weights = None if sample_weight is None else np.asarray(sample_weight)[train]
-                fold_data = _with_background(X[train], column[train], weights, extra)
-                oof[held_out, label] = self._margin(*fold_data, X[held_out])
-            self.platt_[label] = _fit_platt(oof[:, label], column)
-            X_all, column_all, weights_all = _with_background(X, column, sample_weight, extra)
-            if 0 < column_all.sum() < len(column_all):
-                model = _fit(self._svm(), X_all, column_all, weights_all)
-                coefs[label], intercepts[label] = model.coef_[0], model.intercept_[0]
-            else:
-                intercepts[label] = 1.0 if column_all.any() else -1.0
-        self.coef_t_, self.intercept_ = np.ascontiguousarray(coefs.T), intercepts
-        self.oof_proba_ = expit(oof * self.platt_[:, 0] + self.platt_[:, 1])
+        labels = Parallel(n_jobs=self.n_jobs)(
+            delayed(self._fit_label)(X, Y[:, label], folds, sample_weight,
+                                     None if background is None else
+                                     (background[0], np.asarray(background[1])[:, label], background[2]))
+            for label in range(Y.shape[1]))
+        oof, platt, coefs, intercepts = zip(*labels)
+        self.platt_ = np.array(platt)
+        self.coef_t_ = np.ascontiguousarray(np.array(coefs, dtype=np.float32).T)
+        self.intercept_ = np.array(intercepts)
+        self.oof_proba_ = expit(np.column_stack(oof) * self.platt_[:, 0] + self.platt_[:, 1])
         return self
+
+    def _fit_label(self, X, column, folds, sample_weight, background):
+        """(out-of-fold margins, Platt (a, b), coefficients, intercept) of one label."""
+        oof = np.zeros(len(column))
+        for train, held_out in folds:
+            weights = None if sample_weight is None else np.asarray(sample_weight)[train]
+            oof[held_out] = self._margin(*_with_background(X[train], column[train], weights, background), X[held_out])
+        X_all, column_all, weights_all = _with_background(X, column, sample_weight, background)
+        if 0 < column_all.sum() < len(column_all):
+            model = _fit(self._svm(), X_all, column_all, weights_all)
+            coef, intercept = np.asarray(model.coef_[0], dtype=np.float32), float(model.intercept_[0])
+        else:
+            coef, intercept = np.zeros(X.shape[1], dtype=np.float32), 1.0 if column_all.any() else -1.0
+        return oof, _fit_platt(oof, column), coef, intercept
 
     def _margin(self, X_train, y_train, weights, X_test):
         if 0 < y_train.sum() < len(y_train):

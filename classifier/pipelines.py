@@ -17,6 +17,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from . import labels
+from .config import training_jobs
 from .corpus import Example
 from .estimators import MeanLinear, MultiLabelPlatt, TemperatureScaled
 from .evaluation import expected_calibration_error, measures_micro_f1, threshold_table
@@ -96,7 +97,7 @@ def section_estimator(spec: PipelineSpec, n_features: int | None = None):
 
 def measures_estimator(spec: PipelineSpec) -> MultiLabelPlatt:
     """One balanced linear SVM per measure code and for "none", Platt-scaled."""
-    return MultiLabelPlatt(C=spec.measures_c, cv=CV_FOLDS, random_state=RANDOM_STATE)
+    return MultiLabelPlatt(C=spec.measures_c, cv=CV_FOLDS, random_state=RANDOM_STATE, n_jobs=training_jobs())
 
 
 def measure_matrix(examples: Sequence[Example], measure_labels: Sequence[str]) -> np.ndarray:
@@ -147,13 +148,14 @@ def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: Pipeline
     if lexicon:
         section_background = (vectorizer.transform(lexicon_docs).tocsr(), np.array([e.section for e in lexicon]),
                               np.full(len(lexicon), spec.lexicon_weight))
-    section = TemperatureScaled(section_estimator(spec, X.shape[1]), cv=CV_FOLDS, random_state=RANDOM_STATE)
+    section = TemperatureScaled(section_estimator(spec, X.shape[1]), cv=CV_FOLDS, random_state=RANDOM_STATE,
+                                n_jobs=training_jobs())
     section.fit(X, sections, sample_weight=weights, background=section_background)
 
     typed = np.array([i for i, e in enumerate(examples) if e.voice_type])
     voice_types = np.array([examples[i].voice_type for i in typed])
     voice_type = TemperatureScaled(linear_classifier(spec.type_classifier, spec.type_c), cv=CV_FOLDS,
-                                   random_state=RANDOM_STATE)
+                                   random_state=RANDOM_STATE, n_jobs=training_jobs())
     voice_type.fit(X[typed], voice_types, sample_weight=weights[typed])
 
     measured = np.array([i for i, e in enumerate(examples) if e.has_measures])
