@@ -7,6 +7,7 @@ hands it over later. Jobs are idempotent, so handing one over twice is harmless.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -22,6 +23,12 @@ log = logging.getLogger(__name__)
 
 # An enqueued job not done after this long is handed over again (Redis here keeps nothing on disk).
 STALE_AFTER = timedelta(minutes=10)
+
+
+def rq_job_id(key: str) -> str:
+    """The RQ job id of an outbox key: RQ accepts only letters, digits, "_" and "-" ("route_voice:12" →
+    "route_voice-12"; a retraining's "…T09:30:00+00:00" → "…T09-30-00-00-00")."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", key)
 
 
 class InlineDispatcher:
@@ -60,9 +67,9 @@ class RQDispatcher:
             record = db.session.get(JobRecord, job_id)
             if record is None or record.state == "done":
                 continue
-            spec = job_spec(record.kind)
-            rq_id = record.key.replace(":", "-")
+            rq_id = rq_job_id(record.key)
             try:
+                spec = job_spec(record.kind)
                 self.queue(spec.queue).enqueue_call(
                     spec.func, kwargs=record.args, timeout=spec.timeout, retry=spec.retry,
                     job_id=rq_id, result_ttl=3600, failure_ttl=7 * 86400,
@@ -71,6 +78,13 @@ class RQDispatcher:
                 db.session.rollback()
                 log.warning("Redis unavailable, job %s stays in the outbox: %s", record.key, exc)
                 return
+            except Exception as exc:  # this job cannot be handed over; the others still are
+                log.exception("job %s cannot be enqueued", record.key)
+                record.state = "failed"
+                record.attempts += 1
+                record.last_error = f"enqueue: {exc}"[:2000]
+                db.session.commit()
+                continue
             record.state = "enqueued"
             record.rq_job_id = rq_id
             record.enqueued_at = utcnow()
