@@ -19,13 +19,29 @@ ERRORS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; a bad input file or database gets one line on stderr and exit status 2."""
+    from .corpus import CorpusError
+    from .staff import StaffLabelsError
+
     parser = _parser()
     args = parser.parse_args(argv)
     if args.model_dir:
         from .config import configure
 
         configure(args.model_dir)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except (CorpusError, StaffLabelsError) as error:
+        return _fail(str(error))
+    except UnicodeDecodeError:
+        return _fail("UTF-8 として読み取れないファイルです")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as error:
+        return _fail(f"ファイルを開けません: {error.filename} ({error.strerror})")
+
+
+def _fail(message: str) -> int:
+    print(f"エラー: {message}", file=sys.stderr)
+    return 2
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -20,6 +20,10 @@ SELECT voice_id, measure_code FROM voice_measures WHERE source = 'staff'
 DEFAULT_STAFF_WEIGHT = 2.0
 
 
+class StaffLabelsError(RuntimeError):
+    """The staff labels could not be read from the database (bad URL, no server, not our schema)."""
+
+
 def examples_from_records(
     records: Iterable[Mapping | Example], *, weight: float = DEFAULT_STAFF_WEIGHT, source: str = "staff"
 ) -> tuple[list[Example], int]:
@@ -60,12 +64,24 @@ def staff_records(label_rows: Iterable[Mapping], measure_rows: Iterable[Mapping]
 def load_staff_examples(database_url: str, *, weight: float = DEFAULT_STAFF_WEIGHT) -> tuple[list[Example], int]:
     """Staff-confirmed voices from the database as weighted examples, and how many rows were skipped."""
     from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
 
-    engine = create_engine(database_url)
+    try:
+        engine = create_engine(database_url)
+    except (SQLAlchemyError, ImportError) as error:  # a malformed URL, a driver that is not installed
+        raise StaffLabelsError(f"データベースの URL を使えません: {_first_line(error)}") from error
     try:
         with engine.connect() as connection:
             label_rows = [row._mapping for row in connection.execute(text(STAFF_LABELS_SQL))]
             measure_rows = [row._mapping for row in connection.execute(text(STAFF_MEASURES_SQL))]
+    except SQLAlchemyError as error:  # no server, refused, or a database without the service's tables
+        raise StaffLabelsError(f"職員が確定した担当課をデータベースから読めません: {_first_line(error)}") from error
     finally:
         engine.dispose()
     return examples_from_records(staff_records(label_rows, measure_rows), weight=weight, source="database")
+
+
+def _first_line(error: Exception) -> str:
+    """The driver's own message, without SQLAlchemy's SQL echo and background link."""
+    message = str(getattr(error, "orig", None) or error).strip()
+    return message.splitlines()[0] if message else type(error).__name__

@@ -1,0 +1,56 @@
+"""`python -m classifier` on a bad input file or database: one clear line and exit status 2, no traceback."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from classifier.cli import main
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens once the socket is closed
+
+
+@pytest.mark.parametrize(("write", "expected"), [
+    (None, "ファイルを開けません"),
+    (b'{"text": "\xe9\x81\x93\xe8\xb7\xaf\xe3\x81\xab\xe7\xa9\xb4", "section": "\xe9\x81\x93\xe8\xb7\xaf\xe8\xaa\xb2"}\n',
+     "unknown section"),
+    (b'{"text": "broken\n', "invalid JSON"),
+    (b"\xff\xfe\x00bad\n", "UTF-8 として読み取れない"),
+], ids=["missing", "unknown-section", "bad-json", "not-utf8"])
+def test_evaluate_refuses_a_bad_file_in_one_line(configured, tmp_path, capsys, write, expected):
+    """The file is named by its line; nothing is evaluated and nothing is raised."""
+    path = tmp_path / "labelled.jsonl"
+    if write is not None:
+        path.write_bytes(write)
+    assert main(["evaluate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("エラー: ") and expected in captured.err
+    assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_train_refuses_an_unreachable_database_before_training(configured, tmp_path, capsys):
+    """--database-url to a server that is not there: the reason, and no version written."""
+    url = f"postgresql://127.0.0.1:{_closed_port()}/nowhere"
+    assert main(["--model-dir", str(tmp_path), "train", "--database-url", url]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("エラー: 職員が確定した担当課をデータベースから読めません") and "refused" in err
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.postgres
+def test_train_refuses_a_database_without_the_services_tables(configured, tmp_path, capsys, pg_database):
+    """A real, empty PostgreSQL database: not the service's (no voices table)."""
+    assert main(["--model-dir", str(tmp_path), "train", "--database-url", pg_database]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "職員が確定した担当課をデータベースから読めません" in err and "voices" in err
+
+
+def test_train_refuses_a_url_it_cannot_use(configured, tmp_path, capsys):
+    assert main(["--model-dir", str(tmp_path), "train", "--database-url", "not a url"]) == 2
+    assert "データベースの URL を使えません" in capsys.readouterr().err
