@@ -1,5 +1,5 @@
-"""Where model artifacts live (set once with `configure()`; otherwise from the environment), and how
-many processes training may use."""
+"""Where model artifacts live (set once with `configure()`; otherwise from the environment), which
+labelled corpus training starts from, and how many processes training may use."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 MODEL_DIR_ENV = "MIRAI_MODEL_DIR"
 TRAIN_JOBS_ENV = "MIRAI_TRAIN_JOBS"
+CORPUS_DIR_ENV = "MIRAI_CORPUS_DIR"
+SHIPPED_CORPUS_DIR = PACKAGE_DIR / "data" / "corpus"
 
 _model_dir: Path | None = None
 
@@ -29,6 +31,13 @@ def model_dir_path() -> Path:
     if from_env:
         return Path(from_env).expanduser().resolve()
     return REPO_ROOT / "instance" / "models"
+
+
+def corpus_dir_path() -> Path:
+    """The labelled corpus training starts from: $MIRAI_CORPUS_DIR (a directory of *.jsonl files in the
+    corpus format), else the shipped synthetic corpus."""
+    from_env = os.environ.get(CORPUS_DIR_ENV, "").strip()
+    return Path(from_env).expanduser().resolve() if from_env else SHIPPED_CORPUS_DIR
 
 
 def training_jobs() -> int:

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import labels
+from .config import SHIPPED_CORPUS_DIR, corpus_dir_path
 from .tokenizer import clean_text
 
-CORPUS_DIR = Path(__file__).resolve().parent / "data" / "corpus"
+CORPUS_DIR = SHIPPED_CORPUS_DIR  # the shipped synthetic corpus (training follows config.corpus_dir_path())
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "lexicon.tsv"
 MEASURE_CUES_PATH = Path(__file__).resolve().parent / "data" / "measure_cues.tsv"
 TEST_PERCENT = 20
@@ -104,8 +105,9 @@ def read_jsonl(path: str | Path, *, strict: bool = True) -> list[Example]:
 
 
 def load_corpus(corpus_dir: str | Path | None = None) -> list[Example]:
-    """All examples of `corpus_dir` (default: the shipped corpus), files in name order."""
-    directory = Path(corpus_dir) if corpus_dir is not None else CORPUS_DIR
+    """All examples of `corpus_dir` (default: `config.corpus_dir_path()`, the shipped corpus unless
+    $MIRAI_CORPUS_DIR names another), files in name order."""
+    directory = Path(corpus_dir) if corpus_dir is not None else corpus_dir_path()
     files = sorted(directory.glob("*.jsonl"))
     if not files:
         raise CorpusError(f"no *.jsonl files in {directory}")

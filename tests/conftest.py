@@ -1,10 +1,12 @@
 """Shared fixtures: a trained model per session, apps on SQLite and on PostgreSQL + Redis, users."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +22,35 @@ from web.seeding import seed_reference
 
 PG_ADMIN_URL = os.environ.get("MIRAI_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_TEST_URL = os.environ.get("MIRAI_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory) -> Path:
+    """14 voices per 課 from the shipped corpus: enough to train in a few seconds."""
+    from classifier import corpus
+
+    per_section = defaultdict(list)
+    for example in corpus.load_corpus(corpus.CORPUS_DIR):
+        if len(per_section[example.section]) < 14:
+            per_section[example.section].append(example)
+    directory = tmp_path_factory.mktemp("small_corpus")
+    with open(directory / "small.jsonl", "w", encoding="utf-8") as out:
+        out.write("# SYNTHETIC: a slice of the shipped corpus for tests\n")
+        for examples in per_section.values():
+            for e in examples:
+                record = {"text": e.text, "section": e.section, "voice_type": e.voice_type,
+                          "measures": list(e.measures)}
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return directory
+
+
+@pytest.fixture
+def small_training_corpus(small_corpus, monkeypatch) -> Path:
+    """Training in this test (a retraining, ensure_model) starts from the small corpus, not the shipped one."""
+    from classifier.config import CORPUS_DIR_ENV
+
+    monkeypatch.setenv(CORPUS_DIR_ENV, str(small_corpus))
+    return small_corpus
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,9 @@ from tests.section_fixtures import routed_voice
 
 
 @pytest.fixture
-def own_model_dir(app, tmp_path, model_dir):
-    """A model directory of this test's own (the retrain adds versions), starting from the session model."""
+def own_model_dir(app, tmp_path, model_dir, small_training_corpus):
+    """A model directory of this test's own (the retrain adds versions), starting from the session model;
+    retraining starts from the small corpus, to keep the test short."""
     import shutil
 
     directory = tmp_path / "models"
@@ -59,6 +60,9 @@ def test_the_retrain_command_records_a_version_and_keeps_the_better_model(app, o
         active = next(v for v, row in versions.items() if row.active)
         assert active == classifier.active_version()
         assert versions[active].metrics
+        retrained = next(v for v in versions if v != before)
+        counts = classifier.read_metadata(retrained)["counts"]
+        assert counts["corpus"] == 27 * 14 and counts["extra"] == 1
 
 
 def test_an_admin_retrains_promotes_and_rolls_back_from_the_model_page(app, own_model_dir):

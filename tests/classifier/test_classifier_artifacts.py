@@ -105,7 +105,7 @@ def test_model_dir_defaults(monkeypatch, tmp_path, model_dir):
         classifier.configure(model_dir)
 
 
-def test_artifact_from_other_model_code_is_refused_and_replaced(model_dir, tmp_path):
+def test_artifact_from_other_model_code_is_refused_and_replaced(model_dir, tmp_path, small_training_corpus):
     """A model pickled by an older version of our own classes may unpickle but lack attributes: is it
     refused before loading, and does ensure_model train a usable one instead of crashing predictions?"""
     version = classifier.ensure_model()

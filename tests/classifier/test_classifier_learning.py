@@ -1,14 +1,10 @@
 """Does the classifier learn from staff corrections, and refuse to activate a worse model?"""
 
-import json
 import shutil
 import sqlite3
-from collections import defaultdict
-
-import pytest
 
 import classifier
-from classifier import artifacts, corpus
+from classifier import artifacts
 from classifier.staff import load_staff_examples
 
 NEW_WORD_VOICES = [
@@ -23,24 +19,6 @@ NEW_WORD_VOICES = [
     "ミラポンってなに？",
     "ミラポンの制度は続けてほしい",
 ]
-
-
-@pytest.fixture(scope="module")
-def small_corpus(tmp_path_factory):
-    """14 voices per 課 from the shipped corpus: enough to train in a few seconds."""
-    per_section = defaultdict(list)
-    for example in corpus.load_corpus():
-        if len(per_section[example.section]) < 14:
-            per_section[example.section].append(example)
-    directory = tmp_path_factory.mktemp("small_corpus")
-    with open(directory / "small.jsonl", "w", encoding="utf-8") as out:
-        out.write("# SYNTHETIC: a slice of the shipped corpus for tests\n")
-        for examples in per_section.values():
-            for e in examples:
-                record = {"text": e.text, "section": e.section, "voice_type": e.voice_type,
-                          "measures": list(e.measures)}
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return directory
 
 
 def test_staff_examples_teach_a_new_word(small_corpus, tmp_path):
