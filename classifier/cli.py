@@ -20,6 +20,7 @@ ERRORS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; a bad input file or database gets one line on stderr and exit status 2."""
+    from .artifacts import ArtifactError
     from .corpus import CorpusError
     from .staff import StaffLabelsError
 
@@ -31,12 +32,32 @@ def main(argv: list[str] | None = None) -> int:
         configure(args.model_dir)
     try:
         return args.handler(args)
-    except (CorpusError, StaffLabelsError) as error:
+    except (ArtifactError, CorpusError, StaffLabelsError) as error:
         return _fail(str(error))
     except UnicodeDecodeError:
         return _fail("UTF-8 として読み取れないファイルです")
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as error:
         return _fail(f"ファイルを開けません: {error.filename} ({error.strerror})")
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"1 以上の整数を指定してください（{value!r}）")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not 0 < number < float("inf"):
+        raise argparse.ArgumentTypeError(f"0 より大きい数を指定してください（{value!r}）")
+    return number
 
 
 def _fail(message: str) -> int:
@@ -53,10 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--database-url", help="also learn from staff-confirmed voices in this database")
     train.add_argument("--extra", action="append", default=[], metavar="FILE.jsonl",
                        help="extra labelled examples (text, section, voice_type, measures)")
-    train.add_argument("--extra-weight", type=float, default=2.0, help="sample weight of extra examples")
+    train.add_argument("--extra-weight", type=_positive_float, default=2.0, help="sample weight of extra examples")
     train.add_argument("--promote", choices=("auto", "always", "never"), default="auto",
                        help="auto: activate unless worse than the active version on the held-out slice")
-    train.add_argument("--corpus-dir", help="corpus directory (default: the shipped corpus)")
+    train.add_argument("--corpus-dir", help="corpus directory (default: $MIRAI_CORPUS_DIR or the shipped corpus)")
     train.add_argument("--json", action="store_true", help="print the metrics as JSON")
     train.set_defaults(handler=_train)
 
@@ -72,8 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     predict.set_defaults(handler=_predict)
 
     bench = commands.add_parser("bench", help="tokenization vs full prediction throughput, latency")
-    bench.add_argument("-n", type=int, default=1000, help="number of synthesized texts")
-    bench.add_argument("--repeats", type=int, default=5)
+    bench.add_argument("-n", type=_positive_int, default=1000, help="number of synthesized texts")
+    bench.add_argument("--repeats", type=_positive_int, default=5)
     bench.add_argument("--json", action="store_true")
     bench.set_defaults(handler=_bench)
 

@@ -54,3 +54,22 @@ def test_train_refuses_a_database_without_the_services_tables(configured, tmp_pa
 def test_train_refuses_a_url_it_cannot_use(configured, tmp_path, capsys):
     assert main(["--model-dir", str(tmp_path), "train", "--database-url", "not a url"]) == 2
     assert "データベースの URL を使えません" in capsys.readouterr().err
+
+
+def test_an_unknown_version_is_refused_in_one_line(configured, capsys):
+    """promote / evaluate --version with a version that is not saved: the reason, status 2."""
+    assert main(["promote", "no-such-version"]) == 2
+    assert main(["evaluate", "--split", "test", "--version", "no-such-version"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("エラー: ") and "no-such-version" in line for line in lines)
+
+
+@pytest.mark.parametrize("argv", [["bench", "-n", "0"], ["bench", "--repeats", "x"],
+                                  ["train", "--extra-weight", "-1"], ["train", "--extra-weight", "nan"]])
+def test_counts_and_weights_must_be_positive(argv, capsys):
+    """Refused by the argument parser (status 2) before any work starts."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert ("1 以上の整数" if argv[0] == "bench" else "0 より大きい数") in err
