@@ -40,24 +40,21 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"ファイルを開けません: {error.filename} ({error.strerror})")
 
 
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"1 以上の整数を指定してください（{value!r}）")
-    return number
+def _positive(convert, message: str):
+    """An argparse type: `convert`ed values above 0 (and finite); anything else gets `message`."""
+    def parse(value: str):
+        try:
+            number = convert(value)
+        except ValueError:
+            number = 0
+        if not 0 < number < float("inf"):
+            raise argparse.ArgumentTypeError(f"{message}（{value!r}）")
+        return number
+    return parse
 
 
-def _positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = 0.0
-    if not 0 < number < float("inf"):
-        raise argparse.ArgumentTypeError(f"0 より大きい数を指定してください（{value!r}）")
-    return number
+_positive_int = _positive(int, "1 以上の整数を指定してください")
+_positive_float = _positive(float, "0 より大きい数を指定してください")
 
 
 def _fail(message: str) -> int:

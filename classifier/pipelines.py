@@ -95,9 +95,11 @@ def section_estimator(spec: PipelineSpec, n_features: int | None = None):
     return Pipeline([("select", SelectKBest(chi2, k=k)), ("classify", classifier)])
 
 
-def measures_estimator(spec: PipelineSpec) -> MultiLabelPlatt:
-    """One balanced linear SVM per measure code and for "none", Platt-scaled."""
-    return MultiLabelPlatt(C=spec.measures_c, cv=CV_FOLDS, random_state=RANDOM_STATE, n_jobs=training_jobs())
+def measures_estimator(spec: PipelineSpec, n_jobs: int | None = None) -> MultiLabelPlatt:
+    """One balanced linear SVM per measure code and for "none", Platt-scaled (labels fitted in `n_jobs`
+    processes; default `config.training_jobs()`)."""
+    return MultiLabelPlatt(C=spec.measures_c, cv=CV_FOLDS, random_state=RANDOM_STATE,
+                           n_jobs=n_jobs or training_jobs())
 
 
 def measure_matrix(examples: Sequence[Example], measure_labels: Sequence[str]) -> np.ndarray:
@@ -132,6 +134,7 @@ def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: Pipeline
     the measures model, beside `examples`, with the spec's weights (0 leaves them out). They are never
     held out, so the cross-validated metrics are those of `examples` alone."""
     started = time.perf_counter()
+    jobs = training_jobs()
     weights = np.array([e.weight for e in examples], dtype=float)
     # a lexicon term of a 課 the examples lack would add a class the calibrated model does not know
     known = {e.section for e in examples}
@@ -149,20 +152,20 @@ def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: Pipeline
         section_background = (vectorizer.transform(lexicon_docs).tocsr(), np.array([e.section for e in lexicon]),
                               np.full(len(lexicon), spec.lexicon_weight))
     section = TemperatureScaled(section_estimator(spec, X.shape[1]), cv=CV_FOLDS, random_state=RANDOM_STATE,
-                                n_jobs=training_jobs())
+                                n_jobs=jobs)
     section.fit(X, sections, sample_weight=weights, background=section_background)
 
     typed = np.array([i for i, e in enumerate(examples) if e.voice_type])
     voice_types = np.array([examples[i].voice_type for i in typed])
     voice_type = TemperatureScaled(linear_classifier(spec.type_classifier, spec.type_c), cv=CV_FOLDS,
-                                   random_state=RANDOM_STATE, n_jobs=training_jobs())
+                                   random_state=RANDOM_STATE, n_jobs=jobs)
     voice_type.fit(X[typed], voice_types, sample_weight=weights[typed])
 
     measured = np.array([i for i, e in enumerate(examples) if e.has_measures])
     measure_labels = labels.measure_codes() + [labels.NO_MEASURE]
     Y = measure_matrix([examples[i] for i in measured], measure_labels)
     measures_background = cue_background(vectorizer, cues, cue_docs, measure_labels, spec.cue_weight) if cues else None
-    measures = measures_estimator(spec)
+    measures = measures_estimator(spec, jobs)
     measures.fit(X[measured], Y, sample_weight=weights[measured], background=measures_background)
 
     model = VoiceModel(vectorizer, section, voice_type, measures, measure_labels, spec.measures_threshold,

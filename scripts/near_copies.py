@@ -4,9 +4,9 @@
 
 For every voice of the given JSONL files: the highest Jaccard similarity of its character 4-grams
 (`classifier.overlap`) to any voice of the shipped corpus (without its files of the same names), and
-to any other voice of the given files. Prints the maxima and every voice at or above the threshold as file:line with its similarity, never
-the texts. Exits 1 when a voice is at or above the threshold, so a batch is only labelled once the
-near copies are rewritten or dropped.
+to any other voice of the given files. Prints the maxima and every voice at or above the threshold as
+file:line with its similarity, never the texts. Exits 1 when a voice is at or above the threshold, so
+a batch is only labelled once the near copies are rewritten or dropped.
 """
 
 from __future__ import annotations
