@@ -5,11 +5,12 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import routing.queue
 from classifier.config import configure as configure_classifier
 from models import User, db
-from web.config import Config
+from web.config import Config, instance_dir
 from web.extensions import csrf, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "models" / "migrations")
@@ -17,12 +18,14 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "models" / "migrat
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; nothing connects to a database or Redis until it is used."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=instance_dir(), instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(Config(app.instance_path).as_dict())
     if test_config:
         app.config.update(test_config)
 
+    if proxies := app.config.get("TRUSTED_PROXIES"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)

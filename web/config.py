@@ -30,6 +30,25 @@ def _secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def instance_dir() -> str | None:
+    """MIRAI_INSTANCE_DIR as an absolute path, or None for Flask's default (``instance/`` in a checkout).
+
+    An installed package's default lies under the Python prefix (``/usr/local/var/web-instance``), which
+    a service account cannot create and which containers do not share; the image sets this variable.
+    """
+    value = os.environ.get("MIRAI_INSTANCE_DIR", "").strip()
+    return str(Path(value).expanduser().resolve()) if value else None
+
+
+def _count_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise RuntimeError(f"{name} must be a whole number of 0 or more, got {value!r}")
+    return int(value)
+
+
 class Config:
     """Settings read when the app is created. Admin-editable settings live in the ``settings`` table."""
 
@@ -40,6 +59,10 @@ class Config:
         self.REDIS_URL = os.environ.get("REDIS_URL", "").strip() or None
         self.MODEL_DIR = os.environ.get("MIRAI_MODEL_DIR") or str(Path(instance_path) / "models")
         self.CITY_NAME = os.environ.get("MIRAI_CITY_NAME", "つくばみらい市")
+        # Reverse proxies in front of the app (TLS termination): with N > 0 the client address, scheme
+        # and host come from the last N X-Forwarded-* entries. Keep 0 when clients reach the app directly,
+        # or anyone could choose their own address and escape the per-IP rate limits.
+        self.TRUSTED_PROXIES = _count_env("MIRAI_TRUSTED_PROXIES", 0)
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MIRAI_MAX_REQUEST_BYTES", str(1024 * 1024)))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,0 +1,114 @@
+"""Does the app run as it is deployed: an installed package with a chosen instance folder, and a
+reverse proxy in front that the per-IP limits must see through (and only when told to)?"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from models import db
+from tests.conftest import _test_app
+from voices.importers.service import imports_dir
+from web import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+VOICE = {"voice_type": "要望", "body": "駅前の駐輪場が足りません。", "consent_privacy": True}
+
+
+@pytest.fixture
+def bare_env(monkeypatch, tmp_path):
+    """No deployment variables set, as on a fresh server."""
+    for name in ("DATABASE_URL", "MIRAI_MODEL_DIR", "MIRAI_INSTANCE_DIR", "MIRAI_TRUSTED_PROXIES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MIRAI_SECRET_KEY", "test-secret")
+    return monkeypatch
+
+
+def test_the_instance_folder_can_be_chosen_and_everything_local_lives_in_it(bare_env, tmp_path):
+    folder = tmp_path / "srv" / "instance"
+    bare_env.setenv("MIRAI_INSTANCE_DIR", str(folder))
+    app = create_app({"TESTING": True})
+    assert app.instance_path == str(folder) and folder.is_dir()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{folder / 'mirai.db'}"
+    assert app.config["MODEL_DIR"] == str(folder / "models")
+    with app.app_context():
+        assert imports_dir() == folder / "imports" and (folder / "imports").is_dir()
+
+
+def test_a_relative_instance_folder_is_made_absolute(bare_env, tmp_path):
+    bare_env.chdir(tmp_path)
+    bare_env.setenv("MIRAI_INSTANCE_DIR", "data")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.instance_path == str(tmp_path / "data")
+
+
+def _submit_from(app, forwarded_for: str) -> int:
+    response = app.test_client().post("/api/v1/voices", json=VOICE, headers={"X-Forwarded-For": forwarded_for})
+    return response.status_code
+
+
+@pytest.fixture
+def proxied_app(model_dir, sqlite_template, tmp_path):
+    """The embedded default behind one trusted reverse proxy."""
+    database = tmp_path / "proxied.db"
+    shutil.copyfile(sqlite_template, database)
+    app = _test_app(f"sqlite:///{database}", model_dir, TRUSTED_PROXIES=1)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_behind_a_trusted_proxy_each_citizen_has_their_own_budget(proxied_app):
+    proxied_app.config.update(RATE_LIMIT_SUBMIT="1 per minute")
+    assert _submit_from(proxied_app, "203.0.113.7") == 201
+    assert _submit_from(proxied_app, "203.0.113.7") == 429
+    # Another citizen behind the same proxy is not refused because of the first.
+    assert _submit_from(proxied_app, "198.51.100.20") == 201
+
+
+def test_the_factory_trusts_the_number_of_proxies_it_is_given(bare_env, tmp_path):
+    bare_env.setenv("MIRAI_TRUSTED_PROXIES", "1")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    seen = {}
+
+    @app.get("/_probe")
+    def _probe():
+        from flask import request
+
+        seen.update(addr=request.remote_addr, scheme=request.scheme, host=request.host)
+        return ""
+
+    app.test_client().get("/_probe", headers={
+        "X-Forwarded-For": "1.2.3.4, 203.0.113.7", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "voice.example.jp"})
+    # Only the entry the one trusted proxy added counts; what the client wrote before it does not.
+    assert seen == {"addr": "203.0.113.7", "scheme": "https", "host": "voice.example.jp"}
+
+
+def test_without_trusted_proxies_a_forged_address_does_not_escape_the_limit(app):
+    assert app.config["TRUSTED_PROXIES"] == 0
+    app.config.update(RATE_LIMIT_SUBMIT="1 per minute")
+    assert _submit_from(app, "203.0.113.7") == 201
+    assert _submit_from(app, "198.51.100.20") == 429
+
+
+def test_a_proxy_count_that_is_not_a_number_stops_the_start_with_the_variable_named(bare_env):
+    bare_env.setenv("MIRAI_TRUSTED_PROXIES", "yes")
+    with pytest.raises(RuntimeError, match="MIRAI_TRUSTED_PROXIES"):
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_the_image_keeps_its_instance_folder_where_the_compose_volumes_are_mounted():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    compose = (ROOT / "docker-compose.yml").read_text()
+    instance = re.search(r"MIRAI_INSTANCE_DIR=(\S+)", dockerfile).group(1)
+    mounts = re.findall(r"^\s+- \w+:(/app/\S+)", compose, flags=re.MULTILINE)
+    assert {"/app/instance/models", "/app/instance/imports"} <= set(mounts)
+    assert all(mount.startswith(instance + "/") for mount in mounts)
+    # The image's user must be able to write there: the image creates each mount point and hands the
+    # folder over, and a new named volume takes the owner of the folder it is mounted on.
+    made = re.search(r"mkdir -p ([^&]+)&& chown -R mirai (\S+)", dockerfile)
+    assert set(mounts) <= set(made.group(1).split()) and made.group(2) == instance
+    # The web service sits behind the host's TLS proxy: published on loopback only, one proxy trusted.
+    assert '"127.0.0.1:8000:8000"' in compose and "MIRAI_TRUSTED_PROXIES" in compose
