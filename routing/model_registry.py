@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select, text, update
 
@@ -27,7 +28,7 @@ def record_version(version: str, *, active: bool) -> ModelVersion:
     metadata = classifier.read_metadata(version)
     row.corpus_hash = str(metadata.get("corpus_hash", ""))
     row.metrics = metadata.get("metrics", {})
-    row.trained_at = row.trained_at or utcnow()
+    row.trained_at = row.trained_at or _created_at(metadata) or utcnow()
     if active:
         db.session.execute(update(ModelVersion).where(ModelVersion.version != version).values(active=False))
     row.active = active
@@ -117,7 +118,7 @@ class VersionSummary:
     """What the administrator's model page shows of one saved version."""
 
     version: str
-    created_at: str
+    created_at: datetime | None  # aware; None when the metadata does not say
     active: bool
     loadable: bool
     train_count: int
@@ -136,11 +137,18 @@ def version_summaries(limit: int = 20) -> list[VersionSummary]:
             continue
         counts = metadata.get("counts", {})
         summaries.append(VersionSummary(
-            version=version, created_at=str(metadata.get("created_at", "")), active=version == active,
+            version=version, created_at=_created_at(metadata), active=version == active,
             loadable=is_compatible(metadata), train_count=int(counts.get("train", 0)),
             staff_count=int(counts.get("extra", 0)), heldout=(metadata.get("metrics") or {}).get("heldout", {}),
         ))
     return summaries
+
+
+def _created_at(metadata: dict) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(metadata["created_at"]))
+    except (KeyError, ValueError):
+        return None
 
 
 def staff_label_count() -> int:

@@ -112,3 +112,21 @@ def test_an_admin_retrains_promotes_and_rolls_back_from_the_model_page(app, own_
                       follow_redirects=True)
     assert "このモデル（no-such-version）は有効にできません" in bad.get_data(as_text=True)
     assert classifier.active_version() == first
+
+
+def test_a_version_is_dated_when_it_was_trained_and_shown_in_japan_time(app, own_model_dir):
+    from datetime import datetime
+
+    from tests.support import login, make_user
+    from web.filters import jp_datetime
+
+    with app.app_context():
+        make_user("boss", "admin")
+        row = register_active_model()
+        trained = datetime.fromisoformat(classifier.read_metadata(row.version)["created_at"])
+        assert row.trained_at == trained  # not the time the row happened to be written
+    client = app.test_client()
+    login(client, "boss")
+    page = client.get("/admin/model").get_data(as_text=True)
+    assert f'<time datetime="{trained.isoformat()}">{jp_datetime(trained)}</time>' in page
+    assert " UTC" not in page
