@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import secrets
+import shutil
 import tempfile
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
@@ -197,15 +198,46 @@ def promote(version: str, model_dir: Path | None = None) -> str:
 
 
 def rollback(model_dir: Path | None = None) -> str:
-    """Re-activate the version that was active before the current one; returns it."""
+    """Re-activate the latest earlier active version that this installation can still load; returns it.
+
+    Earlier versions that cannot be loaded any more (written by another scikit-learn or model code before
+    an upgrade, or deleted) are skipped and leave the history; with none left, nothing changes.
+    """
     registry = read_registry(model_dir)
-    history = registry["history"]
-    if len(history) < 2:
-        raise ArtifactError("nothing to roll back to: no earlier active version")
-    history.pop()
-    registry["active"] = history[-1]
+    history = registry["history"][:-1]
+    while history and not is_loadable(history[-1], model_dir):
+        history.pop()
+    if not history:
+        raise ArtifactError("nothing to roll back to: no earlier active version that loads here")
+    registry["history"], registry["active"] = history, history[-1]
     _write_json((model_dir or model_dir_path()) / REGISTRY_FILE, registry)
     return registry["active"]
+
+
+def prune(keep: int, model_dir: Path | None = None) -> list[str]:
+    """Delete saved versions beyond the newest ``keep`` (0 keeps all); returns the deleted ids, oldest first.
+
+    The active version and the one a rollback would return to are always kept, whatever their age. What
+    was deleted leaves the history too. Each model is some 40 MB, and a retraining saves one.
+    """
+    if keep <= 0:
+        return []
+    directory = model_dir or model_dir_path()
+    registry = read_registry(directory)
+    earlier = [v for v in registry["history"][:-1] if is_loadable(v, directory)]
+    protected = {registry["active"], *earlier[-1:]}
+    versions = list_versions(directory)
+    doomed = [v for v in versions[:-keep] if v not in protected]
+    for version in list(doomed):
+        if version == active_version(directory):  # promoted since the registry was read
+            doomed.remove(version)
+            continue
+        shutil.rmtree(version_dir(version, directory), ignore_errors=True)
+    if doomed:
+        registry = read_registry(directory)  # re-read: a promotion may have happened meanwhile
+        registry["history"] = [v for v in registry["history"] if v not in doomed]
+        _write_json(directory / REGISTRY_FILE, registry)
+    return doomed
 
 
 def _sha256(path: Path) -> str:

@@ -21,6 +21,7 @@ ERRORS = {
 def main(argv: list[str] | None = None) -> int:
     """Run one command; a bad input file or database gets one line on stderr and exit status 2."""
     from .artifacts import ArtifactError
+    from .config import ConfigError
     from .corpus import CorpusError
     from .staff import StaffLabelsError
 
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         configure(args.model_dir)
     try:
         return args.handler(args)
-    except (ArtifactError, CorpusError, StaffLabelsError) as error:
+    except (ArtifactError, ConfigError, CorpusError, StaffLabelsError) as error:
         return _fail(str(error))
     except UnicodeDecodeError:
         return _fail("UTF-8 として読み取れないファイルです")

@@ -11,9 +11,16 @@ REPO_ROOT = PACKAGE_DIR.parent
 MODEL_DIR_ENV = "MIRAI_MODEL_DIR"
 TRAIN_JOBS_ENV = "MIRAI_TRAIN_JOBS"
 CORPUS_DIR_ENV = "MIRAI_CORPUS_DIR"
+INSTANCE_DIR_ENV = "MIRAI_INSTANCE_DIR"
+MODEL_KEEP_ENV = "MIRAI_MODEL_KEEP"
+DEFAULT_MODEL_KEEP = 10
 SHIPPED_CORPUS_DIR = PACKAGE_DIR / "data" / "corpus"
 
 _model_dir: Path | None = None
+
+
+class ConfigError(ValueError):
+    """An environment variable of the classifier's that holds an unusable value."""
 
 
 def configure(model_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -24,12 +31,14 @@ def configure(model_dir: str | os.PathLike[str] | None = None) -> Path:
 
 
 def model_dir_path() -> Path:
-    """The configured model directory: configure() > $MIRAI_MODEL_DIR > <repo root>/instance/models."""
+    """The configured model directory: configure() > $MIRAI_MODEL_DIR > $MIRAI_INSTANCE_DIR/models (the web
+    app's default too) > <repo root>/instance/models."""
     if _model_dir is not None:
         return _model_dir
-    from_env = os.environ.get(MODEL_DIR_ENV)
-    if from_env:
-        return Path(from_env).expanduser().resolve()
+    for name, below in ((MODEL_DIR_ENV, ""), (INSTANCE_DIR_ENV, "models")):
+        from_env = os.environ.get(name, "").strip()
+        if from_env:
+            return (Path(from_env).expanduser() / below).resolve()
     return REPO_ROOT / "instance" / "models"
 
 
@@ -38,6 +47,17 @@ def corpus_dir_path() -> Path:
     corpus format), else the shipped synthetic corpus."""
     from_env = os.environ.get(CORPUS_DIR_ENV, "").strip()
     return Path(from_env).expanduser().resolve() if from_env else SHIPPED_CORPUS_DIR
+
+
+def model_keep() -> int:
+    """How many saved versions training keeps (the active one and the rollback target besides):
+    $MIRAI_MODEL_KEEP, else 10; 0 keeps every version."""
+    from_env = os.environ.get(MODEL_KEEP_ENV, "").strip()
+    if not from_env:
+        return DEFAULT_MODEL_KEEP
+    if not from_env.isdigit():
+        raise ConfigError(f"{MODEL_KEEP_ENV} must be a whole number of 0 or more, not {from_env!r}")
+    return int(from_env)
 
 
 def training_jobs() -> int:
@@ -49,5 +69,5 @@ def training_jobs() -> int:
         try:
             return max(1, int(from_env))
         except ValueError:
-            raise ValueError(f"{TRAIN_JOBS_ENV} must be a whole number, not {from_env!r}") from None
+            raise ConfigError(f"{TRAIN_JOBS_ENV} must be a whole number, not {from_env!r}") from None
     return max(1, min(2, os.cpu_count() or 1))

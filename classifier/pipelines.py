@@ -127,14 +127,15 @@ def cue_background(vectorizer, cues: Sequence[tuple[str, str]], cue_docs: list[D
 
 
 def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: PipelineSpec = CHOSEN, *,
-                    lexicon: Sequence[Example] = (), cues: Sequence[tuple[str, str]] = ()):
+                    lexicon: Sequence[Example] = (), cues: Sequence[tuple[str, str]] = (), n_jobs: int | None = None):
     """Fit the shared vectorizer and the three classifiers; returns (VoiceModel, cross-validated metrics).
 
     `lexicon` examples (one term and its 課 each) train the 課 model and `cues` ((phrase, measure code))
     the measures model, beside `examples`, with the spec's weights (0 leaves them out). They are never
-    held out, so the cross-validated metrics are those of `examples` alone."""
+    held out, so the cross-validated metrics are those of `examples` alone. `n_jobs` worker processes
+    (default `config.training_jobs()`) fit the folds; the model does not depend on it."""
     started = time.perf_counter()
-    jobs = training_jobs()
+    jobs = n_jobs or training_jobs()
     weights = np.array([e.weight for e in examples], dtype=float)
     # a lexicon term of a 課 the examples lack would add a class the calibrated model does not know
     known = {e.section for e in examples}

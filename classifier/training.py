@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import artifacts, corpus, labels
-from .config import model_dir_path
+from .config import model_dir_path, model_keep, training_jobs
 from .corpus import Example
 from .evaluation import evaluate_model
 from .features import analyze_texts
@@ -55,6 +55,7 @@ def train(
         raise ValueError(f"promote must be one of {PROMOTE_CHOICES}")
     say = log or (lambda message: print(message, file=sys.stderr))
     directory = Path(model_dir).expanduser().resolve() if model_dir else model_dir_path()
+    keep, jobs = model_keep(), training_jobs()  # read first: a bad setting stops training before it starts
     started = time.perf_counter()
 
     corpus_examples = corpus.load_corpus(corpus_dir)
@@ -70,7 +71,7 @@ def train(
 
     lexicon, cues = corpus.load_lexicon(), corpus.load_measure_cues()
     model, cv_metrics = fit_voice_model(analyze_texts([e.text for e in train_set]), train_set, spec,
-                                        lexicon=lexicon, cues=cues)
+                                        lexicon=lexicon, cues=cues, n_jobs=jobs)
     version = artifacts.new_version_id()
     heldout_metrics = evaluate_model(model, version, heldout)
     metrics = {"cv": cv_metrics, "heldout": heldout_metrics}
@@ -103,6 +104,9 @@ def train(
     metadata = artifacts.read_metadata(version, directory)
     promoted, decision, previous, active_heldout = _decide(version, heldout, heldout_metrics, directory, promote)
     say(decision)
+    deleted = artifacts.prune(keep, directory)
+    if deleted:
+        say(f"deleted {len(deleted)} older version(s), keeping the newest {keep}: {', '.join(deleted)}")
     return TrainResult(version, metrics, metadata, promoted, previous, decision, active_heldout)
 
 

@@ -97,7 +97,11 @@ def test_model_dir_defaults(monkeypatch, tmp_path, model_dir):
     try:
         classifier.configure(None)
         monkeypatch.delenv("MIRAI_MODEL_DIR", raising=False)
+        monkeypatch.delenv("MIRAI_INSTANCE_DIR", raising=False)
         assert classifier.model_dir_path() == REPO_ROOT / "instance" / "models"
+        # An installation that moved the web app's instance folder finds its models there from the CLI too.
+        monkeypatch.setenv("MIRAI_INSTANCE_DIR", str(tmp_path / "srv"))
+        assert classifier.model_dir_path() == (tmp_path / "srv" / "models").resolve()
         monkeypatch.setenv("MIRAI_MODEL_DIR", str(tmp_path))
         assert classifier.model_dir_path() == tmp_path.resolve()
         assert classifier.configure(tmp_path / "x") == (tmp_path / "x").resolve()
@@ -125,3 +129,54 @@ def test_artifact_from_other_model_code_is_refused_and_replaced(model_dir, tmp_p
         assert artifacts.is_loadable(prediction.model_version, tmp_path)
     finally:
         classifier.configure(model_dir)
+
+
+def _registry(directory, active, history):
+    (directory / "registry.json").write_text(json.dumps({"active": active, "history": history}), encoding="utf-8")
+
+
+def _older_code(metadata):
+    metadata["code_sha256"] = "0" * 64
+
+
+def test_rollback_skips_earlier_versions_that_no_longer_load(model_dir, tmp_path):
+    """After an upgrade the version before the current one may be unloadable: rolling back to it would
+    leave no usable model (and start a training inside the next prediction). Is it skipped instead?"""
+    version = classifier.ensure_model()
+    usable = _copy_version(model_dir, version, tmp_path, "20000101-000000-aaaaaa")
+    stale = _copy_version(model_dir, version, tmp_path, "20000101-000001-bbbbbb", _older_code)
+    current = _copy_version(model_dir, version, tmp_path, "20000101-000002-cccccc")
+    _registry(tmp_path, current, [usable, "20000101-000009-gone00", stale, current])
+    assert artifacts.rollback(tmp_path) == usable
+    assert artifacts.read_registry(tmp_path) == {"active": usable, "history": [usable]}
+
+    _registry(tmp_path, current, [stale, current])
+    with pytest.raises(classifier.ArtifactError, match="roll back"):
+        artifacts.rollback(tmp_path)
+    assert artifacts.read_registry(tmp_path) == {"active": current, "history": [stale, current]}
+
+
+def test_old_versions_are_pruned_but_never_the_active_one_or_the_rollback_target(model_dir, tmp_path):
+    version = classifier.ensure_model()
+    ids = [_copy_version(model_dir, version, tmp_path, f"20000101-00000{i}-aaaaaa") for i in range(6)]
+    for promoted in (ids[0], ids[1], ids[2]):
+        artifacts.promote(promoted, tmp_path)
+    artifacts.promote(ids[1], tmp_path)  # history: 0, 1, 2, 1 → a rollback returns to 2
+    assert artifacts.prune(0, tmp_path) == []  # 0 keeps everything
+    assert artifacts.prune(2, tmp_path) == [ids[0], ids[3]]
+    assert artifacts.list_versions(tmp_path) == [ids[1], ids[2], ids[4], ids[5]]
+    assert artifacts.read_registry(tmp_path) == {"active": ids[1], "history": [ids[1], ids[2], ids[1]]}
+    assert artifacts.rollback(tmp_path) == ids[2]
+
+
+def test_training_keeps_the_number_of_versions_it_is_told(model_dir, tmp_path, small_training_corpus, monkeypatch):
+    version = classifier.ensure_model()
+    old = [_copy_version(model_dir, version, tmp_path, f"20000101-00000{i}-aaaaaa") for i in range(3)]
+    artifacts.promote(old[0], tmp_path)
+    monkeypatch.setenv("MIRAI_MODEL_KEEP", "2")
+    messages = []
+    result = classifier.train(model_dir=tmp_path, promote="never", log=messages.append)
+    # The newest two (old[2] and the new one) and the active old[0] stay.
+    assert artifacts.list_versions(tmp_path) == [old[0], old[2], result.version]
+    assert any(old[1] in message and "deleted 1" in message for message in messages)
+

@@ -56,6 +56,16 @@ def test_train_refuses_a_url_it_cannot_use(configured, tmp_path, capsys):
     assert "データベースの URL を使えません" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("name", "value"), [("MIRAI_MODEL_KEEP", "-1"), ("MIRAI_MODEL_KEEP", "ten"),
+                                             ("MIRAI_TRAIN_JOBS", "two")])
+def test_train_refuses_a_bad_setting_before_training(configured, tmp_path, capsys, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    assert main(["--model-dir", str(tmp_path), "train"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("エラー: ") and name in err[0]
+    assert not list(tmp_path.iterdir())
+
+
 def test_an_unknown_version_is_refused_in_one_line(configured, capsys):
     """promote / evaluate --version with a version that is not saved: the reason, status 2."""
     assert main(["promote", "no-such-version"]) == 2
