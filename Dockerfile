@@ -16,4 +16,4 @@ RUN pip install . && useradd --create-home mirai \
  && mkdir -p /app/instance/models /app/instance/imports && chown -R mirai /app/instance
 USER mirai
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "web.wsgi:app"]
+CMD ["gunicorn", "-c", "python:web.gunicorn_conf", "web.wsgi:app"]

@@ -112,3 +112,26 @@ def test_the_image_keeps_its_instance_folder_where_the_compose_volumes_are_mount
     assert set(mounts) <= set(made.group(1).split()) and made.group(2) == instance
     # The web service sits behind the host's TLS proxy: published on loopback only, one proxy trusted.
     assert '"127.0.0.1:8000:8000"' in compose and "MIRAI_TRUSTED_PROXIES" in compose
+
+
+def test_each_web_worker_loads_the_active_model_as_it_starts(model_dir):
+    import classifier
+    from classifier import predictor
+    from web import gunicorn_conf
+
+    classifier.configure(model_dir)
+    predictor._loaded.pop(model_dir.resolve(), None)
+    gunicorn_conf.post_worker_init(worker=None)
+    assert predictor._loaded[model_dir.resolve()][0] == classifier.active_version()
+
+
+def test_a_worker_without_a_usable_model_starts_without_training(model_dir, tmp_path):
+    import classifier
+    from web import gunicorn_conf
+
+    classifier.configure(tmp_path)
+    try:
+        gunicorn_conf.post_worker_init(worker=None)
+        assert classifier.list_versions() == [] and classifier.active_version() is None
+    finally:
+        classifier.configure(model_dir)
