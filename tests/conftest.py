@@ -105,7 +105,7 @@ def sqlite_template(model_dir, tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def app(model_dir, sqlite_template, tmp_path) -> Iterator[Flask]:
+def sqlite_app(model_dir, sqlite_template, tmp_path) -> Iterator[Flask]:
     """The embedded default: a fresh SQLite file and in-process jobs."""
     database = tmp_path / "test.db"
     shutil.copyfile(sqlite_template, database)
@@ -113,6 +113,12 @@ def app(model_dir, sqlite_template, tmp_path) -> Iterator[Flask]:
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(sqlite_app) -> Flask:
+    """The app most tests use: the embedded default (a module may override it to run on PostgreSQL too)."""
+    return sqlite_app
 
 
 @pytest.fixture
@@ -144,6 +150,23 @@ def redis_url() -> Iterator[str]:
     yield REDIS_TEST_URL
     connection.flushdb()
     connection.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def app_on_both_databases(request) -> Flask:
+    """The embedded default, then PostgreSQL with in-process jobs. A module whose SQL differs by dialect
+    (dates in JST, rollups, searches) overrides ``app`` with this, so every test runs on both."""
+    return request.getfixturevalue("sqlite_app" if request.param == "sqlite" else "pg_inprocess_app")
+
+
+@pytest.fixture
+def pg_inprocess_app(model_dir, tmp_path, pg_database) -> Iterator[Flask]:
+    """PostgreSQL with in-process jobs: the production database under workflows that need no worker."""
+    app = _make_app(pg_database, model_dir, tmp_path)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

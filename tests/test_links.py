@@ -14,6 +14,12 @@ from voices.access import PermissionDenied
 
 
 @pytest.fixture
+def app(app_on_both_databases):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return app_on_both_databases
+
+
+@pytest.fixture
 def world(app):
     with app.app_context():
         w = build_world()

@@ -14,6 +14,12 @@ from tests.mail_server import LocalSMTP, subject_of, text_of
 from tests.section_fixtures import build_world
 from tests.support import login
 
+
+@pytest.fixture
+def app(app_on_both_databases):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return app_on_both_databases
+
 JST = ZoneInfo("Asia/Tokyo")
 
 

@@ -12,6 +12,12 @@ from voices import stats
 
 
 @pytest.fixture
+def app(app_on_both_databases):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return app_on_both_databases
+
+
+@pytest.fixture
 def world(app):
     with app.app_context():
         ids = boundary_voices()

@@ -1,11 +1,18 @@
 """Can section staff find their voices: filters, Japanese search, counts, bulk accept, rules?"""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from models import RoutingRule, Section, Voice, db
 from tests.section_fixtures import routed_voice
 from tests.support import csrf_token_from, login, make_user
+
+
+@pytest.fixture
+def app(app_on_both_databases):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return app_on_both_databases
 
 ROAD = "自宅前の市道にカーブミラーがなく、見通しが悪くて車同士がぶつかりそうになります。設置をお願いします。"
 

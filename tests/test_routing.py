@@ -1,6 +1,7 @@
 """Does routing assign exactly once, send unsure voices to 広聴, and let 広聴 assign by hand?"""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from models import Assignment, Section, User, Voice, VoiceEvent, db, set_setting
@@ -9,6 +10,12 @@ from routing.service import assign_by_hand, route_voice
 from tests.support import csrf_token_from, login, make_user
 from voices.intake import submit
 from voices.validation import VoiceInput
+
+
+@pytest.fixture
+def app(app_on_both_databases):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return app_on_both_databases
 
 ROAD = ("家の前の市道に大きな穴があいていて、雨が降ると水たまりになります。夜は車がはねて危ないので、"
         "舗装の補修をお願いします。")

@@ -1,12 +1,19 @@
 """Are near-duplicates and organised campaigns linked as 似た声, and only to earlier voices?"""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from models import SimilarVoice, Voice, db
 from voices.intake import submit, submit_many
 from voices.similar import similar_to_text
 from voices.validation import VoiceInput
+
+
+@pytest.fixture
+def app(app_on_both_databases):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return app_on_both_databases
 
 CAMPAIGN = "市民プールの廃止に反対します。子どもたちの夏の楽しみを奪わないでください。存続を強く求めます。"
 

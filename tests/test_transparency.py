@@ -1,6 +1,7 @@
 """The public みえる化 page: counts per measure, answer times per 部, and only consented, redacted voices."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from models import Section, User, Voice, db
@@ -10,6 +11,12 @@ from routing.service import RoutingError
 from tests.planner_fixtures import PII_STRINGS, add_voice, boundary_voices, jst, pii_voices
 from tests.support import make_user
 from voices import stats
+
+
+@pytest.fixture
+def app(app_on_both_databases):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return app_on_both_databases
 
 
 def _publish_all(ids, body_suffix=""):

@@ -1,4 +1,5 @@
-"""The whole life of a voice: routed, accepted, forwarded, shared, answered with approval, e-mailed, closed."""
+"""The whole life of a voice: routed, accepted, forwarded, shared, answered with approval, e-mailed, closed,
+on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import pytest
@@ -8,6 +9,12 @@ from models import Assignment, Reply, Voice, VoiceEvent, db
 from tests.mail_server import LocalSMTP, subject_of, text_of
 from tests.section_fixtures import build_world
 from tests.support import csrf_token_from, login
+
+
+@pytest.fixture
+def app(app_on_both_databases):
+    """Jobs run in-process on both: the database is what differs (the Redis path is test_flow's)."""
+    return app_on_both_databases
 
 
 @pytest.fixture
