@@ -1,0 +1,97 @@
+"""Two staff members acting on the same voice at the same moment, on PostgreSQL (as two gunicorn workers
+do): each action locks the voice, so the second one sees what the first committed and happens once.
+
+To make "the same moment" certain, a third connection holds the voice's row lock while both requests
+start; both read the voice only after it lets go.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from models import User, Voice, VoiceEvent, db
+from routing import workflow
+from tests.section_fixtures import build_world
+from voices.access import PermissionDenied
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def world(pg_inprocess_app):
+    with pg_inprocess_app.app_context():
+        return build_world()
+
+
+def _at_once(app, voice_id: int, *actions) -> list[object]:
+    """Run each ``action(user)`` (login id, callable) in a thread of its own, as its own request, all
+    started while another connection holds the voice's row lock; returns each outcome or exception."""
+    outcomes: list[object] = [None] * len(actions)
+
+    def run(index, login_id, action):
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.login_id == login_id))
+            try:
+                outcomes[index] = action(user)
+            except Exception as error:  # noqa: BLE001 — the outcome is what the test asserts on
+                db.session.rollback()
+                outcomes[index] = error
+
+    blocker = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with blocker.connect() as holder:
+        holder.execute(text("SELECT id FROM voices WHERE id = :id FOR UPDATE"), {"id": voice_id})
+        threads = [threading.Thread(target=run, args=(i, login_id, action))
+                   for i, (login_id, action) in enumerate(actions)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)  # both requests are now waiting on the voice (or, unlocked, past their reads)
+        holder.commit()
+    for thread in threads:
+        thread.join(timeout=30)
+    blocker.dispose()
+    return outcomes
+
+
+def _events(voice_id: int, kind: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(VoiceEvent)
+                             .where(VoiceEvent.voice_id == voice_id, VoiceEvent.kind == kind))
+
+
+def test_two_accepts_at_once_accept_once(pg_inprocess_app, world):
+    accept = lambda user: workflow.accept(world.voice_id, user)  # noqa: E731
+    outcomes = _at_once(pg_inprocess_app, world.voice_id, ("kankyo", accept), ("kankyo-head", accept))
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    with pg_inprocess_app.app_context():
+        assert db.session.get(Voice, world.voice_id).status == "in_progress"
+        assert _events(world.voice_id, "accepted") == 1
+
+
+def test_two_forwards_at_once_forward_once_and_the_second_is_told_it_is_no_longer_theirs(pg_inprocess_app, world):
+    forward = lambda user: workflow.forward(world.voice_id, world.kensetsu_id, "建設課の所管", user)  # noqa: E731
+    outcomes = _at_once(pg_inprocess_app, world.voice_id, ("kankyo", forward), ("kankyo-head", forward))
+    assert sum(isinstance(o, PermissionDenied) for o in outcomes) == 1, outcomes
+    with pg_inprocess_app.app_context():
+        voice = db.session.get(Voice, world.voice_id)
+        assert voice.forward_count == 1 and voice.section_id == world.kensetsu_id
+        assert _events(world.voice_id, "forwarded") == 1
+
+
+def test_an_answer_sent_twice_at_once_is_sent_and_e_mailed_once(pg_inprocess_app, world):
+    from models import JobRecord
+    from routing import replies
+
+    with pg_inprocess_app.app_context():
+        by = {u.login_id: u for u in db.session.scalars(select(User))}
+        reply = replies.save_draft(world.voice_id, "ご連絡ありがとうございました。", by["kankyo"])
+        replies.submit_for_approval(reply.id, by["kankyo"])
+        reply_id = replies.approve(reply.id, by["kankyo-head"]).id
+    send = lambda user: replies.send(reply_id, "email", user)  # noqa: E731
+    outcomes = _at_once(pg_inprocess_app, world.voice_id, ("kankyo", send), ("kankyo-head", send))
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    with pg_inprocess_app.app_context():
+        assert _events(world.voice_id, "reply_sent") == 1
+        assert db.session.scalar(select(func.count()).select_from(JobRecord)
+                                 .where(JobRecord.key == f"send_reply_email:{reply_id}")) == 1
