@@ -61,7 +61,7 @@ def _events(voice_id: int, kind: str) -> int:
 
 
 def test_two_accepts_at_once_accept_once(pg_inprocess_app, world):
-    accept = lambda user: workflow.accept(world.voice_id, user)  # noqa: E731
+    accept = lambda user: workflow.accept(world.voice_id, user)
     outcomes = _at_once(pg_inprocess_app, world.voice_id, ("kankyo", accept), ("kankyo-head", accept))
     assert not [o for o in outcomes if isinstance(o, Exception)]
     with pg_inprocess_app.app_context():
@@ -70,7 +70,7 @@ def test_two_accepts_at_once_accept_once(pg_inprocess_app, world):
 
 
 def test_two_forwards_at_once_forward_once_and_the_second_is_told_it_is_no_longer_theirs(pg_inprocess_app, world):
-    forward = lambda user: workflow.forward(world.voice_id, world.kensetsu_id, "建設課の所管", user)  # noqa: E731
+    forward = lambda user: workflow.forward(world.voice_id, world.kensetsu_id, "建設課の所管", user)
     outcomes = _at_once(pg_inprocess_app, world.voice_id, ("kankyo", forward), ("kankyo-head", forward))
     assert sum(isinstance(o, PermissionDenied) for o in outcomes) == 1, outcomes
     with pg_inprocess_app.app_context():
@@ -88,7 +88,7 @@ def test_an_answer_sent_twice_at_once_is_sent_and_e_mailed_once(pg_inprocess_app
         reply = replies.save_draft(world.voice_id, "ご連絡ありがとうございました。", by["kankyo"])
         replies.submit_for_approval(reply.id, by["kankyo"])
         reply_id = replies.approve(reply.id, by["kankyo-head"]).id
-    send = lambda user: replies.send(reply_id, "email", user)  # noqa: E731
+    send = lambda user: replies.send(reply_id, "email", user)
     outcomes = _at_once(pg_inprocess_app, world.voice_id, ("kankyo", send), ("kankyo-head", send))
     assert not [o for o in outcomes if isinstance(o, Exception)]
     with pg_inprocess_app.app_context():
