@@ -27,13 +27,14 @@ def world(pg_inprocess_app):
 
 
 def _at_once(app, voice_id: int, *actions) -> list[object]:
-    """Run each ``action(user)`` (login id, callable) in a thread of its own, as its own request, all
-    started while another connection holds the voice's row lock; returns each outcome or exception."""
+    """Run each ``action(user)`` (login id or None, callable) in a thread of its own, as its own request
+    or job, all started while another connection holds the voice's row lock; returns each outcome or
+    exception."""
     outcomes: list[object] = [None] * len(actions)
 
     def run(index, login_id, action):
         with app.app_context():
-            user = db.session.scalar(select(User).where(User.login_id == login_id))
+            user = db.session.scalar(select(User).where(User.login_id == login_id)) if login_id else None
             try:
                 outcomes[index] = action(user)
             except Exception as error:  # noqa: BLE001 — the outcome is what the test asserts on
@@ -95,3 +96,24 @@ def test_an_answer_sent_twice_at_once_is_sent_and_e_mailed_once(pg_inprocess_app
         assert _events(world.voice_id, "reply_sent") == 1
         assert db.session.scalar(select(func.count()).select_from(JobRecord)
                                  .where(JobRecord.key == f"send_reply_email:{reply_id}")) == 1
+
+
+@pytest.mark.redis
+def test_a_routing_job_run_by_two_workers_at_once_routes_the_voice_once(pg_app):
+    """The outbox may hand a job to Redis again while a worker still runs it: the voice is classified,
+    assigned and counted once."""
+    from models import Classification
+    from routing.service import route_voice
+    from voices.intake import submit
+    from voices.validation import VoiceInput
+
+    with pg_app.app_context():
+        voice_id = submit(VoiceInput(body="公園のトイレが壊れています。", voice_type="苦情", consent_privacy=True)).voice_id
+        assert db.session.get(Voice, voice_id).status == "received"  # queued in Redis, not run
+    route = lambda _user: route_voice(voice_id).result
+    outcomes = _at_once(pg_app, voice_id, (None, route), (None, route))
+    assert outcomes.count("already_routed") == 1 and set(outcomes) - {"already_routed"} <= {"assigned", "triage"}, outcomes
+    with pg_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Classification)
+                                 .where(Classification.voice_id == voice_id)) == 1
+        assert _events(voice_id, "classified") == 1
