@@ -117,3 +117,27 @@ def test_a_routing_job_run_by_two_workers_at_once_routes_the_voice_once(pg_app):
         assert db.session.scalar(select(func.count()).select_from(Classification)
                                  .where(Classification.voice_id == voice_id)) == 1
         assert _events(voice_id, "classified") == 1
+
+
+def test_a_double_click_that_reaches_two_workers_stores_one_voice_and_gives_both_the_same_receipt(pg_inprocess_app):
+    from voices.intake import submit
+    from voices.validation import VoiceInput
+
+    app, start = pg_inprocess_app, threading.Barrier(2)
+    receipts: list[object] = [None, None]
+
+    def click(index):
+        with app.app_context():
+            data = VoiceInput(body="駅前の駐輪場を増やしてください。", voice_type="要望", consent_privacy=True,
+                              client_token="same-form-token-0001")
+            start.wait()
+            receipts[index] = submit(data)
+
+    threads = [threading.Thread(target=click, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert receipts[0].receipt_no == receipts[1].receipt_no and receipts[0].access_code == receipts[1].access_code
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Voice)) == 1
