@@ -11,6 +11,9 @@ import os
 bind = os.environ.get("MIRAI_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 accesslog = "-"
+# gunicorn 25+ opens a control socket in the user's home; a service account may have none, and the
+# service does not use it (older gunicorn ignores the name).
+control_socket_disable = True
 
 log = logging.getLogger(__name__)
 
