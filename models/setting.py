@@ -17,6 +17,8 @@ DEFAULTS: dict[str, Any] = {
     "escalation.days_overdue": 3,
     # Forwards of one voice at which 広聴 is alerted (たらい回し).
     "tarai.alert_forwards": 2,
+    # Years a finished voice keeps its personal data, counted from April 1 of the next 年度 (voices.retention).
+    "retention.years": 5,
 }
 
 

@@ -76,6 +76,8 @@ class Voice(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the retention period ended and the personal data was purged (voices.retention).
+    personal_data_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Issue 4 (intake channels): the meeting a remark was made at, who spoke (発言者区分), and the 課
     # a staff member chose at intake, which overrides the model (by name, like the classifier's labels).
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)

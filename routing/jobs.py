@@ -85,6 +85,14 @@ def purge_uploads_job(day: str) -> str:
         return run_recorded(f"purge_uploads:{day}", lambda: f"purged {purge_stale_uploads(utcnow())}")
 
 
+def purge_personal_data_job(day: str) -> str:
+    """RQ entry point: the daily purge of personal data whose retention period is over."""
+    from voices.retention import purge_due
+
+    with _app_context():
+        return run_recorded(f"purge_personal_data:{day}", lambda: f"purged {purge_due().purged}")
+
+
 def retrain_model_job(requested_at: str) -> str:
     """RQ entry point: retrain the classifier with staff-confirmed labels (promoted only if not worse)."""
     from routing.model_registry import retrain_from_staff_labels
@@ -101,6 +109,7 @@ JOBS: dict[str, JobSpec] = {
     "overdue_digest": JobSpec(overdue_digest_job, queue="periodic", timeout=600, retry=_RETRY),
     "refresh_rollups": JobSpec(refresh_rollups_job, queue="periodic", timeout=1800, retry=_RETRY),
     "purge_uploads": JobSpec(purge_uploads_job, queue="periodic", timeout=600, retry=_RETRY),
+    "purge_personal_data": JobSpec(purge_personal_data_job, queue="periodic", timeout=1800, retry=_RETRY),
     "retrain_model": JobSpec(retrain_model_job, queue="training", timeout=1800, retry=None),
     # Bulk imports (issue 4): long-running, on their own queue; a retry resumes after the last chunk.
     "import_file": JobSpec(import_file_job, queue="slow", timeout=3600, retry=Retry(max=2, interval=[30, 120])),

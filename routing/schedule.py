@@ -21,6 +21,7 @@ class DailyJob:
 
 
 DAILY_JOBS: tuple[DailyJob, ...] = (
+    DailyJob("purge_personal_data", time(6, 15)),
     DailyJob("purge_uploads", time(6, 30)),
     DailyJob("refresh_rollups", time(7, 0)),
     DailyJob("escalate_overdue", time(8, 0)),

@@ -120,7 +120,8 @@ def test_the_test_box_shows_which_rule_would_match(app, admin_client):
 # --- settings ----------------------------------------------------------------------------------------
 
 def _settings_form(**overrides) -> dict:
-    with_defaults = {"auto_threshold": "0.5", "due_default": "10", "escalation_days": "3", "tarai_forwards": "2"}
+    with_defaults = {"auto_threshold": "0.5", "due_default": "10", "escalation_days": "3", "tarai_forwards": "2",
+                     "retention_years": "5"}
     with_defaults.update({f"due_{i}": "" for i in range(6)})
     return {**with_defaults, **overrides}
 
@@ -128,13 +129,14 @@ def _settings_form(**overrides) -> dict:
 def test_settings_are_validated_in_japanese(app, admin_client):
     """Are an out-of-range threshold, zero due days and a word instead of a number each refused?"""
     html = post_form(admin_client, "/admin/settings", _settings_form(
-        auto_threshold="1.5", due_default="0", due_0="abc", escalation_days="-1", tarai_forwards="")).get_data(
-        as_text=True)
+        auto_threshold="1.5", due_default="0", due_0="abc", escalation_days="-1", tarai_forwards="",
+        retention_years="0")).get_data(as_text=True)
     assert field_error(html, "auto_threshold") == "0から1までの数値（例：0.5）で入力してください。"
     assert field_error(html, "due_default") == "1から365までの整数（営業日）で入力してください。"
     assert field_error(html, "due_0") == "半角の整数で入力してください。"
     assert field_error(html, "escalation_days") == "0から365までの整数で入力してください。"
     assert field_error(html, "tarai_forwards") == "回送の回数を入力してください。"
+    assert field_error(html, "retention_years") == "1から30までの整数（年）で入力してください。"
     with app.app_context():
         assert audits("setting.update") == [] and get_setting("routing.auto_threshold") == 0.5
 

@@ -71,11 +71,11 @@ def test_daily_jobs_are_recorded_once_per_working_day(app):
         early = datetime(2026, 11, 26, 6, 0, tzinfo=JST)
         assert due_daily_jobs(early) == []
         at_nine = datetime(2026, 11, 26, 9, 0, tzinfo=JST)
-        assert len(due_daily_jobs(at_nine)) == 4
+        assert len(due_daily_jobs(at_nine)) == 5
         assert due_daily_jobs(at_nine) == []
         keys = set(db.session.scalars(select(JobRecord.key)))
         assert {"refresh_rollups:2026-11-26", "escalate_overdue:2026-11-26", "overdue_digest:2026-11-26",
-                "purge_uploads:2026-11-26"} <= keys
+                "purge_uploads:2026-11-26", "purge_personal_data:2026-11-26"} <= keys
         sunday = datetime(2026, 11, 29, 9, 0, tzinfo=JST)
         assert due_daily_jobs(sunday) == []
 
@@ -85,5 +85,6 @@ def test_the_daily_jobs_command_runs_them_in_process(app, world):
     result = runner.invoke(args=["daily-jobs"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        records = db.session.scalars(select(JobRecord).where(JobRecord.kind.in_(("refresh_rollups", "escalate_overdue", "overdue_digest", "purge_uploads"))))
+        records = db.session.scalars(select(JobRecord).where(JobRecord.kind.in_(("refresh_rollups", "escalate_overdue", "overdue_digest", "purge_uploads",
+                                                                              "purge_personal_data"))))
         assert all(r.state == "done" for r in records)

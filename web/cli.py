@@ -68,3 +68,13 @@ def register(app: Flask) -> None:
         except ModelAdminError as problem:
             raise click.ClickException(str(problem)) from None
         click.echo(f"再学習ジョブ {job.key}: {job.state}")
+
+    @app.cli.command("retention-purge")
+    @click.option("--dry-run", is_flag=True, help="消去せず、対象の件数だけを表示する")
+    def retention_purge(dry_run: bool) -> None:
+        """保存期間を過ぎた声の個人情報を消去する（毎日の定時ジョブと同じ処理）。"""
+        from voices.retention import purge_due
+
+        result = purge_due(dry_run=dry_run)
+        verb = "消去の対象" if dry_run else "個人情報を消去した声"
+        click.echo(f"{verb}: {result.purged} 件（保存期間 {result.years} 年）")

@@ -59,6 +59,7 @@ EVENT_LABELS = {
     "no_action": "対応なし",
     "escalated": "期限超過で広聴へ共有",
     "personal_data_viewed": "個人情報を閲覧",
+    "personal_data_purged": "保存期間の経過により個人情報を消去",
 }
 
 

@@ -213,6 +213,8 @@ class SettingsForm(FlaskForm):
         _given("引き上げまでの日数"), NumberRange(0, 365, message="0から365までの整数で入力してください。")])
     tarai_forwards = JaIntegerField("たらい回し通知（回送の回数）", validators=[
         _given("回送の回数"), NumberRange(1, 20, message="1から20までの整数で入力してください。")])
+    retention_years = JaIntegerField("個人情報の保存期間（年）", validators=[
+        _given("保存期間"), NumberRange(1, 30, message="1から30までの整数（年）で入力してください。")])
 
 
 # One optional field per voice type, named due_0 … due_5 in the order of VOICE_TYPES (blank = 標準).

@@ -318,11 +318,12 @@ def deactivate_rule(actor: User, rule_id: int) -> RoutingRule:
 def current_settings() -> dict[str, Any]:
     """The settings the administrator edits, as stored (or their defaults)."""
     return {key: get_setting(key) for key in
-            ("routing.auto_threshold", "due_days", "escalation.days_overdue", "tarai.alert_forwards")}
+            ("routing.auto_threshold", "due_days", "escalation.days_overdue", "tarai.alert_forwards",
+             "retention.years")}
 
 
 def save_settings(actor: User, *, auto_threshold: float, due_days: dict[str, int], escalation_days: int,
-                  tarai_forwards: int) -> list[str]:
+                  tarai_forwards: int, retention_years: int) -> list[str]:
     """Store the changed settings, one audit row per key with before/after; returns the changed keys."""
     if not 0 <= auto_threshold <= 1:
         raise _fail("しきい値は0から1までの数値で入力してください。", "auto_threshold")
@@ -337,11 +338,14 @@ def save_settings(actor: User, *, auto_threshold: float, due_days: dict[str, int
         raise _fail("0から365までの整数で入力してください。", "escalation_days")
     if not 1 <= tarai_forwards <= 20:
         raise _fail("1から20までの整数で入力してください。", "tarai_forwards")
+    if not 1 <= retention_years <= 30:
+        raise _fail("1から30までの整数（年）で入力してください。", "retention_years")
     wanted = {
         "routing.auto_threshold": round(float(auto_threshold), 4),
         "due_days": dict(due_days),
         "escalation.days_overdue": int(escalation_days),
         "tarai.alert_forwards": int(tarai_forwards),
+        "retention.years": int(retention_years),
     }
     changed = []
     for key, after in wanted.items():

@@ -6,7 +6,8 @@ from decimal import Decimal
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from models import VOICE_TYPES
+from models import VOICE_TYPES, utcnow
+from voices.retention import JST, count_due
 from web.admin import bp, services
 from web.admin.forms import SettingsForm
 from web.admin.views import show_error
@@ -20,6 +21,7 @@ def _form_from_settings() -> SettingsForm:
         "due_default": due.get("default", 10),
         "escalation_days": values["escalation.days_overdue"],
         "tarai_forwards": values["tarai.alert_forwards"],
+        "retention_years": values["retention.years"],
     }
     for index, voice_type in enumerate(VOICE_TYPES):
         data[f"due_{index}"] = due.get(voice_type)
@@ -40,6 +42,7 @@ def settings():
             changed = services.save_settings(
                 current_user, auto_threshold=float(form.auto_threshold.data), due_days=due_days,
                 escalation_days=form.escalation_days.data, tarai_forwards=form.tarai_forwards.data,
+                retention_years=form.retention_years.data,
             )
         except services.AdminError as problem:
             error = show_error(form, problem)
@@ -48,4 +51,4 @@ def settings():
             return redirect(url_for("admin.settings"), 303)
     due_fields = [(voice_type, form[f"due_{index}"]) for index, voice_type in enumerate(VOICE_TYPES)]
     return render_template("admin/settings.html", active="settings", form=form, due_fields=due_fields,
-                           error=error)
+                           error=error, purge_due=count_due(utcnow().astimezone(JST).date()))

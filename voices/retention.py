@@ -1,0 +1,141 @@
+"""Retention (DESIGN §8): when a finished voice's retention period has passed, its personal data is purged
+and the voice itself stays, so that every count, trend and report keeps it.
+
+The period is counted as public records are in Japanese municipalities: from April 1 of the 年度 after
+the one in which the voice was finished (完了 or 対応なし), for ``retention.years`` years (the
+administrator's setting, default 5). A voice finished on 2026-06-10 (年度 2026) is purged from 2032-04-01
+with 5 years; one finished on 2027-03-31 (still 年度 2026) on the same day.
+
+What is purged:
+- the submitter's name, e-mail address and phone number (emptied);
+- the subject and body, the answers, the みえる化 texts, the 反映内容 and the staff's free text (notes,
+  reasons, details) in assignments and in the voice's events: each is passed through
+  ``voices.redact.redact`` with the submitter's name as a known name, which removes names, phone
+  numbers, e-mail and street addresses, postal codes and マイナンバー;
+- the search tokens, recomputed from the purged text, and explanation terms that were personal data.
+
+What is kept: type, channel, 地区, 年代, 課, measures, dates and statuses (what planners count), and the
+受付番号 with the hash of the 確認コード, so the citizen can still see that the voice was answered.
+The voice records when it was purged, and a ``personal_data_purged`` event says so in its timeline.
+
+Events are append-only for the application; this module is the one place that rewrites their free text,
+with a SQL UPDATE, because the law's duty to erase outranks the log's.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+
+from models import (
+    Assignment,
+    Voice,
+    VoiceEvent,
+    VoicePublication,
+    VoiceReflection,
+    db,
+    get_setting,
+    utcnow,
+)
+from voices.receipt import fiscal_year
+from voices.redact import redact
+from voices.search import search_tokens_for
+
+JST = ZoneInfo("Asia/Tokyo")
+FINISHED = ("closed", "no_action")
+FREE_TEXT_KEYS = ("text", "reason", "note", "detail", "content")  # what staff typed into an event
+BATCH = 200
+
+
+def retention_years() -> int:
+    return int(get_setting("retention.years"))
+
+
+def purge_date(finished_at: datetime, years: int) -> date:
+    """The first day (JST) on which a voice finished at ``finished_at`` is purged."""
+    return date(fiscal_year(finished_at) + 1 + years, 4, 1)
+
+
+def _cutoff(today: date, years: int) -> datetime:
+    """Voices finished before this moment have passed their period on ``today``."""
+    current = today.year if today.month >= 4 else today.year - 1
+    return datetime(current - years, 4, 1, tzinfo=JST)
+
+
+def due_query(today: date, years: int):
+    """The ids of finished voices whose retention period is over on ``today`` and that still hold data."""
+    return (select(Voice.id)
+            .where(Voice.status.in_(FINISHED), Voice.closed_at.is_not(None),
+                   Voice.closed_at < _cutoff(today, years), Voice.personal_data_purged_at.is_(None))
+            .order_by(Voice.id))
+
+
+def count_due(today: date) -> int:
+    """How many voices the next purge would take (shown on the administrator's settings page)."""
+    return db.session.scalar(select(func.count()).select_from(due_query(today, retention_years()).subquery()))
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    years: int
+    purged: int
+    dry_run: bool
+
+
+def purge_due(now: datetime | None = None, *, dry_run: bool = False,
+              progress: Callable[[int], None] | None = None) -> PurgeResult:
+    """Purge every voice whose period is over, in batches of 200 with one commit each (an interrupted
+    run leaves each voice either purged or untouched, and the next run goes on)."""
+    now = now or utcnow()
+    years = retention_years()
+    ids = list(db.session.scalars(due_query(now.astimezone(JST).date(), years)))
+    if dry_run:
+        db.session.rollback()
+        return PurgeResult(years, len(ids), True)
+    for start in range(0, len(ids), BATCH):
+        for voice_id in ids[start:start + BATCH]:
+            purge_voice(voice_id, now)
+        db.session.commit()
+        if progress:
+            progress(min(start + BATCH, len(ids)))
+    return PurgeResult(years, len(ids), False)
+
+
+def purge_voice(voice_id: int, now: datetime) -> None:
+    """Purge one voice's personal data in the current transaction (the caller commits)."""
+    voice = db.session.get(Voice, voice_id, with_for_update=True)
+    if voice is None or voice.personal_data_purged_at is not None:
+        return
+    names = [voice.submitter_name] if voice.submitter_name.strip() else []
+
+    def clean(text: str | None) -> str:
+        return redact(text, known_names=names)
+
+    voice.subject, voice.body = clean(voice.subject)[:200], clean(voice.body)
+    voice.search_tokens = search_tokens_for(f"{voice.subject}\n{voice.body}" if voice.subject else voice.body)
+    voice.submitter_name = voice.submitter_email = voice.submitter_phone = ""
+    for reply in voice.replies:
+        reply.body = clean(reply.body)
+    for classification in voice.classifications:  # explanation terms are words of the text
+        classification.explanation = [t for t in classification.explanation or [] if clean(t) == t]
+    for assignment in db.session.scalars(select(Assignment).where(Assignment.voice_id == voice.id)):
+        assignment.reason = clean(assignment.reason)
+    for model, fields in ((VoicePublication, ("body", "answer")), (VoiceReflection, ("content",))):
+        row = db.session.get(model, voice.id)
+        for name in fields if row is not None else ():
+            setattr(row, name, clean(getattr(row, name)))
+    rewritten = 0
+    for event_id, data in db.session.execute(
+            select(VoiceEvent.id, VoiceEvent.data).where(VoiceEvent.voice_id == voice.id)).all():
+        cleaned = {key: clean(value) if key in FREE_TEXT_KEYS and isinstance(value, str) else value
+                   for key, value in (data or {}).items()}
+        if cleaned != data:
+            db.session.execute(update(VoiceEvent).where(VoiceEvent.id == event_id).values(data=cleaned),
+                               execution_options={"synchronize_session": False})
+            rewritten += 1
+    voice.personal_data_purged_at = now
+    db.session.add(VoiceEvent(voice_id=voice.id, kind="personal_data_purged", actor_label="system",
+                              data={"retention_years": retention_years(), "events_rewritten": rewritten}))
