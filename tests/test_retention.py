@@ -81,6 +81,7 @@ def test_nothing_is_purged_the_day_before_and_everything_personal_is_purged_on_t
         assert not [item for item in NAME_AND_CONTACTS if item in written], written
         voice = db.session.get(Voice, voice_id)
         assert "側溝" in voice.body and " 側溝 " in voice.search_tokens  # the voice itself stays readable
+        assert "［氏名］" in voice.body and " 氏名 " not in voice.search_tokens  # placeholders are not words
         assert voice.personal_data_purged_at is not None
         assert voice.status == "closed" and voice.section.name == "建設課" and voice.voice_type == "苦情"
         purged = db.session.scalar(select(VoiceEvent).where(VoiceEvent.voice_id == voice_id,

@@ -19,6 +19,7 @@ PHONE_MASK = "［電話番号］"
 EMAIL_MASK = "［メールアドレス］"
 POSTAL_MASK = "［郵便番号］"
 ADDRESS_MASK = "［住所］"
+MASKS = (NAME_MASK, PHONE_MASK, EMAIL_MASK, POSTAL_MASK, ADDRESS_MASK)
 
 _D = "[0-9０-９]"
 _HY = "[-‐‑‒–—―−－ーｰ]"

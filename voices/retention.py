@@ -41,7 +41,7 @@ from models import (
     utcnow,
 )
 from voices.receipt import fiscal_year
-from voices.redact import redact
+from voices.redact import MASKS, redact
 from voices.search import search_tokens_for
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -104,6 +104,13 @@ def purge_due(now: datetime | None = None, *, dry_run: bool = False,
     return PurgeResult(years, len(ids), False)
 
 
+def _without_masks(text: str) -> str:
+    """The text without redaction placeholders, so that a search for 氏名 or 住所 does not find them."""
+    for mask in MASKS:
+        text = text.replace(mask, " ")
+    return text
+
+
 def purge_voice(voice_id: int, now: datetime) -> None:
     """Purge one voice's personal data in the current transaction (the caller commits)."""
     voice = db.session.get(Voice, voice_id, with_for_update=True)
@@ -115,7 +122,7 @@ def purge_voice(voice_id: int, now: datetime) -> None:
         return redact(text, known_names=names)
 
     voice.subject, voice.body = clean(voice.subject)[:200], clean(voice.body)
-    voice.search_tokens = search_tokens_for(f"{voice.subject}\n{voice.body}" if voice.subject else voice.body)
+    voice.search_tokens = search_tokens_for(_without_masks(f"{voice.subject}\n{voice.body}"))
     voice.submitter_name = voice.submitter_email = voice.submitter_phone = ""
     for reply in voice.replies:
         reply.body = clean(reply.body)
