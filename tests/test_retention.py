@@ -7,9 +7,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from models import Assignment, Reply, User, Voice, VoiceEvent, VoiceMeasure, db, set_setting
+from models import Assignment, AuditLog, Reply, User, Voice, VoiceEvent, VoiceMeasure, db, set_setting
 from routing import replies, workflow
 from tests.section_fixtures import build_world, routed_voice
 from tests.support import csrf_token_from, login
@@ -87,8 +87,12 @@ def test_nothing_is_purged_the_day_before_and_everything_personal_is_purged_on_t
         purged = db.session.scalar(select(VoiceEvent).where(VoiceEvent.voice_id == voice_id,
                                                             VoiceEvent.kind == "personal_data_purged"))
         assert purged.data["retention_years"] == 5 and purged.data["events_rewritten"] >= 1
-        # A second run finds nothing more to do.
+        # The administrator's audit log has the run; a second run finds nothing more to do.
+        row = db.session.scalar(select(AuditLog).where(AuditLog.action == "retention.purge"))
+        assert row.data["voices"] == 1 and row.data["receipt_numbers"] == [voice.receipt_no]
         assert purge_due(datetime(2033, 4, 1, tzinfo=JST)).purged == 0
+        assert db.session.scalar(select(func.count()).select_from(AuditLog)
+                                 .where(AuditLog.action == "retention.purge")) == 1
 
 
 def test_the_citizen_can_still_see_that_the_voice_was_answered(app, finished):

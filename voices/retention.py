@@ -36,6 +36,7 @@ from models import (
     VoiceEvent,
     VoicePublication,
     VoiceReflection,
+    audit,
     db,
     get_setting,
     utcnow,
@@ -101,6 +102,10 @@ def purge_due(now: datetime | None = None, *, dry_run: bool = False,
         db.session.commit()
         if progress:
             progress(min(start + BATCH, len(ids)))
+    if ids:  # one row in the administrator's audit log per run; each voice's timeline has its own event
+        audit(None, "retention.purge", "voice", "", voices=len(ids), years=years,
+              receipt_numbers=[no for no in db.session.scalars(select(Voice.receipt_no).where(Voice.id.in_(ids)))])
+        db.session.commit()
     return PurgeResult(years, len(ids), False)
 
 

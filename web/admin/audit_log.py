@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "user.login": "ログイン", "user.locked": "アカウントのロック",
     "template.create": "回答文例の追加", "template.update": "回答文例の変更",
     "template.deactivate": "回答文例の無効化",
+    "retention.purge": "保存期間を過ぎた個人情報の消去",
 }
 
 
