@@ -115,6 +115,16 @@ def test_a_dry_run_counts_and_changes_nothing(app, finished):
         assert _everything_written_about(voice_id) == before
 
 
+def test_an_answered_voice_nobody_marked_finished_counts_from_its_answer(app, finished):
+    voice_id, _, _ = finished
+    with app.app_context():
+        db.session.execute(update(Voice).where(Voice.id == voice_id).values(
+            status="answered", closed_at=None, answered_at=datetime(2026, 6, 1, tzinfo=JST)))
+        db.session.commit()
+        assert purge_due(datetime(2032, 3, 31, tzinfo=JST)).purged == 0
+        assert purge_due(datetime(2032, 4, 1, tzinfo=JST)).purged == 1
+
+
 def test_the_administrators_period_decides_and_open_voices_are_never_purged(app, finished):
     voice_id, _, _ = finished
     with app.app_context():

@@ -2,8 +2,8 @@
 and the voice itself stays, so that every count, trend and report keeps it.
 
 The period is counted as public records are in Japanese municipalities: from April 1 of the 年度 after
-the one in which the voice was finished (完了 or 対応なし), for ``retention.years`` years (the
-administrator's setting, default 5). A voice finished on 2026-06-10 (年度 2026) is purged from 2032-04-01
+the one in which the voice was finished (完了 or 対応なし; a voice answered but never marked 完了 counts
+from its answer), for ``retention.years`` years (the administrator's setting, default 5). A voice finished on 2026-06-10 (年度 2026) is purged from 2032-04-01
 with 5 years; one finished on 2027-03-31 (still 年度 2026) on the same day.
 
 What is purged:
@@ -46,7 +46,7 @@ from voices.redact import MASKS, redact
 from voices.search import search_tokens_for
 
 JST = ZoneInfo("Asia/Tokyo")
-FINISHED = ("closed", "no_action")
+FINISHED = ("closed", "no_action", "answered")
 FREE_TEXT_KEYS = ("text", "reason", "note", "detail", "content")  # what staff typed into an event
 BATCH = 200
 
@@ -68,9 +68,10 @@ def _cutoff(today: date, years: int) -> datetime:
 
 def due_query(today: date, years: int):
     """The ids of finished voices whose retention period is over on ``today`` and that still hold data."""
+    finished_at = func.coalesce(Voice.closed_at, Voice.answered_at)
     return (select(Voice.id)
-            .where(Voice.status.in_(FINISHED), Voice.closed_at.is_not(None),
-                   Voice.closed_at < _cutoff(today, years), Voice.personal_data_purged_at.is_(None))
+            .where(Voice.status.in_(FINISHED), finished_at.is_not(None),
+                   finished_at < _cutoff(today, years), Voice.personal_data_purged_at.is_(None))
             .order_by(Voice.id))
 
 
