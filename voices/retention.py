@@ -3,8 +3,9 @@ and the voice itself stays, so that every count, trend and report keeps it.
 
 The period is counted as public records are in Japanese municipalities: from April 1 of the 年度 after
 the one in which the voice was finished (完了 or 対応なし; a voice answered but never marked 完了 counts
-from its answer), for ``retention.years`` years (the administrator's setting, default 5). A voice finished on 2026-06-10 (年度 2026) is purged from 2032-04-01
-with 5 years; one finished on 2027-03-31 (still 年度 2026) on the same day.
+from its answer), for ``retention.years`` years (the administrator's setting, default 5). A voice
+finished on 2026-06-10 (年度 2026) is purged from 2032-04-01 with 5 years; one finished on 2027-03-31
+(still 年度 2026) on the same day.
 
 What is purged:
 - the submitter's name, e-mail address and phone number (emptied);
