@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import UTCDateTime, db, utcnow
@@ -41,6 +41,9 @@ class ImportJob(db.Model):
     fingerprint: Mapped[str] = mapped_column(String(64), default="")
     state: Mapped[str] = mapped_column(String(16), default="uploaded", index=True)
     only_good_rows: Mapped[bool] = mapped_column(default=False)
+    # Past records (a 受付簿 of voices already handled): stored as 完了 on their 受付日, outside the
+    # sections' queues, due dates and escalation.
+    as_finished: Mapped[bool] = mapped_column(default=False, server_default=false())
     total_rows: Mapped[int] = mapped_column(default=0)
     processed_rows: Mapped[int] = mapped_column(default=0)
     good_rows: Mapped[int] = mapped_column(default=0)

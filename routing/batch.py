@@ -48,13 +48,15 @@ def _due(received_on: date, days: int) -> date:
     return add_business_days(received_on, days)
 
 
-def route_new_voices(voices: Sequence[Voice], rows: BulkRows, predicted: dict | None = None) -> Counter:
+def route_new_voices(voices: Sequence[Voice], rows: BulkRows, predicted: dict | None = None, *,
+                     past_records: bool = False) -> Counter:
     """Classify and assign voices created in the current transaction (not yet inserted, or inserted
     but not routed); their fields are set here and the classification, event, measure and assignment
     rows are added to ``rows`` for the caller to insert after the voices. The caller commits.
 
     ``predicted`` maps a text to its (prediction, tokens) when the model already read it (an import
-    reads the next chunk in a second process); other texts are read here.
+    reads the next chunk in a second process); other texts are read here. ``past_records`` then closes
+    them on their 受付日 (see ``close_past_records``).
     Returns how many went to each outcome (``assigned`` / ``triage``).
     """
     outcomes: Counter = Counter()
@@ -107,7 +109,22 @@ def route_new_voices(voices: Sequence[Voice], rows: BulkRows, predicted: dict | 
             "rule_id": d.rule.id if d.rule else None, "due_date": voice.due_date.isoformat(),
         }, now)
         outcomes[d.status] += 1
+    if past_records:
+        close_past_records(voices, rows)
     return outcomes
+
+
+def close_past_records(voices: Sequence[Voice], rows: BulkRows) -> None:
+    """Mark voices just routed by ``route_new_voices`` as 完了 on their 受付日: past records that were
+    handled before the city used this service. They keep their 課, classification and measures (what
+    planners count), and stay out of queues, due-date escalation and overdue digests."""
+    now = utcnow()
+    for voice in voices:
+        if voice.status not in ("assigned", "triage"):
+            continue
+        voice.status, voice.closed_at = "closed", voice.received_at
+        _event(rows, voice, "closed", {"past_record": True,
+                                       "closed_on": voice.received_at.astimezone(JST).date().isoformat()}, now)
 
 
 def _event(rows: BulkRows, voice: Voice, kind: str, data: dict, now) -> None:

@@ -306,3 +306,46 @@ def test_uploads_left_unimported_for_a_week_are_deleted_and_cli_files_are_kept(a
         assert db.session.get(ImportJob, old.id).state == "expired"
         assert db.session.get(ImportJob, fresh.id).state == "uploaded"
         assert purge_stale_uploads(utcnow()) == 0  # idempotent
+
+
+@pytest.mark.parametrize("kind, header, rows", [("voices", VOICE_HEADER, VOICE_ROWS),
+                                                ("meeting", MEETING_HEADER, MEETING_ROWS)])
+def test_past_records_are_stored_as_finished_on_their_date_outside_queues_and_escalation(app, tmp_path, kind,
+                                                                                       header, rows):
+    """A 受付簿 of voices the city already handled: counted and classified, but nobody's work today."""
+    from routing.overdue import escalate_overdue, overdue_query
+
+    job = check(app, write(tmp_path, "past.csv", csv_bytes(header, rows)), kind)
+    with app.app_context():
+        enqueue(db.session.get(ImportJob, job.id), "import", as_finished=True)
+        assert db.session.get(ImportJob, job.id).as_finished
+        voices = db.session.scalars(select(Voice).order_by(Voice.id)).all()
+        assert len(voices) == 3 and all(v.status == "closed" for v in voices)
+        assert all(v.closed_at == v.received_at for v in voices)
+        assert all(v.section is not None and v.latest_classification is not None for v in voices)
+        assert [e.kind for e in voices[0].events] == ["received", "classified", "assigned", "closed"]
+        assert voices[0].events[-1].data["past_record"] is True
+        later = date(2026, 12, 1)
+        assert db.session.scalars(overdue_query(later)).all() == [] and escalate_overdue(later) == 0
+
+
+def test_the_import_page_and_the_command_offer_past_records(app, tmp_path):
+    from tests.support import csrf_token_from, login, make_user
+
+    with app.app_context():
+        make_user("kouchou", "hearing", "秘書広報課")
+    job = check(app, write(tmp_path, "past.csv", csv_bytes(VOICE_HEADER, VOICE_ROWS)))
+    client = app.test_client()
+    login(client, "kouchou")
+    page = client.get(f"/staff/imports/{job.id}").get_data(as_text=True)
+    assert 'name="as_finished"' in page
+    client.post(f"/staff/imports/{job.id}/import", data={"csrf_token": csrf_token_from(page), "as_finished": "y"})
+    assert "過去の記録：対応済みとして取り込み" in client.get(f"/staff/imports/{job.id}").get_data(as_text=True)
+    with app.app_context():
+        assert {v.status for v in db.session.scalars(select(Voice))} == {"closed"}
+    other = write(tmp_path, "meeting.csv", csv_bytes(MEETING_HEADER, MEETING_ROWS))
+    result = app.test_cli_runner().invoke(args=["import-voices", str(other), "--kind", "meeting", "--as-finished"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        statuses = [v.status for v in db.session.scalars(select(Voice))]
+        assert statuses == ["closed"] * 6

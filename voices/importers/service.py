@@ -79,14 +79,14 @@ def job_key(import_id: int, phase: str) -> str:
     return f"{IMPORT_JOB_KIND}:{import_id}:{phase}"
 
 
-def enqueue(job: ImportJob, phase: str, *, only_good_rows: bool = False) -> None:
+def enqueue(job: ImportJob, phase: str, *, only_good_rows: bool = False, as_finished: bool = False) -> None:
     """Hand a phase to the job queue (RQ, or in-process on the embedded default) after recording it."""
     if phase == "import" and job.state != "failed":  # a failed import is resumed as it was
         if job.state != "checked" or (job.bad_rows and not only_good_rows):
             raise ImportRefused("このファイルは取り込めません。確認結果を見直してください。")
         if not job.good_rows:
             raise ImportRefused("取り込める行がありません。")
-        job.only_good_rows = only_good_rows
+        job.only_good_rows, job.as_finished = only_good_rows, as_finished
         job.state = "queued"
     record = db.session.scalar(select(JobRecord).where(JobRecord.key == job_key(job.id, phase)))
     if record is None:
@@ -307,12 +307,11 @@ def _store_chunk(job: ImportJob, rows: list[ParsedRow], route: Route, ahead=None
     def route_and_count(voices: list[Voice], bulk) -> None:
         # Runs inside submit_many's transaction: the chunk, its routing and the progress commit together.
         nonlocal counted
+        predicted = None
         if ahead is not None:
             predictions, tokens = ahead.result()
-            texts = [_expected_text(r) for r in good]
-            route(voices, bulk, predicted=dict(zip(texts, zip(predictions, tokens))))
-        else:
-            route(voices, bulk)
+            predicted = dict(zip([_expected_text(r) for r in good], zip(predictions, tokens)))
+        route(voices, bulk, predicted=predicted, past_records=job.as_finished)
         _count(job, len(rows), imported=len(voices), duplicates=len(inputs) - len(voices))
         counted = True
 

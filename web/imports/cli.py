@@ -37,9 +37,12 @@ def _print_errors(job: ImportJob) -> None:
               help="meeting: 会合の発言 / voices: 市民の声（一般）")
 @click.option("--dry-run", is_flag=True, help="確認だけして何も登録しない")
 @click.option("--only-good-rows", is_flag=True, help="不正な行があっても、正しい行だけを取り込む")
+@click.option("--as-finished", is_flag=True,
+              help="過去の記録として、受付日に完了した声として取り込む（担当課の処理待ち・期限管理に入れない）")
 @click.option("--queue", "use_queue", is_flag=True,
               help="RQ ジョブとして実行し、データベースの進み具合を表示する（REDIS_URL と稼働中のワーカーが必要）")
-def import_voices(file: str, kind: str, dry_run: bool, only_good_rows: bool, use_queue: bool) -> None:
+def import_voices(file: str, kind: str, dry_run: bool, only_good_rows: bool, as_finished: bool,
+                  use_queue: bool) -> None:
     """CSV（UTF-8・Shift_JIS）または Excel（.xlsx）から声を取り込む。不正な行があれば何も取り込まない。"""
     try:
         job = register_path(file, kind)
@@ -63,10 +66,10 @@ def import_voices(file: str, kind: str, dry_run: bool, only_good_rows: bool, use
         return
     try:
         if use_queue:
-            enqueue(job, "import", only_good_rows=only_good_rows)
+            enqueue(job, "import", only_good_rows=only_good_rows, as_finished=as_finished)
             job = _follow(job.id)
         else:
-            job.only_good_rows, job.state = only_good_rows, "queued"
+            job.only_good_rows, job.as_finished, job.state = only_good_rows, as_finished, "queued"
             db.session.commit()
             with click.progressbar(length=job.total_rows, label="取込中") as bar:
                 done = [0]

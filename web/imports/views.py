@@ -95,8 +95,9 @@ def start(import_id: int):
     if not form.validate_on_submit():
         abort(400)
     only_good = request.form.get("only_good_rows") == "y"
+    past_records = request.form.get("as_finished") == "y"
     try:
-        enqueue(job, "import", only_good_rows=only_good)
+        enqueue(job, "import", only_good_rows=only_good, as_finished=past_records)
     except ImportRefused as problem:
         flash(str(problem))
     return redirect(url_for("imports.show", import_id=job.id), code=303)
