@@ -17,6 +17,7 @@ def app(app_on_both_databases):
     """Every test here runs on SQLite and on PostgreSQL."""
     return app_on_both_databases
 
+
 TABLE = Table("声の例", ["語", "件数", "内容"], [
     ["ごみ", 3, "=HYPERLINK(\"http://evil.example\",\"click\")"],
     ["𠮷野家の前", 2, "+1+2"],  # 𠮷 is not in CP932

@@ -17,6 +17,7 @@ def app(app_on_both_databases):
     """Every test here runs on SQLite and on PostgreSQL."""
     return app_on_both_databases
 
+
 HEADER = "項目番号,取組名,内容,改革項目,担当課,開始年度,終了年度,状況,KPI\r\n"
 GOOD = HEADER + ("AP-5-2-01,行政手続のオンライン化,電子申請を増やす,M5-2,行政経営デジタル戦略課,2023,令和9,実施中,申請率50%\r\n"
                  "AP-5-3-01,市民の声データベース,声を一つに,m5-3,秘書広報課,R5,2026年度,計画,\r\n")

@@ -14,6 +14,7 @@ def app(app_on_both_databases):
     """Every test here runs on SQLite and on PostgreSQL."""
     return app_on_both_databases
 
+
 ROAD = "自宅前の市道にカーブミラーがなく、見通しが悪くて車同士がぶつかりそうになります。設置をお願いします。"
 
 

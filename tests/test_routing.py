@@ -17,6 +17,7 @@ def app(app_on_both_databases):
     """Every test here runs on SQLite and on PostgreSQL."""
     return app_on_both_databases
 
+
 ROAD = ("家の前の市道に大きな穴があいていて、雨が降ると水たまりになります。夜は車がはねて危ないので、"
         "舗装の補修をお願いします。")
 

@@ -15,6 +15,7 @@ def app(app_on_both_databases):
     """Every test here runs on SQLite and on PostgreSQL."""
     return app_on_both_databases
 
+
 CAMPAIGN = "市民プールの廃止に反対します。子どもたちの夏の楽しみを奪わないでください。存続を強く求めます。"
 
 
