@@ -78,3 +78,43 @@ def register(app: Flask) -> None:
         result = purge_due(dry_run=dry_run)
         verb = "消去の対象" if dry_run else "個人情報を消去した声"
         click.echo(f"{verb}: {result.purged} 件（保存期間 {result.years} 年）")
+
+    password_option = click.option(
+        "--password", prompt="パスワード（12文字以上）", hide_input=True, confirmation_prompt="もう一度入力",
+        envvar="MIRAI_ADMIN_PASSWORD", help="省略すると入力を求める（画面に表示しない）。環境変数 MIRAI_ADMIN_PASSWORD でも指定できる")
+
+    @app.cli.command("create-admin")
+    @click.argument("login_id")
+    @click.option("--name", "display_name", required=True, help="表示名（例：情報政策 太郎）")
+    @click.option("--email", default="", help="メールアドレス（任意）")
+    @password_option
+    def create_admin(login_id: str, display_name: str, email: str, password: str) -> None:
+        """管理者アカウントを作る（本番で最初の管理者を作るとき。以降の職員は管理画面で追加する）。"""
+        from web.admin.services import AdminError, create_user
+
+        try:
+            user = create_user(None, login_id=login_id.strip(), display_name=display_name.strip(),
+                               email=email.strip(), role="admin", section_id=None, password=password)
+        except AdminError as problem:
+            raise click.ClickException(str(problem)) from None
+        click.echo(f"管理者 {user.login_id}（{user.display_name}）を作成しました")
+
+    @app.cli.command("set-password")
+    @click.argument("login_id")
+    @password_option
+    def set_password(login_id: str, password: str) -> None:
+        """職員のパスワードを設定し直し、ロックを解除する（管理者がログインできなくなったときの復旧用）。"""
+        from sqlalchemy import func, select
+
+        from models import User, db
+        from web.admin.services import AdminError, reset_password, unlock_user
+
+        user = db.session.scalar(select(User).where(func.lower(User.login_id) == login_id.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"ログインID「{login_id}」の職員はいません")
+        try:
+            reset_password(None, user.id, password)
+        except AdminError as problem:
+            raise click.ClickException(str(problem)) from None
+        unlock_user(None, user.id)
+        click.echo(f"{user.login_id} のパスワードを設定し直し、ロックを解除しました")
