@@ -135,3 +135,20 @@ def test_a_worker_without_a_usable_model_starts_without_training(model_dir, tmp_
         assert classifier.list_versions() == [] and classifier.active_version() is None
     finally:
         classifier.configure(model_dir)
+
+
+def test_settings_the_compose_file_passes_empty_fall_back_to_their_defaults(bare_env):
+    """compose hands ``${VAR:-}`` to the containers as "" when the operator set nothing."""
+    compose = (ROOT / "docker-compose.yml").read_text()
+    passed = re.findall(r"^\s+(MAIL_\w+|MIRAI_CITY_NAME): \$\{\1:-\}$", compose, flags=re.M)
+    assert set(passed) == {"MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD",
+                           "MAIL_SENDER", "MIRAI_CITY_NAME"}
+    for name in passed:
+        bare_env.setenv(name, "")
+    config = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"}).config
+    assert (config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_USE_TLS"]) == (None, 25, False)
+    assert config["MAIL_SENDER"] == "koucho@city.example.lg.jp" and config["CITY_NAME"] == "つくばみらい市"
+    bare_env.setenv("MAIL_SERVER", "smtp.city.example.lg.jp")
+    bare_env.setenv("MAIL_PORT", "587")
+    config = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"}).config
+    assert (config["MAIL_SERVER"], config["MAIL_PORT"]) == ("smtp.city.example.lg.jp", 587)

@@ -40,6 +40,11 @@ def instance_dir() -> str | None:
     return str(Path(value).expanduser().resolve()) if value else None
 
 
+def _env(name: str, default: str = "") -> str:
+    """A variable's value, with an empty one read as unset (compose passes ``${VAR:-}`` as "")."""
+    return os.environ.get(name, "").strip() or default
+
+
 def _count_env(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     if not value:
@@ -58,7 +63,7 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = os.environ.get("REDIS_URL", "").strip() or None
         self.MODEL_DIR = os.environ.get("MIRAI_MODEL_DIR") or str(Path(instance_path) / "models")
-        self.CITY_NAME = os.environ.get("MIRAI_CITY_NAME", "つくばみらい市")
+        self.CITY_NAME = _env("MIRAI_CITY_NAME", "つくばみらい市")
         # Reverse proxies in front of the app (TLS termination): with N > 0 the client address, scheme
         # and host come from the last N X-Forwarded-* entries. Keep 0 when clients reach the app directly,
         # or anyone could choose their own address and escape the per-IP rate limits.
@@ -78,12 +83,12 @@ class Config:
         self.RATELIMIT_ENABLED = os.environ.get("MIRAI_RATE_LIMITS", "1") != "0"
         # Uploads on the import page may be larger than MAX_CONTENT_LENGTH (which caps everything else).
         self.IMPORT_MAX_BYTES = int(os.environ.get("MIRAI_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
-        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "").strip() or None
-        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
-        self.MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
-        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
-        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
-        self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "koucho@city.example.lg.jp")
+        self.MAIL_SERVER = _env("MAIL_SERVER") or None
+        self.MAIL_PORT = _count_env("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = _env("MAIL_USE_TLS", "0") == "1"
+        self.MAIL_USERNAME = _env("MAIL_USERNAME")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")  # not stripped: spaces may belong to it
+        self.MAIL_SENDER = _env("MAIL_SENDER", "koucho@city.example.lg.jp")
         self.DEMO_PASSWORD = os.environ.get("MIRAI_DEMO_PASSWORD", "mirai-demo")
 
     def as_dict(self) -> dict:
