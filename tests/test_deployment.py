@@ -140,7 +140,7 @@ def test_a_worker_without_a_usable_model_starts_without_training(model_dir, tmp_
 def test_settings_the_compose_file_passes_empty_fall_back_to_their_defaults(bare_env):
     """compose hands ``${VAR:-}`` to the containers as "" when the operator set nothing."""
     compose = (ROOT / "docker-compose.yml").read_text()
-    passed = re.findall(r"^\s+(MAIL_\w+|MIRAI_CITY_NAME): \$\{\1:-\}$", compose, flags=re.M)
+    passed = re.findall(r"^\s+(MAIL_\w+|MIRAI_CITY_NAME): \$\{\1:-\}$", compose, flags=re.MULTILINE)
     assert set(passed) == {"MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD",
                            "MAIL_SENDER", "MIRAI_CITY_NAME"}
     for name in passed:
