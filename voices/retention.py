@@ -98,15 +98,14 @@ def purge_due(now: datetime | None = None, *, dry_run: bool = False,
     if dry_run:
         db.session.rollback()
         return PurgeResult(years, len(ids), True)
+    receipts: list[str | None] = []
     for start in range(0, len(ids), BATCH):
-        for voice_id in ids[start:start + BATCH]:
-            purge_voice(voice_id, now)
+        receipts += [purge_voice(voice_id, now, years) for voice_id in ids[start:start + BATCH]]
         db.session.commit()
         if progress:
             progress(min(start + BATCH, len(ids)))
     if ids:  # one row in the administrator's audit log per run; each voice's timeline has its own event
-        audit(None, "retention.purge", "voice", "", voices=len(ids), years=years,
-              receipt_numbers=[no for no in db.session.scalars(select(Voice.receipt_no).where(Voice.id.in_(ids)))])
+        audit(None, "retention.purge", "voice", "", voices=len(ids), years=years, receipt_numbers=receipts)
         db.session.commit()
     return PurgeResult(years, len(ids), False)
 
@@ -118,11 +117,12 @@ def _without_masks(text: str) -> str:
     return text
 
 
-def purge_voice(voice_id: int, now: datetime) -> None:
-    """Purge one voice's personal data in the current transaction (the caller commits)."""
+def purge_voice(voice_id: int, now: datetime, years: int) -> str | None:
+    """Purge one voice's personal data in the current transaction (the caller commits); returns its
+    受付番号 for the audit log."""
     voice = db.session.get(Voice, voice_id, with_for_update=True)
     if voice is None or voice.personal_data_purged_at is not None:
-        return
+        return None
     names = [voice.submitter_name] if voice.submitter_name.strip() else []
 
     def clean(text: str | None) -> str:
@@ -152,4 +152,5 @@ def purge_voice(voice_id: int, now: datetime) -> None:
             rewritten += 1
     voice.personal_data_purged_at = now
     db.session.add(VoiceEvent(voice_id=voice.id, kind="personal_data_purged", actor_label="system",
-                              data={"retention_years": retention_years(), "events_rewritten": rewritten}))
+                              data={"retention_years": years, "events_rewritten": rewritten}))
+    return voice.receipt_no
