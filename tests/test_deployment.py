@@ -152,3 +152,50 @@ def test_settings_the_compose_file_passes_empty_fall_back_to_their_defaults(bare
     bare_env.setenv("MAIL_PORT", "587")
     config = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"}).config
     assert (config["MAIL_SERVER"], config["MAIL_PORT"]) == ("smtp.city.example.lg.jp", 587)
+
+
+class _Proxy:
+    """A test client that sends what the documented nginx configuration sends in front of the app."""
+
+    def __init__(self, client, host: str = "voice.example.jp", forwarded_host: bool = True):
+        self.client, self.host = client, host
+        self.headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+        if forwarded_host:
+            self.headers["X-Forwarded-Host"] = host
+
+    def get(self, path, **kwargs):
+        return self.client.get(path, headers=self.headers, **kwargs)
+
+    def post(self, path, **kwargs):
+        headers = {**self.headers, "Referer": f"https://{self.host}/voice/new"}
+        return self.client.post(path, headers=headers, **kwargs)
+
+
+def test_the_public_form_works_behind_an_https_proxy_with_its_referrer_check(proxied_app):
+    """Behind TLS the CSRF check also compares the Referer with the host: the proxy must pass the host."""
+    from tests.support import submit_via_form
+
+    receipt, _code = submit_via_form(_Proxy(proxied_app.test_client()), {
+        "voice_type": "要望", "body": "駅前の駐輪場を増やしてください。", "consent_privacy": "y"})
+    assert receipt
+    # A proxy that passes neither Host nor X-Forwarded-Host makes every form fail: the documented
+    # configuration sets it, and this is what happens without it.
+    blind = _Proxy(proxied_app.test_client(), forwarded_host=False)
+    page = blind.get("/voice/new").get_data(as_text=True)
+    from tests.support import csrf_token_from, hidden_value
+
+    refused = blind.post("/voice/new", data={"csrf_token": csrf_token_from(page), "voice_type": "要望",
+                                             "client_token": hidden_value(page, "client_token"),
+                                             "body": "x", "consent_privacy": "y"})
+    assert refused.status_code == 400
+
+
+def test_the_sample_proxy_configuration_sends_what_the_app_needs():
+    conf = (ROOT / "deploy" / "nginx.conf.example").read_text()
+    for header in ("Host $host", "X-Forwarded-Host $host", "X-Forwarded-Proto $scheme",
+                   "X-Forwarded-For $remote_addr"):
+        assert f"proxy_set_header {header};" in conf
+    assert "proxy_pass http://127.0.0.1:8000;" in conf
+    # The import page accepts up to 200 MiB; nginx refuses anything over its limit before the app sees it.
+    assert int(re.search(r"client_max_body_size (\d+)m;", conf).group(1)) * 1024 * 1024 >= create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["IMPORT_MAX_BYTES"]
