@@ -199,3 +199,8 @@ def test_the_sample_proxy_configuration_sends_what_the_app_needs():
     # The import page accepts up to 200 MiB; nginx refuses anything over its limit before the app sees it.
     assert int(re.search(r"client_max_body_size (\d+)m;", conf).group(1)) * 1024 * 1024 >= create_app(
         {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["IMPORT_MAX_BYTES"]
+
+
+def test_over_https_browsers_are_told_to_stay_on_https(proxied_app):
+    assert _Proxy(proxied_app.test_client()).get("/").headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in proxied_app.test_client().get("/").headers  # plain HTTP: no
