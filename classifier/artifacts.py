@@ -197,16 +197,23 @@ def promote(version: str, model_dir: Path | None = None) -> str:
     return version
 
 
+def _rollback_target(history: list[str], model_dir: Path | None) -> list[str]:
+    """The history a rollback leaves: the current version dropped, then earlier versions that no longer
+    load here (written before an upgrade, or deleted); its last entry, if any, is the target."""
+    earlier = history[:-1]
+    while earlier and not is_loadable(earlier[-1], model_dir):
+        earlier.pop()
+    return earlier
+
+
 def rollback(model_dir: Path | None = None) -> str:
     """Re-activate the latest earlier active version that this installation can still load; returns it.
 
-    Earlier versions that cannot be loaded any more (written by another scikit-learn or model code before
-    an upgrade, or deleted) are skipped and leave the history; with none left, nothing changes.
+    Earlier versions that cannot be loaded any more are skipped and leave the history; with none left,
+    nothing changes.
     """
     registry = read_registry(model_dir)
-    history = registry["history"][:-1]
-    while history and not is_loadable(history[-1], model_dir):
-        history.pop()
+    history = _rollback_target(registry["history"], model_dir)
     if not history:
         raise ArtifactError("nothing to roll back to: no earlier active version that loads here")
     registry["history"], registry["active"] = history, history[-1]
@@ -224,20 +231,17 @@ def prune(keep: int, model_dir: Path | None = None) -> list[str]:
         return []
     directory = model_dir or model_dir_path()
     registry = read_registry(directory)
-    earlier = [v for v in registry["history"][:-1] if is_loadable(v, directory)]
-    protected = {registry["active"], *earlier[-1:]}
-    versions = list_versions(directory)
-    doomed = [v for v in versions[:-keep] if v not in protected]
-    for version in list(doomed):
-        if version == active_version(directory):  # promoted since the registry was read
-            doomed.remove(version)
-            continue
-        shutil.rmtree(version_dir(version, directory), ignore_errors=True)
-    if doomed:
+    protected = {registry["active"], *_rollback_target(registry["history"], directory)[-1:]}
+    deleted = []
+    for version in list_versions(directory)[:-keep]:
+        if version not in protected and version != active_version(directory):  # (promoted meanwhile?)
+            shutil.rmtree(version_dir(version, directory), ignore_errors=True)
+            deleted.append(version)
+    if deleted:
         registry = read_registry(directory)  # re-read: a promotion may have happened meanwhile
-        registry["history"] = [v for v in registry["history"] if v not in doomed]
+        registry["history"] = [v for v in registry["history"] if v not in deleted]
         _write_json(directory / REGISTRY_FILE, registry)
-    return doomed
+    return deleted
 
 
 def _sha256(path: Path) -> str:

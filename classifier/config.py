@@ -49,25 +49,29 @@ def corpus_dir_path() -> Path:
     return Path(from_env).expanduser().resolve() if from_env else SHIPPED_CORPUS_DIR
 
 
+def _int_env(name: str) -> int | None:
+    """The whole number in $``name``, or None when it is unset or empty; ConfigError for anything else."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
 def model_keep() -> int:
     """How many saved versions training keeps (the active one and the rollback target besides):
     $MIRAI_MODEL_KEEP, else 10; 0 keeps every version."""
-    from_env = os.environ.get(MODEL_KEEP_ENV, "").strip()
-    if not from_env:
-        return DEFAULT_MODEL_KEEP
-    if not from_env.isdigit():
-        raise ConfigError(f"{MODEL_KEEP_ENV} must be a whole number of 0 or more, not {from_env!r}")
-    return int(from_env)
+    keep = _int_env(MODEL_KEEP_ENV)
+    if keep is not None and keep < 0:
+        raise ConfigError(f"{MODEL_KEEP_ENV} must be a whole number of 0 or more, not {keep}")
+    return DEFAULT_MODEL_KEEP if keep is None else keep
 
 
 def training_jobs() -> int:
     """Worker processes for training's cross-validation fits: $MIRAI_TRAIN_JOBS, else one per CPU, at most 2.
 
     The result of training does not depend on it (see `estimators`); only its time and memory do."""
-    from_env = os.environ.get(TRAIN_JOBS_ENV, "").strip()
-    if from_env:
-        try:
-            return max(1, int(from_env))
-        except ValueError:
-            raise ConfigError(f"{TRAIN_JOBS_ENV} must be a whole number, not {from_env!r}") from None
-    return max(1, min(2, os.cpu_count() or 1))
+    jobs = _int_env(TRAIN_JOBS_ENV)
+    return max(1, jobs) if jobs is not None else max(1, min(2, os.cpu_count() or 1))

@@ -56,7 +56,7 @@ def route_new_voices(voices: Sequence[Voice], rows: BulkRows, predicted: dict | 
 
     ``predicted`` maps a text to its (prediction, tokens) when the model already read it (an import
     reads the next chunk in a second process); other texts are read here. ``past_records`` then closes
-    them on their 受付日 (see ``close_past_records``).
+    them on their 受付日 (see ``_close_past_records``).
     Returns how many went to each outcome (``assigned`` / ``triage``).
     """
     outcomes: Counter = Counter()
@@ -110,15 +110,14 @@ def route_new_voices(voices: Sequence[Voice], rows: BulkRows, predicted: dict | 
         }, now)
         outcomes[d.status] += 1
     if past_records:
-        close_past_records(voices, rows)
+        _close_past_records(voices, rows, now)
     return outcomes
 
 
-def close_past_records(voices: Sequence[Voice], rows: BulkRows) -> None:
+def _close_past_records(voices: Sequence[Voice], rows: BulkRows, now) -> None:
     """Mark voices just routed by ``route_new_voices`` as 完了 on their 受付日: past records that were
     handled before the city used this service. They keep their 課, classification and measures (what
     planners count), and stay out of queues, due-date escalation and overdue digests."""
-    now = utcnow()
     for voice in voices:
         if voice.status not in ("assigned", "triage"):
             continue

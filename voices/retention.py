@@ -27,7 +27,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
@@ -42,11 +41,10 @@ from models import (
     get_setting,
     utcnow,
 )
-from voices.receipt import fiscal_year
 from voices.redact import MASKS, redact
 from voices.search import search_tokens_for
+from voices.stats import fiscal_year_of, jst_midnight
 
-JST = ZoneInfo("Asia/Tokyo")
 FINISHED = ("closed", "no_action", "answered")
 FREE_TEXT_KEYS = ("text", "reason", "note", "detail", "content")  # what staff typed into an event
 BATCH = 200
@@ -58,27 +56,24 @@ def retention_years() -> int:
 
 def purge_date(finished_at: datetime, years: int) -> date:
     """The first day (JST) on which a voice finished at ``finished_at`` is purged."""
-    return date(fiscal_year(finished_at) + 1 + years, 4, 1)
+    return date(fiscal_year_of(finished_at) + 1 + years, 4, 1)
 
 
-def _cutoff(today: date, years: int) -> datetime:
-    """Voices finished before this moment have passed their period on ``today``."""
-    current = today.year if today.month >= 4 else today.year - 1
-    return datetime(current - years, 4, 1, tzinfo=JST)
-
-
-def due_query(today: date, years: int):
-    """The ids of finished voices whose retention period is over on ``today`` and that still hold data."""
+def due_query(now: datetime, years: int):
+    """The ids of finished voices whose retention period is over at ``now`` and that still hold data:
+    those finished before April 1 of the 年度 ``years`` before the current one."""
+    cutoff = jst_midnight(date(fiscal_year_of(now) - years, 4, 1))
     finished_at = func.coalesce(Voice.closed_at, Voice.answered_at)
     return (select(Voice.id)
-            .where(Voice.status.in_(FINISHED), finished_at.is_not(None),
-                   finished_at < _cutoff(today, years), Voice.personal_data_purged_at.is_(None))
+            .where(Voice.status.in_(FINISHED), finished_at.is_not(None), finished_at < cutoff,
+                   Voice.personal_data_purged_at.is_(None))
             .order_by(Voice.id))
 
 
-def count_due(today: date) -> int:
-    """How many voices the next purge would take (shown on the administrator's settings page)."""
-    return db.session.scalar(select(func.count()).select_from(due_query(today, retention_years()).subquery()))
+def count_due(now: datetime | None = None) -> int:
+    """How many voices a purge at ``now`` would take (shown on the administrator's settings page)."""
+    query = due_query(now or utcnow(), retention_years())
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
 
 
 @dataclass(frozen=True)
@@ -94,7 +89,7 @@ def purge_due(now: datetime | None = None, *, dry_run: bool = False,
     run leaves each voice either purged or untouched, and the next run goes on)."""
     now = now or utcnow()
     years = retention_years()
-    ids = list(db.session.scalars(due_query(now.astimezone(JST).date(), years)))
+    ids = list(db.session.scalars(due_query(now, years)))
     if dry_run:
         db.session.rollback()
         return PurgeResult(years, len(ids), True)

@@ -6,8 +6,8 @@ from decimal import Decimal
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from models import VOICE_TYPES, utcnow
-from voices.retention import JST, count_due
+from models import VOICE_TYPES
+from voices.retention import count_due
 from web.admin import bp, services
 from web.admin.forms import SettingsForm
 from web.admin.views import show_error
@@ -51,4 +51,4 @@ def settings():
             return redirect(url_for("admin.settings"), 303)
     due_fields = [(voice_type, form[f"due_{index}"]) for index, voice_type in enumerate(VOICE_TYPES)]
     return render_template("admin/settings.html", active="settings", form=form, due_fields=due_fields,
-                           error=error, purge_due=count_due(utcnow().astimezone(JST).date()))
+                           error=error, purge_due=count_due())
