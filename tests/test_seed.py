@@ -50,3 +50,28 @@ def test_demo_seed_adds_accounts_and_routed_voices_once(app):
         voices = db.session.scalars(select(Voice)).all()
         assert len(voices) >= 24
         assert all(v.status in ("assigned", "triage") and v.section_id for v in voices)
+
+
+def test_seed_again_keeps_what_the_administrator_changed(app):
+    """A restart runs `seed` again (make run, the compose migrate step): it must not undo a 機構改革,
+    recreate a renamed 課 under its old name, or give the city a second 広聴."""
+    runner = app.test_cli_runner()
+    with app.app_context():
+        sections = {s.name: s for s in db.session.scalars(select(Section))}
+        renamed, hearing = sections["市民窓口課"], sections["総務課"]
+        renamed.name, renamed.description = "市民課", "戸籍・住民票・マイナンバーカードの交付"
+        renamed.department = sections["建設課"].department
+        sections["秘書広報課"].is_hearing, hearing.is_hearing = False, True
+        db.session.add(Section(name="DX推進課", department=sections["総務課"].department))
+        db.session.commit()
+        before = {s.id: (s.name, s.department_id, s.description, s.is_hearing)
+                  for s in db.session.scalars(select(Section))}
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    assert "部 7・課 28・改革項目 21" in result.output
+    with app.app_context():
+        after = {s.id: (s.name, s.department_id, s.description, s.is_hearing)
+                 for s in db.session.scalars(select(Section))}
+        assert after == before
+        assert db.session.scalar(select(Section).where(Section.name == "市民窓口課")) is None
+        assert [s.name for s in db.session.scalars(select(Section).where(Section.is_hearing.is_(True)))] == ["総務課"]

@@ -19,7 +19,7 @@ def register(app: Flask) -> None:
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="デモ用のアカウントと声も登録する")
     def seed(demo: bool) -> None:
-        """既定の組織（7部27課）と改革項目（21項目）を登録する（何度実行しても同じ結果）。"""
+        """既定の組織（7部27課）と改革項目（21項目）を登録する。組織が登録済みなら変更しない（管理者の機構改革を守る）。"""
         counts = seed_reference()
         click.echo(f"部 {counts['departments']}・課 {counts['sections']}・改革項目 {counts['measures']} を登録済み")
         if demo:

@@ -40,44 +40,43 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
 
 
 def seed_reference() -> dict[str, int]:
-    """Load the 7 部 / 27 課 and the 21 measures; running it again changes nothing."""
-    departments: dict[str, Department] = {d.name: d for d in db.session.scalars(select(Department))}
-    sections: dict[str, Section] = {s.name: s for s in db.session.scalars(select(Section))}
-    for order, (bu, name, description) in enumerate(labels.SECTIONS, start=1):
-        department = departments.get(bu)
-        if department is None:
-            department = Department(name=bu, sort_order=len(departments) + 1)
-            db.session.add(department)
-            departments[bu] = department
-        section = sections.get(name)
-        if section is None:
-            section = Section(name=name, department=department)
-            db.session.add(section)
-            sections[name] = section
-        section.department = department
-        section.description = description
-        section.sort_order = order
-        section.is_hearing = name == HEARING_SECTION
+    """Load the 7 部 / 27 課 and the 21 measures into a new database; running it again changes nothing.
 
+    The organization is the city's data once it exists: the administrator renames, moves, retires and
+    adds 課 (機構改革), so the default is loaded only into a database that has no 部 yet, and never
+    written over what the administrator changed. Measures missing from the database are added."""
+    if db.session.scalar(select(func.count(Department.id))) == 0:
+        _seed_organization()
     means_rows = {m.number: m for m in db.session.scalars(select(Means))}
     stance_rows = {s.number: s for s in db.session.scalars(select(Stance))}
-    measure_rows = {m.code: m for m in db.session.scalars(select(Measure))}
+    measure_codes = set(db.session.scalars(select(Measure.code)))
     for code, means_name, stance_name, title in labels.MEASURES:
+        if code in measure_codes:
+            continue
         means_no, stance_no = (int(part) for part in code[1:].split("-"))
-        means = means_rows.get(means_no) or Means(number=means_no, name=means_name)
-        stance = stance_rows.get(stance_no) or Stance(number=stance_no, name=stance_name)
-        means.name, stance.name = means_name, stance_name
-        means_rows[means_no], stance_rows[stance_no] = means, stance
-        db.session.add_all([means, stance])
-        measure = measure_rows.get(code) or Measure(code=code)
-        measure.means, measure.stance, measure.title = means, stance, title
-        db.session.add(measure)
+        if means_no not in means_rows:
+            means_rows[means_no] = Means(number=means_no, name=means_name)
+        if stance_no not in stance_rows:
+            stance_rows[stance_no] = Stance(number=stance_no, name=stance_name)
+        means, stance = means_rows[means_no], stance_rows[stance_no]
+        db.session.add(Measure(code=code, means=means, stance=stance, title=title))
     db.session.commit()
     return {
         "departments": db.session.scalar(select(func.count(Department.id))),
         "sections": db.session.scalar(select(func.count(Section.id))),
         "measures": db.session.scalar(select(func.count(Measure.id))),
     }
+
+
+def _seed_organization() -> None:
+    """The default 部 and 課 (reference order), 秘書広報課 as 広聴."""
+    departments: dict[str, Department] = {}
+    for order, (bu, name, description) in enumerate(labels.SECTIONS, start=1):
+        if bu not in departments:
+            departments[bu] = Department(name=bu, sort_order=len(departments) + 1)
+            db.session.add(departments[bu])
+        db.session.add(Section(name=name, department=departments[bu], description=description, sort_order=order,
+                               is_hearing=name == HEARING_SECTION))
 
 
 def seed_demo_accounts(password: str) -> int:
