@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,18 +54,20 @@ def is_test_text(text: str) -> bool:
 
 
 def example_from_record(
-    record: dict, *, where: str, source: str = "corpus", weight: float = 1.0, strict: bool = True
+    record: dict, *, where: str, source: str = "corpus", weight: float = 1.0, strict: bool = True,
+    is_section: Callable[[str], bool] = labels.is_section,
 ) -> Example:
     """Validate one JSON record (text, section, voice_type, measures, alt_sections) into an Example.
 
     `where` locates the record in error messages; `source` says where examples come from ("corpus",
     "staff", "database"). With strict=False an unknown voice_type is dropped instead of rejected.
+    `is_section` says which 課 labels exist (the reference 27; staff labels may also name the city's own).
     """
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise CorpusError(f"{where}: 'text' must be a non-empty string")
     section = record.get("section")
-    if not isinstance(section, str) or not labels.is_section(section):
+    if not isinstance(section, str) or not is_section(section):
         raise CorpusError(f"{where}: unknown section {section!r}")
     voice_type = record.get("voice_type")
     if voice_type is not None and voice_type not in labels.VOICE_TYPES:
@@ -78,7 +80,7 @@ def example_from_record(
     if unknown:
         raise CorpusError(f"{where}: unknown measure codes {unknown}")
     alt = tuple(a for a in (record.get("alt_sections") or ()) if a != section)
-    bad_alt = [a for a in alt if not labels.is_section(a)]
+    bad_alt = [a for a in alt if not is_section(a)]
     if bad_alt:
         raise CorpusError(f"{where}: unknown alt_sections {bad_alt}")
     return Example(text, section, voice_type, measures, alt, weight, source, has_measures)

@@ -64,6 +64,8 @@ class VoiceModel:
     max_measures: int = 2
     # every code after the first needs this much probability too (0.0: measure_threshold alone)
     second_threshold: float = 0.0
+    # 課 label → its 部 in the organization the model was trained for (None: the reference organization)
+    section_bu: dict[str, str] | None = None
     _names: list[str] | None = field(default=None, repr=False)
 
     def predict(self, texts: Sequence[str], version: str) -> list[Prediction]:
@@ -91,7 +93,7 @@ class VoiceModel:
                 Prediction(
                     section=section,
                     section_top=[(str(sections[i]), float(section_p[row, i])) for i in top3[row]],
-                    bu=labels.bu_of(section),
+                    bu=self.bu_of(section),
                     measures=self.measures_of(measure_p[row]),
                     voice_type=str(types[row]),
                     # Nothing of the text is known to the model: say so instead of echoing the prior.
@@ -101,6 +103,12 @@ class VoiceModel:
                 )
             )
         return predictions
+
+    def bu_of(self, section: str) -> str:
+        """The 部 of a 課 label in the model's organization; "" for a label it does not know."""
+        if self.section_bu is not None:
+            return self.section_bu.get(section, "")
+        return labels.bu_of(section) if labels.is_section(section) else ""
 
     def _vectorize(self, docs: list[Doc]):
         # FeatureUnion.transform would route two transforms through joblib: ~0.5 ms per call for nothing

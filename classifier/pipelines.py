@@ -23,6 +23,7 @@ from .estimators import MeanLinear, MultiLabelPlatt, TemperatureScaled
 from .evaluation import expected_calibration_error, measures_micro_f1, threshold_table
 from .features import Doc, analyze_texts, build_features
 from .model import VoiceModel, decide_measures
+from .organization import Organization
 
 RANDOM_STATE = 0
 CV_FOLDS = 5
@@ -127,13 +128,15 @@ def cue_background(vectorizer, cues: Sequence[tuple[str, str]], cue_docs: list[D
 
 
 def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: PipelineSpec = CHOSEN, *,
-                    lexicon: Sequence[Example] = (), cues: Sequence[tuple[str, str]] = (), n_jobs: int | None = None):
+                    lexicon: Sequence[Example] = (), cues: Sequence[tuple[str, str]] = (), n_jobs: int | None = None,
+                    organization: Organization | None = None):
     """Fit the shared vectorizer and the three classifiers; returns (VoiceModel, cross-validated metrics).
 
     `lexicon` examples (one term and its 課 each) train the 課 model and `cues` ((phrase, measure code))
     the measures model, beside `examples`, with the spec's weights (0 leaves them out). They are never
     held out, so the cross-validated metrics are those of `examples` alone. `n_jobs` worker processes
-    (default `config.training_jobs()`) fit the folds; the model does not depend on it."""
+    (default `config.training_jobs()`) fit the folds; the model does not depend on it. `organization`
+    gives the 部 of each 課 label (default: the reference organization)."""
     started = time.perf_counter()
     jobs = n_jobs or training_jobs()
     weights = np.array([e.weight for e in examples], dtype=float)
@@ -169,10 +172,12 @@ def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: Pipeline
     measures = measures_estimator(spec, jobs)
     measures.fit(X[measured], Y, sample_weight=weights[measured], background=measures_background)
 
+    section_bu = {str(c): organization.bu_of(str(c)) for c in section.classes_} if organization else None
     model = VoiceModel(vectorizer, section, voice_type, measures, measure_labels, spec.measures_threshold,
-                       spec.measures_none_threshold, second_threshold=spec.measures_second_threshold)
+                       spec.measures_none_threshold, second_threshold=spec.measures_second_threshold,
+                       section_bu=section_bu)
     metrics = {
-        "section": _section_cv_metrics(section, sections),
+        "section": _section_cv_metrics(section, sections, model.bu_of),
         "voice_type_accuracy": float(np.mean(voice_type.classes_[voice_type.oof_proba().argmax(1)] == voice_types)),
         "measures_micro_f1": _measures_cv_f1(measures.oof_proba_, Y, model),
         "folds": CV_FOLDS,
@@ -183,7 +188,7 @@ def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: Pipeline
     return model, metrics
 
 
-def _section_cv_metrics(section: TemperatureScaled, truth: np.ndarray) -> dict:
+def _section_cv_metrics(section: TemperatureScaled, truth: np.ndarray, bu_of) -> dict:
     from sklearn.metrics import f1_score
 
     proba = section.oof_proba()
@@ -195,7 +200,7 @@ def _section_cv_metrics(section: TemperatureScaled, truth: np.ndarray) -> dict:
         "top1": float(correct.mean()),
         "top3": float(np.mean([t in section.classes_[o[:3]] for t, o in zip(truth, order)])),
         "macro_f1": float(f1_score(truth, predicted, average="macro")),
-        "bu_accuracy": float(np.mean([labels.bu_of(t) == labels.bu_of(p) for t, p in zip(truth, predicted)])),
+        "bu_accuracy": float(np.mean([bu_of(t) == bu_of(p) for t, p in zip(truth, predicted)])),
         "ece": expected_calibration_error(confidence, correct),
         "temperature": section.temperature_,
         "thresholds": threshold_table(confidence, correct),

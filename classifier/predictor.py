@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from . import artifacts
 from .config import model_dir_path
 from .model import Prediction
+from .organization import Organization
 
 log = logging.getLogger(__name__)
 _lock = threading.RLock()
@@ -21,9 +22,12 @@ def active_version() -> str | None:
     return artifacts.active_version(model_dir_path())
 
 
-def ensure_model() -> str:
+def ensure_model(training_data: Callable[[], tuple[Iterable, Organization]] | None = None) -> str:
     """The active version id; trains and activates one first when there is none, or when the active
-    one was written by code or libraries this process cannot load (after an upgrade)."""
+    one was written by code or libraries this process cannot load (after an upgrade).
+
+    `training_data`, called only when a model must be trained, gives the staff-confirmed examples and
+    the city's organization to train with beside the corpus (the application passes its database's)."""
     directory = model_dir_path()
     version = active_version()
     if version is not None and (_loaded.get(directory, (None,))[0] == version
@@ -36,7 +40,8 @@ def ensure_model() -> str:
 
             if version is not None:
                 log.warning("active model %s cannot be loaded by this version; training a new one", version)
-            version = train(promote="always").version
+            examples, organization = training_data() if training_data else ((), None)
+            version = train(extra_examples=examples, organization=organization, promote="always").version
     return version
 
 

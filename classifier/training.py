@@ -8,11 +8,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import artifacts, corpus, labels
+from . import artifacts, corpus
 from .config import model_dir_path, model_keep, training_jobs
 from .corpus import Example
 from .evaluation import evaluate_model
 from .features import analyze_texts
+from .organization import Organization
 from .pipelines import CHOSEN, PipelineSpec, fit_voice_model
 from .staff import DEFAULT_STAFF_WEIGHT, examples_from_records, load_staff_examples
 from .tokenizer import DEFAULT as TOKENIZER_SETTINGS
@@ -43,6 +44,7 @@ def train(
     model_dir: str | Path | None = None,
     promote: str = "auto",
     spec: PipelineSpec = CHOSEN,
+    organization: Organization | None = None,
     log: Callable[[str], None] | None = None,
 ) -> TrainResult:
     """Train on the corpus' train split plus extra examples; save a version; activate it per `promote`.
@@ -50,6 +52,9 @@ def train(
     promote="auto" activates the candidate when there is no usable active version, or when its 課
     top-1 accuracy on the held-out slice (the fixed test split of corpus + extras) is not worse than
     the active version's on the same slice. "always" / "never" force the decision.
+
+    `organization` is the city's (default: the database's when `database_url` is given, else the
+    reference): the 課 it added train as new classes, and a 課 merged into another trains that one.
     """
     if promote not in PROMOTE_CHOICES:
         raise ValueError(f"promote must be one of {PROMOTE_CHOICES}")
@@ -59,19 +64,22 @@ def train(
     started = time.perf_counter()
 
     corpus_examples = corpus.load_corpus(corpus_dir)
-    extras, skipped = examples_from_records(extra_examples, weight=extra_weight)
+    from_db, skipped = [], 0
     if database_url:
-        from_db, skipped_db = load_staff_examples(database_url, weight=extra_weight)
-        extras += from_db
-        skipped += skipped_db
-    examples = _merge(corpus_examples, extras)
+        from_db, skipped, database_organization = load_staff_examples(database_url, weight=extra_weight)
+        organization = organization or database_organization
+    organization = organization or Organization.reference()
+    extras, skipped_extra = examples_from_records(extra_examples, weight=extra_weight, organization=organization)
+    extras, skipped = extras + from_db, skipped + skipped_extra
+    examples = _merge([organization.relabel(e) for e in corpus_examples], extras)
     train_set, heldout = corpus.split(examples)
     say(f"training on {len(train_set)} voices ({len(extras)} staff-labelled, {skipped} skipped); "
         f"held out {len(heldout)}")
 
     lexicon, cues = corpus.load_lexicon(), corpus.load_measure_cues()
     model, cv_metrics = fit_voice_model(analyze_texts([e.text for e in train_set]), train_set, spec,
-                                        lexicon=lexicon, cues=cues, n_jobs=jobs)
+                                        lexicon=[organization.relabel(e) for e in lexicon], cues=cues,
+                                        n_jobs=jobs, organization=organization)
     version = artifacts.new_version_id()
     heldout_metrics = evaluate_model(model, version, heldout)
     metrics = {"cv": cv_metrics, "heldout": heldout_metrics}
@@ -94,8 +102,9 @@ def train(
         "test_split_rule": f"sha1(clean_text(text))[:8] mod 100 < {corpus.TEST_PERCENT}",
         "tokenizer": TOKENIZER_SETTINGS.__dict__,
         "parameters": spec.describe(),
+        "organization": organization.describe(),
         "labels": {
-            "sections": labels.section_names(), "measures": model.measure_labels,
+            "sections": [str(c) for c in model.section.classes_], "measures": model.measure_labels,
             "voice_types": list(model.voice_type.classes_),
         },
         "metrics": metrics,
@@ -117,15 +126,18 @@ def retrain_with_examples(
     database_url: str | None = None,
     model_dir: str | Path | None = None,
     corpus_dir: str | Path | None = None,
+    organization: Organization | None = None,
     log: Callable[[str], None] | None = None,
 ) -> TrainResult:
     """Retrain with staff-confirmed examples ({text, section, voice_type?, measures?}) merged into the
     corpus with `weight`; the new version is activated only if it is not worse on the held-out slice.
 
-    This is what the routing job calls; `database_url` adds the staff-confirmed voices of that database.
+    This is what the routing job calls, with the city's `organization`; `database_url` adds the
+    staff-confirmed voices of that database.
     """
     return train(extra_examples=examples, extra_weight=weight, database_url=database_url,
-                 model_dir=model_dir, corpus_dir=corpus_dir, promote="auto", log=log or (lambda message: None))
+                 model_dir=model_dir, corpus_dir=corpus_dir, promote="auto", organization=organization,
+                 log=log or (lambda message: None))
 
 
 def _merge(corpus_examples: list[Example], extras: list[Example]) -> list[Example]:

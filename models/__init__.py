@@ -5,7 +5,7 @@ from models.base import Base, UTCDateTime, db, utcnow
 from models.import_job import IMPORT_KINDS, IMPORT_STATES, ImportJob
 from models.meeting import MEETING_KINDS, Meeting
 from models.model_version import ModelVersion
-from models.organization import Department, Section
+from models.organization import Department, Section, label_targets, ranked_targets
 from models.outbox import JobRecord
 from models.planning import (
     ACTION_ITEM_STATUSES,
@@ -82,6 +82,8 @@ __all__ = [
     "audit",
     "db",
     "get_setting",
+    "label_targets",
+    "ranked_targets",
     "set_setting",
     "utcnow",
 ]

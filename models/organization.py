@@ -1,7 +1,9 @@
 """The city's organization: 部 (departments) and 課 (sections)."""
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, Text
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
@@ -22,19 +24,61 @@ class Department(db.Model):
 
 
 class Section(db.Model):
-    """A 課, the unit that owns voices; ``is_hearing`` marks the 広聴 triage desk."""
+    """A 課, the unit that owns voices; ``is_hearing`` marks the 広聴 triage desk.
+
+    ``classifier_label`` is the name the classifier knows the 課 by: its name when it was created, kept
+    when it is renamed, so a 機構改革 that renames a 課 does not cut it off from the model. A retired
+    課 names the 課 that took over its duties (``successor_id``); the model's predictions of it go there.
+    """
 
     __tablename__ = "sections"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
+    classifier_label: Mapped[str] = mapped_column(String(64), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     is_hearing: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"))
 
     department: Mapped[Department] = relationship(back_populates="sections")
+    successor: Mapped[Section | None] = relationship(remote_side=[id])
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("classifier_label", kwargs.get("name"))
+        super().__init__(**kwargs)
 
     def __repr__(self) -> str:
         return f"<Section {self.name}>"
+
+
+def label_targets() -> dict[str, Section]:
+    """Every classifier label → the active 課 that handles its voices now (one query).
+
+    A label whose 課 was retired hands its voices to the successor (followed to the first active 課);
+    one retired without a successor goes nowhere."""
+    sections = list(db.session.scalars(select(Section)))
+    by_id = {section.id: section for section in sections}
+    targets = {}
+    for section in sections:
+        target, seen = section, {section.id}
+        while not target.active and target.successor_id in by_id and target.successor_id not in seen:
+            target = by_id[target.successor_id]
+            seen.add(target.id)
+        if target.active:
+            targets[section.classifier_label] = target
+    return targets
+
+
+def ranked_targets(section_top: Iterable[tuple[str, float]], targets: Mapping[str, Section]
+                   ) -> list[tuple[Section, float]]:
+    """The model's top 課 as the active 課 now handling them, best first; labels that land on the same
+    課 (a merger) add their scores, and labels that go nowhere are left out."""
+    scores: dict[int, list] = {}
+    for label, score in section_top:
+        target = targets.get(label)
+        if target is not None:
+            scores.setdefault(target.id, [target, 0.0])[1] += float(score)
+    return sorted(((section, score) for section, score in scores.values()), key=lambda pair: -pair[1])

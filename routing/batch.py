@@ -30,11 +30,12 @@ from models import (
     VoiceMeasure,
     db,
     get_setting,
+    label_targets,
     utcnow,
 )
 from models.bulk import BulkRows
 from routing.business_days import add_business_days
-from routing.decision import Decision, decide
+from routing.decision import Decision, decide, model_choice
 from routing.due import due_days_for
 from routing.rules import rule_matches
 from routing.service import hearing_section, text_for_classification
@@ -70,6 +71,7 @@ def route_new_voices(voices: Sequence[Voice], rows: BulkRows, predicted: dict | 
         predicted = {**predicted, **dict(zip(missing, zip(*predict_with_tokens(missing))))}
     predictions, tokens = [predicted[t][0] for t in texts], [predicted[t][1] for t in texts]
     sections = {s.name: s for s in db.session.scalars(select(Section).where(Section.active.is_(True)))}
+    targets = label_targets()
     hearing = hearing_section()
     rules = [
         rule for rule in db.session.scalars(
@@ -86,8 +88,8 @@ def route_new_voices(voices: Sequence[Voice], rows: BulkRows, predicted: dict | 
         if not voice.search_tokens:  # the format of voices.search.search_tokens_for
             unique = sorted(set(words))
             voice.search_tokens = f" {' '.join(unique)} " if unique else ""
-        decided.append(_decide(voice, text, prediction, sections=sections, hearing=hearing, rules=rules,
-                               threshold=threshold, due_days=due_days))
+        decided.append(_decide(voice, text, prediction, sections=sections, targets=targets, hearing=hearing,
+                               rules=rules, threshold=threshold, due_days=due_days))
     # Rows per kind, and each voice's classified event before its assigned/triaged event.
     for voice, prediction in zip(voices, predictions):
         top = [[name, round(score, 4)] for name, score in prediction.section_top]
@@ -132,13 +134,14 @@ def _event(rows: BulkRows, voice: Voice, kind: str, data: dict, now) -> None:
              created_at=now)
 
 
-def _decide(voice, text, prediction, *, sections, hearing, rules, threshold, due_days) -> Decision:
+def _decide(voice, text, prediction, *, sections, targets, hearing, rules, threshold, due_days) -> Decision:
     """``routing.decision.decide`` for one new voice (no assignment yet), with the batch's lookups;
     sets the voice's 課, status and due date."""
     chosen = sections.get(voice.chosen_section_name) if voice.chosen_section_name else None
     rule = None if chosen is not None else next((r for r in rules if rule_matches(r, text)), None)
-    decision = decide(chosen=chosen, rule=rule, predicted=sections.get(prediction.section),
-                      confidence=prediction.confidence, model_version=prediction.model_version,
+    predicted, confidence = model_choice(prediction, targets)
+    decision = decide(chosen=chosen, rule=rule, predicted=predicted,
+                      confidence=confidence, model_version=prediction.model_version,
                       threshold=threshold, hearing=hearing)
     if decision.decided_by == "staff":
         voice.section_confirmed = True

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, text, update
 
 import classifier
 from classifier.artifacts import is_compatible
+from classifier.organization import ORGANIZATION_SQL, Organization
 from classifier.staff import STAFF_LABELS_SQL, STAFF_MEASURES_SQL, staff_records
 from models import JobRecord, ModelVersion, User, Voice, VoiceMeasure, audit, db, utcnow
 from models.outbox import dispatch_committed, new_job
@@ -36,8 +37,11 @@ def record_version(version: str, *, active: bool) -> ModelVersion:
 
 
 def register_active_model() -> ModelVersion:
-    """Make sure a model exists (training one if needed) and record it as the active version."""
-    row = record_version(classifier.ensure_model(), active=True)
+    """Make sure a model exists and record it as the active version. One trained here (none yet, or the
+    active one written by an earlier release) learns the staff-confirmed labels and the city's
+    organization too, as a retraining would, so an upgrade does not forget them."""
+    row = record_version(classifier.ensure_model(lambda: (staff_labelled_examples(), city_organization())),
+                         active=True)
     db.session.commit()
     return row
 
@@ -50,15 +54,21 @@ def staff_labelled_examples() -> list[dict]:
     return staff_records(label_rows, measure_rows)
 
 
+def city_organization() -> Organization:
+    """The city's 課 as the classifier trains for them: added, moved to another 部, merged away."""
+    return Organization.from_rows(db.session.execute(text(ORGANIZATION_SQL)).mappings().all())
+
+
 def retrain_from_staff_labels() -> str:
-    """Train a candidate on corpus + staff labels; it becomes active only if not worse on held-out data."""
-    examples = staff_labelled_examples()
-    result = classifier.retrain_with_examples(examples)
+    """Train a candidate on corpus + staff labels for the city's organization; it becomes active only if
+    not worse on held-out data."""
+    examples, organization = staff_labelled_examples(), city_organization()
+    result = classifier.retrain_with_examples(examples, organization=organization)
     row = record_version(result.version, active=result.promoted)
     db.session.flush()
     audit(None, "model.retrained", "model_version", row.id, version=result.version, promoted=result.promoted,
           staff_labels=len(examples), staff_measure_labels=sum("measures" in e for e in examples),
-          decision=result.decision)
+          organization=organization.describe(), decision=result.decision)
     db.session.commit()
     return result.decision
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 import classifier
-from models import Classification, Section, User, Voice, VoiceMeasure, db, get_setting
-from routing.decision import decide
+from models import Classification, Section, User, Voice, VoiceMeasure, db, get_setting, label_targets
+from routing.decision import decide, model_choice
 from routing.due import due_date_for
 from routing.history import assign_primary, record_event
 from routing.rules import first_matching_rule
@@ -79,9 +79,8 @@ def route_voice(voice_id: int) -> RouteOutcome:
     chosen = db.session.scalar(select(Section).where(
         Section.name == voice.chosen_section_name, Section.active.is_(True))) if voice.chosen_section_name else None
     rule = None if chosen is not None else first_matching_rule(text)
-    predicted = db.session.scalar(
-        select(Section).where(Section.name == prediction.section, Section.active.is_(True)))
-    decision = decide(chosen=chosen, rule=rule, predicted=predicted, confidence=prediction.confidence,
+    predicted, confidence = model_choice(prediction, label_targets())
+    decision = decide(chosen=chosen, rule=rule, predicted=predicted, confidence=confidence,
                       model_version=prediction.model_version,
                       threshold=float(get_setting("routing.auto_threshold")), hearing=hearing_section())
     if decision.decided_by == "staff":

@@ -53,6 +53,20 @@ def small_training_corpus(small_corpus, monkeypatch) -> Path:
     return small_corpus
 
 
+@pytest.fixture
+def own_model_dir(app, tmp_path, model_dir, small_training_corpus):
+    """A model directory of this test's own (the retrain adds versions), starting from the session model;
+    retraining starts from the small corpus, to keep the test short."""
+    import classifier
+
+    directory = tmp_path / "models"
+    shutil.copytree(model_dir, directory)
+    app.config["MODEL_DIR"] = str(directory)
+    classifier.configure(directory)
+    yield directory
+    classifier.configure(model_dir)
+
+
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory) -> Path:
     """One classifier trained from the shipped corpus, shared by every test of the session."""

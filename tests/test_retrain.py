@@ -1,27 +1,12 @@
 """Does the classifier learn from the 課 that staff confirmed, through the retraining job?"""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import delete, select
 
 import classifier
 from models import JobRecord, ModelVersion, Voice, VoiceMeasure, db
 from routing.model_registry import register_active_model, staff_labelled_examples
 from tests.section_fixtures import routed_voice
-
-
-@pytest.fixture
-def own_model_dir(app, tmp_path, model_dir, small_training_corpus):
-    """A model directory of this test's own (the retrain adds versions), starting from the session model;
-    retraining starts from the small corpus, to keep the test short."""
-    import shutil
-
-    directory = tmp_path / "models"
-    shutil.copytree(model_dir, directory)
-    app.config["MODEL_DIR"] = str(directory)
-    classifier.configure(directory)
-    yield directory
-    classifier.configure(model_dir)
 
 
 def test_staff_confirmed_voices_are_the_labels(app):

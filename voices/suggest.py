@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 import classifier
-from models import Measure, Voice, db
+from models import Measure, Voice, db, label_targets, ranked_targets
 from voices.similar import similar_to_text
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -49,7 +49,9 @@ def suggestions_for(text: str) -> Suggestions:
     titles = dict(db.session.execute(
         select(Measure.code, Measure.title).where(Measure.code.in_(list(prediction.measures)))).all())
     result = Suggestions(
-        sections=[{"name": name, "score": round(float(score), 3)} for name, score in prediction.section_top[:3]],
+        # by the 課 that handle them now: after a 機構改革 a label may stand for a renamed or merged 課
+        sections=[{"name": section.name, "score": round(score, 3)}
+                  for section, score in ranked_targets(prediction.section_top, label_targets())],
         measures=[{"code": code, "title": titles.get(code, "")} for code in prediction.measures],
         model_version=prediction.model_version,
     )

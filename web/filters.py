@@ -1,12 +1,12 @@
-"""Jinja filters for Japanese dates: JST, 和暦 beside 西暦."""
+"""Jinja filters: Japanese dates (JST, 和暦 beside 西暦), event labels, and the 課 a model label stands for now."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, g
 
-from models import STATUSES
+from models import STATUSES, label_targets
 
 JST = ZoneInfo("Asia/Tokyo")
 _ERAS = ((date(2019, 5, 1), "令和"), (date(1989, 1, 8), "平成"), (date(1926, 12, 25), "昭和"))
@@ -63,8 +63,18 @@ EVENT_LABELS = {
 }
 
 
+def section_now(label: str) -> str:
+    """The name of the 課 that handles a classifier label's voices now (renamed or merged at a 機構改革);
+    the label itself, marked, when no active 課 does. Looked up once per request."""
+    if "label_targets" not in g:
+        g.label_targets = label_targets()
+    target = g.label_targets.get(label)
+    return target.name if target is not None else f"{label}（現在は振り分け先なし）"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals["event_labels"] = EVENT_LABELS
     app.jinja_env.globals["statuses"] = STATUSES
     app.add_template_filter(jp_date, "jp_date")
     app.add_template_filter(jp_datetime, "jp_datetime")
+    app.add_template_filter(section_now, "section_now")

@@ -33,7 +33,8 @@ def test_metadata_records_what_the_model_is(model_dir):
     assert metadata["created_at"].endswith("+00:00")
     assert {"cv", "heldout"} <= set(metadata["metrics"])
     assert metadata["counts"]["corpus"] == metadata["counts"]["train"] + metadata["counts"]["heldout"]
-    assert metadata["labels"]["sections"] == classifier.labels.section_names()
+    assert sorted(metadata["labels"]["sections"]) == sorted(classifier.labels.section_names())
+    assert metadata["organization"] == {"added": [], "moved": {}, "merged_into": {}}
 
 
 def test_artifact_from_another_scikit_learn_is_refused(model_dir, tmp_path):

@@ -6,19 +6,7 @@ import sqlite3
 import classifier
 from classifier import artifacts
 from classifier.staff import load_staff_examples
-
-NEW_WORD_VOICES = [
-    "ミラポンはどこで使えますか",
-    "ミラポンの残高が確認できない",
-    "ミラポンの有効期限を延ばしてほしい",
-    "ミラポンを貯めたのに交換先が少ない",
-    "ミラポンのアプリが開かない",
-    "ミラポンをもっと配ってほしい",
-    "ミラポンの交換ができる窓口はどこですか",
-    "ミラポンの申し込み方法を教えて",
-    "ミラポンってなに？",
-    "ミラポンの制度は続けてほしい",
-]
+from tests.classifier_support import NEW_WORD_VOICES, staff_database
 
 
 def test_staff_examples_teach_a_new_word(small_corpus, tmp_path):
@@ -52,31 +40,24 @@ def test_worse_candidate_is_not_promoted(model_dir, small_corpus, tmp_path):
 
 
 def test_staff_labels_are_read_from_the_database(small_corpus, tmp_path):
-    """Are only section-confirmed voices read, with plain SQL, and 課 outside the reference skipped?"""
-    path = tmp_path / "voices.db"
-    with sqlite3.connect(path) as db:
-        db.executescript("""
-            CREATE TABLE sections (id INTEGER PRIMARY KEY, name TEXT);
-            CREATE TABLE voices (id INTEGER PRIMARY KEY, body TEXT, section_id INTEGER, voice_type TEXT,
-                                 section_confirmed BOOLEAN);
-            CREATE TABLE voice_measures (voice_id INTEGER, measure_code TEXT, source TEXT);
-            INSERT INTO sections VALUES (1, '商工観光課'), (2, '建設課'), (3, '新設された課');
-        """)
-        rows = [(text, 1, "問合せ", 1) for text in NEW_WORD_VOICES]
-        rows += [("道路の白線が消えている", 2, "不明な種別", 1), ("未確認の声", 2, "苦情", 0),
-                 ("新しい課への声", 3, "意見", 1)]
-        db.executemany("INSERT INTO voices (body, section_id, voice_type, section_confirmed) VALUES (?,?,?,?)", rows)
+    """Are only section-confirmed voices read, with plain SQL, by the label the model knows each 課 by?"""
+    sections = [(1, "観光課", "商工観光課", "市民経済部", 1, None),  # renamed at a 機構改革: its label stays
+                (2, "建設課", "建設課", "都市建設部", 1, None)]
+    rows = [(text, 1, "問合せ", 1) for text in NEW_WORD_VOICES]
+    rows += [("道路の白線が消えている", 2, "不明な種別", 1), ("未確認の声", 2, "苦情", 0), ("   ", 2, "意見", 1)]
+    url = staff_database(tmp_path / "voices.db", sections, rows)
+    with sqlite3.connect(tmp_path / "voices.db") as db:
         # staff confirmed M5-2 and M4-3 on the first voice; the model's own guess on the second is no label
         db.executemany("INSERT INTO voice_measures VALUES (?,?,?)",
                        [(1, "M5-2", "staff"), (1, "M4-3", "staff"), (2, "M1-1", "model")])
-    url = f"sqlite:///{path}"
-    examples, skipped = load_staff_examples(url, weight=2.5)
-    assert skipped == 1
+    examples, skipped, organization = load_staff_examples(url, weight=2.5)
+    assert skipped == 1  # the blank voice
     assert {e.section for e in examples} == {"商工観光課", "建設課"} and len(examples) == 11
     assert all(e.weight == 2.5 and e.source == "database" for e in examples)
     assert [e.measures for e in examples if e.has_measures] == [("M4-3", "M5-2")]
     assert examples[0].text == NEW_WORD_VOICES[0] and examples[0].has_measures
     assert [e.voice_type for e in examples if e.section == "建設課"] == [None]
+    assert organization.describe() == {"added": [], "moved": {}, "merged_into": {}}
     result = classifier.train(database_url=url, corpus_dir=small_corpus, model_dir=tmp_path, promote="always",
                               log=lambda m: None)
     assert result.metadata["counts"]["extra"] == 11 and result.metadata["counts"]["extra_skipped"] == 1

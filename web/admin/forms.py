@@ -149,6 +149,8 @@ class SectionForm(FlaskForm):
     sort_order = JaIntegerField("表示順", default=0, validators=[
         _given("表示順"), NumberRange(0, 9999, message="0から9999までの整数で入力してください。")])
     active = BooleanField("有効（振り分け先として使う）", default=True)
+    successor_id = SelectField("事務を引き継ぐ課（無効にするとき）", coerce=optional_int, validate_choice=False,
+                               validators=[valid_choice])
     is_hearing = BooleanField("広聴（振り分け担当）の課にする")
 
 

@@ -91,10 +91,12 @@ def save_department(actor: User, department_id: int | None, *, name: str, sort_o
 
 def _section_snapshot(section: Section) -> dict[str, Any]:
     department = db.session.get(Department, section.department_id)
+    successor = db.session.get(Section, section.successor_id) if section.successor_id else None
     return {
         "name": section.name, "department": department.name if department else None,
         "description": section.description, "sort_order": section.sort_order,
         "active": section.active, "is_hearing": section.is_hearing,
+        "successor": successor.name if successor else None, "classifier_label": section.classifier_label,
     }
 
 
@@ -121,14 +123,20 @@ def open_voice_counts() -> dict[int, int]:
 
 
 def save_section(actor: User, section_id: int | None, *, name: str, department_id: int, description: str,
-                 sort_order: int, active: bool, is_hearing: bool) -> Section:
-    """Create or edit a 課; keeps exactly one active 広聴 and refuses to retire a 課 with open voices."""
+                 sort_order: int, active: bool, is_hearing: bool, successor_id: int | None = None) -> Section:
+    """Create or edit a 課; keeps exactly one active 広聴 and refuses to retire a 課 with open voices.
+
+    A rename keeps the 課's classifier label, so the model keeps routing to it (機構改革). A retired 課
+    may name an active 課 that took over its duties: the model's voices for it go there, and retraining
+    teaches its examples to that 課."""
     clash = db.session.scalar(select(Section.id).where(Section.name == name))
     if clash is not None and clash != section_id:
         raise _fail("同じ名称の課が既にあります。", "name")
     if db.session.get(Department, department_id) is None:
         raise _fail("部を一覧から選んでください。", "department_id")
-    section = Section() if section_id is None else _get(Section, section_id, "課")
+    if successor_id is not None:
+        _check_successor(section_id, successor_id, active)
+    section = Section(classifier_label=_new_classifier_label(name)) if section_id is None else _get(Section, section_id, "課")
     before = _section_snapshot(section) if section_id is not None else None
     if section.is_hearing and not is_hearing:
         raise _fail("広聴の課は必ず1つ必要です。外すときは、別の課を広聴に指定してください。", "is_hearing")
@@ -142,6 +150,7 @@ def save_section(actor: User, section_id: int | None, *, name: str, department_i
 
     section.name, section.department_id, section.description = name, department_id, description
     section.sort_order, section.active, section.is_hearing = sort_order, active, is_hearing
+    section.successor_id = successor_id
     if section_id is None:
         db.session.add(section)
     db.session.flush()
@@ -153,6 +162,25 @@ def save_section(actor: User, section_id: int | None, *, name: str, department_i
         _audit_update(actor, "section.update", "section", section.id, before, _section_snapshot(section))
     db.session.commit()
     return section
+
+
+def _check_successor(section_id: int | None, successor_id: int, active: bool) -> None:
+    if active:
+        raise _fail("事務を引き継ぐ課は、この課を無効にするときだけ指定できます。", "successor_id")
+    successor = db.session.get(Section, successor_id)
+    if successor is None or not successor.active or successor_id == section_id:
+        raise _fail("事務を引き継ぐ課は、有効なほかの課から選んでください。", "successor_id")
+
+
+def _new_classifier_label(name: str) -> str:
+    """A new 課's classifier label: its name, unless a renamed 課 still carries that label (then the new
+    課 is a different one to the model: 「市民窓口課（2）」)."""
+    taken = set(db.session.scalars(select(Section.classifier_label)))
+    label, number = name, 1
+    while label in taken:
+        number += 1
+        label = f"{name}（{number}）"
+    return label
 
 
 def _move_hearing_to(section: Section, actor: User) -> None:

@@ -9,9 +9,9 @@ from wtforms.fields.choices import SelectChoice
 from models import Department, Section, db
 from web.admin import bp, services
 from web.admin.forms import DepartmentForm, SectionForm
-from web.admin.views import form_values, show_error
+from web.admin.views import form_values, section_choices, show_error
 
-SECTION_FIELDS = ("name", "department_id", "description", "sort_order", "active", "is_hearing")
+SECTION_FIELDS = ("name", "department_id", "description", "sort_order", "active", "successor_id", "is_hearing")
 
 
 def _departments() -> list[Department]:
@@ -34,6 +34,8 @@ def section_form(section_id: int | None = None):
         section = db.session.get(Section, section_id) or abort(404)
     form = SectionForm(obj=section)
     form.department_id.choices = [SelectChoice(d.id, d.name) for d in _departments()]
+    form.successor_id.choices = [choice for choice in section_choices("（なし）", section.successor_id if section else None)
+                                 if section is None or choice.value != section.id]
     error = None
     if form.validate_on_submit():
         try:

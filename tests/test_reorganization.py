@@ -1,0 +1,196 @@
+"""機構改革: after the administrator renames, merges, retires or adds 課, do the model's voices still
+reach the 課 that handles them, and does retraining learn the city's organization?"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+import classifier
+from classifier.model import Prediction
+from models import AuditLog, Department, Section, User, Voice, db, label_targets
+from routing.decision import model_choice
+from routing.model_registry import city_organization, register_active_model, retrain_from_staff_labels
+from tests.classifier_support import NEW_WORD_VOICES
+from tests.section_fixtures import routed_voice
+from tests.support import csrf_token_from, login, make_user
+from tests.test_admin import signed_in_admin
+from voices.intake import submit
+from voices.suggest import suggestions_for
+from voices.validation import VoiceInput
+from web.admin.services import AdminError, save_section
+
+GARBAGE = "ごみ集積所にカラスが群がって生ごみが散らかっています。ネットを配ってください。"
+
+
+@pytest.fixture
+def app(app_on_both_databases):
+    return app_on_both_databases
+
+
+@pytest.fixture
+def admin_client(app):
+    return signed_in_admin(app)
+
+
+def edit_section(client, current: str, **changes):
+    """Post the 課's edit form as the administrator would: its current values with ``changes``."""
+    section = db.session.scalar(select(Section).where(Section.name == current))
+    url = f"/admin/sections/{section.id}/edit"
+    form = {"name": section.name, "department_id": section.department_id, "description": section.description,
+            "sort_order": section.sort_order, "successor_id": section.successor_id or ""}
+    if section.active:
+        form["active"] = "y"
+    form.update(changes)
+    form = {key: value for key, value in form.items() if value is not None}
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **form})
+
+
+def section_named(name: str) -> Section:
+    return db.session.scalar(select(Section).where(Section.name == name))
+
+
+def test_a_renamed_section_keeps_receiving_the_models_voices(app, admin_client):
+    with app.app_context():
+        assert classifier.predict(GARBAGE).section == "生活環境課"
+        assert edit_section(admin_client, "生活環境課", name="環境保全課").status_code == 303
+        renamed = section_named("環境保全課")
+        assert renamed.classifier_label == "生活環境課"  # the model still knows it by its old name
+        voice_id, _, _ = routed_voice(GARBAGE)
+        voice = db.session.get(Voice, voice_id)
+        assert (voice.section.name, voice.status) == ("環境保全課", "assigned")
+        assert voice.assignments[0].decided_by == "model"
+        # the counter's live panel offers the 課 by the name staff know now
+        assert suggestions_for(GARBAGE).sections[0]["name"] == "環境保全課"
+    staff = app.test_client()
+    with app.app_context():
+        make_user("kankyo", "section_staff", "環境保全課")
+    login(staff, "kankyo")
+    page = staff.get(f"/staff/voices/{voice_id}").get_data(as_text=True)
+    assert "環境保全課（" in page and "生活環境課（" not in page  # the classification, by today's name
+
+
+def test_a_merged_sections_voices_go_to_its_successor(app, admin_client):
+    """教育指導課 retired into 学校総務課: the model's 教育指導課 voices go to 学校総務課, and its
+    probability adds to 学校総務課's own."""
+    text = "授業中に先生の説明がわかりにくいと子どもが言っています。教え方を工夫してほしいです。"
+    with app.app_context():
+        prediction = classifier.predict(text)
+        assert prediction.section == "教育指導課"
+        response = edit_section(admin_client, "教育指導課", active=None,
+                                successor_id=section_named("学校総務課").id)
+        assert response.status_code == 303
+        retired = section_named("教育指導課")
+        assert (retired.active, retired.successor.name) == (False, "学校総務課")
+        change = db.session.scalars(select(AuditLog).where(AuditLog.action == "section.update")
+                                    .order_by(AuditLog.id.desc())).first()
+        assert change.data["after"] == {"active": False, "successor": "学校総務課"}
+        section, confidence = model_choice(prediction, label_targets())
+        scores = dict(prediction.section_top)
+        assert section.name == "学校総務課"
+        assert confidence == pytest.approx(scores["教育指導課"] + scores.get("学校総務課", 0.0))
+        voice_id, _, _ = routed_voice(text)
+        assert db.session.get(Voice, voice_id).section.name == "学校総務課"
+        assert [s["name"] for s in suggestions_for(text).sections].count("学校総務課") == 1
+    listing = admin_client.get("/admin/sections").get_data(as_text=True)
+    assert "無効（学校総務課が引継ぎ）" in listing
+
+
+def test_a_section_retired_without_successor_leaves_its_voices_to_hearing(app, admin_client):
+    with app.app_context():
+        assert edit_section(admin_client, "生活環境課", active=None).status_code == 303
+        receipt = submit(VoiceInput(body=GARBAGE, voice_type="苦情", consent_privacy=True))
+        voice = db.session.get(Voice, receipt.voice_id)
+        # the model's choice is gone, and the next-best 課 is far below the default threshold (0.5)
+        assert (voice.status, voice.section.name) == ("triage", "秘書広報課")
+        assert voice.latest_classification.section_name == "生活環境課"
+
+
+def test_a_successor_must_be_an_active_other_section_of_a_retired_one(app, admin_client):
+    with app.app_context():
+        target = section_named("学校総務課").id
+        html = edit_section(admin_client, "教育指導課", successor_id=target).get_data(as_text=True)
+        assert "この課を無効にするときだけ指定できます" in html
+        assert edit_section(admin_client, "生涯学習課", active=None).status_code == 303
+        retired = section_named("生涯学習課").id
+        html = edit_section(admin_client, "教育指導課", active=None, successor_id=retired).get_data(as_text=True)
+        assert "一覧から選んでください。" in html  # a retired 課 is not offered
+        section = section_named("教育指導課")
+        with pytest.raises(AdminError, match="有効なほかの課から選んでください"):  # nor taken by the service
+            save_section(db.session.scalar(select(User).where(User.login_id == "boss")), section.id, name=section.name,
+                         department_id=section.department_id, description="", sort_order=1, active=False,
+                         is_hearing=False, successor_id=retired)
+        assert section_named("教育指導課").active is True
+
+
+def test_a_new_section_may_reuse_the_old_name_of_a_renamed_one(app, admin_client):
+    """市民窓口課 renamed 市民課, then a new 市民窓口課: to the model the new one is another 課."""
+    with app.app_context():
+        assert edit_section(admin_client, "市民窓口課", name="市民課").status_code == 303
+        department_id = section_named("市民課").department_id
+        token = csrf_token_from(admin_client.get("/admin/sections/new").get_data(as_text=True))
+        response = admin_client.post("/admin/sections/new", data={
+            "csrf_token": token, "name": "市民窓口課", "department_id": department_id, "sort_order": "9",
+            "active": "y", "successor_id": ""})
+        assert response.status_code == 303
+        assert section_named("市民窓口課").classifier_label == "市民窓口課（2）"
+        assert label_targets()["市民窓口課"].name == "市民課"
+
+
+def test_model_choice_without_reorganization_is_the_models_own():
+    """No 課 changed: the model's top 課 and confidence, untouched; unknown text keeps confidence 0."""
+    class FakeSection:
+        def __init__(self, section_id):
+            self.id = section_id
+
+    targets = {"生活環境課": FakeSection(1), "建設課": FakeSection(2)}
+    known = Prediction("生活環境課", [("生活環境課", 0.7), ("建設課", 0.2), ("農政課", 0.1)], "市民経済部", [],
+                       "要望", 0.7, [], "v")
+    assert model_choice(known, targets) == (targets["生活環境課"], 0.7)
+    unknown = Prediction("生活環境課", [("生活環境課", 0.3), ("建設課", 0.2), ("農政課", 0.1)], "市民経済部", [],
+                         "要望", 0.0, [], "v")
+    assert model_choice(unknown, targets) == (targets["生活環境課"], 0.0)
+    nowhere = Prediction("農政課", [("農政課", 0.9)], "市民経済部", [], "要望", 0.9, [], "v")
+    assert model_choice(nowhere, targets) == (None, 0.9)
+
+
+def add_point_section_with_confirmed_voices() -> None:
+    """A new ポイント推進課 in a new 未来創造部, and voices about ミラポン that staff confirmed for it."""
+    department = Department(name="未来創造部", sort_order=8)
+    db.session.add(Section(name="ポイント推進課", department=department))
+    db.session.commit()
+    for text in NEW_WORD_VOICES:
+        voice_id, _, _ = routed_voice(text, voice_type="問合せ")
+        voice = db.session.get(Voice, voice_id)
+        voice.section_id, voice.section_confirmed = section_named("ポイント推進課").id, True
+    db.session.commit()
+
+
+def test_a_model_trained_at_start_learns_the_staff_labels_and_the_organization(app, own_model_dir):
+    """After an upgrade the active model cannot be loaded and `flask model-ensure` trains one: it must not
+    forget the city's new 課 and the labels staff gave."""
+    with app.app_context():
+        add_point_section_with_confirmed_voices()
+        (own_model_dir / "registry.json").unlink()  # as if no usable model were left
+        assert classifier.active_version() is None
+        row = register_active_model()
+        metadata = classifier.read_metadata(row.version)
+        assert metadata["organization"]["added"] == ["ポイント推進課"]
+        assert metadata["counts"]["extra"] == len(NEW_WORD_VOICES)
+        assert classifier.predict("ミラポンの残高を知りたい").section == "ポイント推進課"
+
+
+def test_retraining_learns_the_citys_new_section(app, own_model_dir):
+    """A new ポイント推進課 under a new 部, with voices staff confirmed: the retrained model routes to it."""
+    directory = own_model_dir
+    with app.app_context():
+        add_point_section_with_confirmed_voices()
+        assert city_organization().describe()["added"] == ["ポイント推進課"]
+        retrain_from_staff_labels()  # from the small corpus: saved, though not better than the active
+        audit = db.session.scalar(select(AuditLog).where(AuditLog.action == "model.retrained"))
+        assert audit.data["organization"]["added"] == ["ポイント推進課"]
+        version = audit.data["version"]
+        assert classifier.read_metadata(version)["organization"]["added"] == ["ポイント推進課"]
+        model, _ = classifier.artifacts.load(version, directory)
+        prediction = model.predict(["ミラポンが使えるお店を教えてください"], version)[0]
+        assert (prediction.section, prediction.bu) == ("ポイント推進課", "未来創造部")
