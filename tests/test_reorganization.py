@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 import classifier
 from classifier.model import Prediction
-from models import AuditLog, Department, Section, User, Voice, db, label_targets
+from models import AuditLog, Department, ImportJob, Section, User, Voice, db, label_targets
 from routing.decision import model_choice
 from routing.model_registry import city_organization, register_active_model, retrain_from_staff_labels
 from tests.classifier_support import NEW_WORD_VOICES
@@ -194,3 +194,29 @@ def test_retraining_learns_the_citys_new_section(app, own_model_dir):
         model, _ = classifier.artifacts.load(version, directory)
         prediction = model.predict(["ミラポンが使えるお店を教えてください"], version)[0]
         assert (prediction.section, prediction.bu) == ("ポイント推進課", "未来創造部")
+
+
+def test_a_past_ledger_may_name_sections_as_they_were_called_then(app, admin_client, tmp_path):
+    """A 受付簿 of 2024 says 生活環境課 and 教育指導課; since then one was renamed and the other merged.
+    Its rows go to the 課 that handle them today, and are labels for the next retraining."""
+    from routing.model_registry import staff_labelled_examples
+    from tests.test_import import VOICE_HEADER, check, csv_bytes, write
+    from voices.importers.service import enqueue
+
+    with app.app_context():
+        edit_section(admin_client, "生活環境課", name="環境保全課")
+        edit_section(admin_client, "教育指導課", active=None, successor_id=section_named("学校総務課").id)
+    rows = [["2024-06-03", "電話", "苦情", "集積所のごみが散らかっています。", "", "", "", "生活環境課"],
+            ["2024-06-04", "窓口", "要望", "授業参観の回数を増やしてほしい。", "", "", "", "教育指導課"],
+            ["2024-06-05", "窓口", "要望", "図書館の本を増やしてほしい。", "", "", "", "市の課ではない課"]]
+    bad = check(app, write(tmp_path, "ledger.csv", csv_bytes(VOICE_HEADER, rows)))
+    assert bad.state == "checked" and bad.bad_rows == 1  # only the 課 no name ever meant
+    assert {e["row"] for e in bad.errors} == {4}
+    assert "「市の課ではない課」は登録されている課ではありません" in str(bad.errors)
+    job = check(app, write(tmp_path, "ledger2.csv", csv_bytes(VOICE_HEADER, rows[:2])))
+    with app.app_context():
+        enqueue(db.session.get(ImportJob, job.id), "import", as_finished=True)
+        voices = {v.body[:4]: v for v in db.session.scalars(select(Voice))}
+        assert voices["集積所の"].section.name == "環境保全課"
+        assert voices["授業参観"].section.name == "学校総務課"
+        assert sorted(e["section"] for e in staff_labelled_examples()) == ["学校総務課", "生活環境課"]

@@ -39,7 +39,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("氏名", help="任意"),
         Column("連絡先", help="電話番号またはメールアドレス（任意）"),
         Column("地区", help="任意"),
-        Column("担当課", help="任意。記入すると自動分類より優先されます（例：生活環境課）"),
+        Column("担当課", help="任意。記入すると自動分類より優先されます（例：生活環境課）。機構改革で名称が変わった課や統合された課は、当時の課名のままで構いません"),
         Column("件名", in_template=False, help="任意"),
         Column("年代", in_template=False, help="10代以下・20代…80代以上（任意）"),
     ),

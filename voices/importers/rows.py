@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
@@ -112,8 +113,10 @@ def content_key(kind: str, *parts: Any) -> str:
 class RowParser:
     """Reads the data rows of one file of ``kind`` against its header."""
 
-    def __init__(self, kind: str, header: list[Any], *, section_names: set[str], created_by_id: int | None,
+    def __init__(self, kind: str, header: list[Any], *, section_names: Mapping[str, str], created_by_id: int | None,
                  today: date | None = None):
+        """``section_names`` maps a 担当課 as a file may write it (today's name, or the name of a 課 before a
+        機構改革 renamed or merged it) to the 課's name today."""
         self.kind = kind
         self.columns = COLUMNS[kind]
         self.section_names = section_names
@@ -240,10 +243,10 @@ class RowParser:
                 )
         contact = unicodedata.normalize("NFKC", self._text(values, "連絡先"))
         email, phone = (contact, "") if "@" in contact else ("", contact)
-        section = self._text(values, "担当課")
-        if section and section not in self.section_names:
-            row.errors.append(f"担当課: 「{section[:30]}」は登録されている課ではありません（例：生活環境課）。")
-            section = ""
+        written = self._text(values, "担当課")
+        section = self.section_names.get(written, "") if written else ""
+        if written and not section:
+            row.errors.append(f"担当課: 「{written[:30]}」は登録されている課ではありません（例：生活環境課）。")
         data = VoiceInput(
             body=cell_text(values.get("内容")), voice_type=self._text(values, "種別"),
             channel=channel or "import", subject=self._text(values, "件名"), name=self._text(values, "氏名"),
@@ -251,5 +254,5 @@ class RowParser:
             received_at=received, created_by_id=self.created_by_id, section_name=section,
         )
         key = content_key("voices", received.isoformat() if received else "", data.channel, data.voice_type,
-                          data.body, data.subject, data.name, contact, data.district, data.age_group, section)
+                          data.body, data.subject, data.name, contact, data.district, data.age_group, written)
         self._finish(replace(data, client_token=key), row)

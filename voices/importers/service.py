@@ -25,7 +25,7 @@ from flask import current_app, has_request_context
 from sqlalchemy import select, tuple_
 
 from classifier.similarity import predict_with_tokens
-from models import ImportJob, JobRecord, Meeting, Section, User, Voice, db, utcnow
+from models import ImportJob, JobRecord, Meeting, Section, User, Voice, db, label_targets, utcnow
 from models.outbox import dispatch_committed, new_job
 from voices.importers.reader import ImportFileError, file_format_of, open_table
 from voices.importers.rows import ParsedRow, RowParser
@@ -106,8 +106,12 @@ def run_phase(import_id: int, phase: str, *, route: Route, progress: Progress | 
     raise ValueError(f"unknown import phase {phase!r}")
 
 
-def _section_names() -> set[str]:
-    return set(db.session.scalars(select(Section.name).where(Section.active.is_(True))))
+def _section_names() -> dict[str, str]:
+    """担当課 as a file may write it → the active 課's name: today's names, and the names 課 had before a
+    機構改革 (a past ledger's 担当課 of a renamed 課, or of one merged into another)."""
+    names = {label: section.name for label, section in label_targets().items()}
+    names.update((name, name) for name in db.session.scalars(select(Section.name).where(Section.active.is_(True))))
+    return names
 
 
 def _parsed_rows(job: ImportJob) -> Iterator[ParsedRow]:
@@ -124,7 +128,7 @@ def _parsed_rows(job: ImportJob) -> Iterator[ParsedRow]:
 def fingerprint(job: ImportJob) -> str:
     """What a check's verdict depends on besides the code: the file as stored and the active 課."""
     stat = Path(job.stored_path).stat()
-    basis = "\x1f".join([str(stat.st_size), str(stat.st_mtime_ns), *sorted(_section_names())])
+    basis = "\x1f".join([str(stat.st_size), str(stat.st_mtime_ns), *sorted(map("=".join, _section_names().items()))])
     return hashlib.sha256(basis.encode()).hexdigest()
 
 
