@@ -171,3 +171,18 @@ def staff_measure_label_count() -> int:
     confirmed = select(VoiceMeasure.voice_id).where(VoiceMeasure.source == "staff")
     return db.session.scalar(select(func.count(Voice.id)).where(
         Voice.section_confirmed.is_(True), Voice.id.in_(confirmed))) or 0
+
+
+def unlearnt_organization() -> dict | None:
+    """The city's organization (``Organization.describe()``) when the active model was trained for another
+    one: a 課 added, merged or moved to another 部 since. None when they agree, or when no model is active.
+    A rename alone needs no retraining (the model knows a 課 by its unchanged label)."""
+    version = classifier.active_version()
+    if version is None:
+        return None
+    try:
+        trained_for = classifier.read_metadata(version).get("organization") or Organization.reference().describe()
+    except classifier.ArtifactError:
+        return None
+    city = city_organization().describe()
+    return None if city == trained_for else city

@@ -94,6 +94,17 @@ def test_a_merged_sections_voices_go_to_its_successor(app, admin_client):
         assert [s["name"] for s in suggestions_for(text).sections].count("学校総務課") == 1
     listing = admin_client.get("/admin/sections").get_data(as_text=True)
     assert "無効（学校総務課が引継ぎ）" in listing
+    # the model page tells the administrator that the model has not learnt the merger yet
+    page = admin_client.get("/admin/model").get_data(as_text=True)
+    assert "組織の変更が、有効なモデルにはまだ反映されていません" in page
+    assert "統合：教育指導課 → 学校総務課" in page
+
+
+def test_a_rename_alone_asks_for_no_retraining(app, admin_client):
+    assert "まだ反映されていません" not in admin_client.get("/admin/model").get_data(as_text=True)
+    with app.app_context():
+        assert edit_section(admin_client, "生活環境課", name="環境保全課").status_code == 303
+    assert "まだ反映されていません" not in admin_client.get("/admin/model").get_data(as_text=True)
 
 
 def test_a_section_retired_without_successor_leaves_its_voices_to_hearing(app, admin_client):

@@ -15,6 +15,7 @@ from routing.model_registry import (
     rollback_version,
     staff_label_count,
     staff_measure_label_count,
+    unlearnt_organization,
     version_summaries,
 )
 from web.admin import bp
@@ -34,7 +35,7 @@ def model():
         "admin/model.html", active="model", versions=version_summaries(), staff_labels=staff_label_count(),
         staff_measure_labels=staff_measure_label_count(),
         running=retrain_in_progress(), last_job=last_job, history=history,
-        threshold=float(get_setting("routing.auto_threshold")),
+        threshold=float(get_setting("routing.auto_threshold")), organization=unlearnt_organization(),
     )
 
 
