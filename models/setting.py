@@ -19,6 +19,9 @@ DEFAULTS: dict[str, Any] = {
     "tarai.alert_forwards": 2,
     # Years a finished voice keeps its personal data, counted from April 1 of the next 年度 (voices.retention).
     "retention.years": 5,
+    # Staff-confirmed 課 gathered since the last training at which the classifier retrains by itself on the
+    # next working day's morning (routing.model_registry.retrain_if_due); 0: only when the administrator asks.
+    "model.retrain_new_labels": 50,
 }
 
 

@@ -101,6 +101,14 @@ def retrain_model_job(requested_at: str) -> str:
         return run_recorded(f"retrain_model:{requested_at}", retrain_from_staff_labels)
 
 
+def retrain_when_due_job(day: str) -> str:
+    """RQ entry point: the morning retraining, when enough staff labels or a 機構改革 call for one."""
+    from routing.model_registry import retrain_if_due
+
+    with _app_context():
+        return run_recorded(f"retrain_when_due:{day}", retrain_if_due)
+
+
 _RETRY = Retry(max=3, interval=[10, 60, 300])
 JOBS: dict[str, JobSpec] = {
     "route_voice": JobSpec(route_voice_job, queue="routing", timeout=120, retry=_RETRY),
@@ -111,6 +119,7 @@ JOBS: dict[str, JobSpec] = {
     "purge_uploads": JobSpec(purge_uploads_job, queue="periodic", timeout=600, retry=_RETRY),
     "purge_personal_data": JobSpec(purge_personal_data_job, queue="periodic", timeout=1800, retry=_RETRY),
     "retrain_model": JobSpec(retrain_model_job, queue="training", timeout=1800, retry=None),
+    "retrain_when_due": JobSpec(retrain_when_due_job, queue="training", timeout=1800, retry=None),
     # Bulk imports (issue 4): long-running, on their own queue; a retry resumes after the last chunk.
     "import_file": JobSpec(import_file_job, queue="slow", timeout=3600, retry=Retry(max=2, interval=[30, 120])),
 }

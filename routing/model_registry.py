@@ -10,10 +10,11 @@ import classifier
 from classifier.artifacts import is_compatible
 from classifier.organization import ORGANIZATION_SQL, Organization
 from classifier.staff import STAFF_LABELS_SQL, STAFF_MEASURES_SQL, staff_records
-from models import JobRecord, ModelVersion, User, Voice, VoiceMeasure, audit, db, utcnow
+from models import JobRecord, ModelVersion, User, Voice, VoiceMeasure, audit, db, get_setting, utcnow
 from models.outbox import dispatch_committed, new_job
 
 RETRAIN_KIND = "retrain_model"
+MORNING_RETRAIN_KIND = "retrain_when_due"  # the daily job of routing.schedule
 
 
 class ModelAdminError(RuntimeError):
@@ -73,10 +74,10 @@ def retrain_from_staff_labels() -> str:
     return result.decision
 
 
-def retrain_in_progress() -> JobRecord | None:
-    """A retraining job recorded and not finished yet, if any."""
+def retrain_in_progress(kinds: tuple[str, ...] = (RETRAIN_KIND, MORNING_RETRAIN_KIND)) -> JobRecord | None:
+    """A retraining job (asked for by hand, or the morning one) recorded and not finished yet, if any."""
     return db.session.scalar(select(JobRecord).where(
-        JobRecord.kind == RETRAIN_KIND, JobRecord.state.in_(("pending", "enqueued", "running")))
+        JobRecord.kind.in_(kinds), JobRecord.state.in_(("pending", "enqueued", "running")))
         .order_by(JobRecord.id.desc()).limit(1))
 
 
@@ -186,3 +187,35 @@ def unlearnt_organization() -> dict | None:
         return None
     city = city_organization().describe()
     return None if city == trained_for else city
+
+
+def retrain_if_due() -> str:
+    """The morning job's decision: retrain with the staff labels when ``model.retrain_new_labels`` of them
+    (or more) were confirmed since the newest saved version was trained, or when the city's organization
+    changed since; otherwise say why not. A retraining asked for by hand and still waiting goes first."""
+    wanted = int(get_setting("model.retrain_new_labels"))
+    if wanted <= 0:
+        return "off"
+    if retrain_in_progress((RETRAIN_KIND,)) is not None:
+        return "skipped: a retraining is already waiting or running"
+    newest = _newest_metadata()
+    new_labels = new_staff_labels(newest)
+    trained_for = newest.get("organization") or Organization.reference().describe()
+    if new_labels < wanted and city_organization().describe() == trained_for:
+        return f"not due: {new_labels} new staff labels of {wanted}"
+    return retrain_from_staff_labels()
+
+
+def new_staff_labels(newest: dict | None = None) -> int:
+    """Staff-confirmed 課 gathered since the newest saved version was trained (its metadata: ``newest``)."""
+    newest = _newest_metadata() if newest is None else newest
+    return max(staff_label_count() - int((newest.get("counts") or {}).get("extra", 0)), 0)
+
+
+def _newest_metadata() -> dict:
+    """The metadata of the newest saved version ({} when there is none or it cannot be read)."""
+    versions = classifier.list_versions()
+    try:
+        return classifier.read_metadata(versions[-1]) if versions else {}
+    except classifier.ArtifactError:
+        return {}

@@ -21,6 +21,7 @@ class DailyJob:
 
 
 DAILY_JOBS: tuple[DailyJob, ...] = (
+    DailyJob("retrain_when_due", time(5, 30)),
     DailyJob("purge_personal_data", time(6, 15)),
     DailyJob("purge_uploads", time(6, 30)),
     DailyJob("refresh_rollups", time(7, 0)),

@@ -33,7 +33,7 @@ def test_admin_changes_are_listed_newest_first_and_filter_by_action_and_actor(ap
         services.save_department(boss, None, name="第一部", sort_order=1)
         services.save_department(other, None, name="第二部", sort_order=2)
         services.save_settings(other, auto_threshold=0.6, due_days={"default": 10}, escalation_days=3,
-                               tarai_forwards=2, retention_years=5)
+                               tarai_forwards=2, retention_years=5, retrain_new_labels=50)
     html = admin_client.get("/admin/audit").get_data(as_text=True)
     assert _rows(html) >= 3  # (sign-ins may be audited too)
     assert html.index("設定の変更") < html.index("第二部") < html.index("第一部")

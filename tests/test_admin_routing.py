@@ -121,7 +121,7 @@ def test_the_test_box_shows_which_rule_would_match(app, admin_client):
 
 def _settings_form(**overrides) -> dict:
     with_defaults = {"auto_threshold": "0.5", "due_default": "10", "escalation_days": "3", "tarai_forwards": "2",
-                     "retention_years": "5"}
+                     "retention_years": "5", "retrain_new_labels": "50"}
     with_defaults.update({f"due_{i}": "" for i in range(6)})
     return {**with_defaults, **overrides}
 

@@ -115,3 +115,86 @@ def test_a_version_is_dated_when_it_was_trained_and_shown_in_japan_time(app, own
     page = client.get("/admin/model").get_data(as_text=True)
     assert f'<time datetime="{trained.isoformat()}">{jp_datetime(trained)}</time>' in page
     assert " UTC" not in page
+
+
+def _confirm_new_voice(text: str) -> None:
+    voice_id, _, _ = routed_voice(text)
+    db.session.get(Voice, voice_id).section_confirmed = True
+    db.session.commit()
+
+
+def test_the_morning_job_retrains_once_enough_new_labels_are_confirmed(app, own_model_dir):
+    """Nobody has to remember the button: at the setting's count of new staff labels the morning job
+    retrains (promoted only if not worse), and counts again from that training."""
+    from models import AuditLog, set_setting
+    from routing.model_registry import new_staff_labels, retrain_if_due
+
+    with app.app_context():
+        register_active_model()
+        set_setting("model.retrain_new_labels", 2)
+        db.session.commit()
+        _confirm_new_voice("集積所のごみが回収されていません。")
+        assert new_staff_labels() == 1
+        assert retrain_if_due() == "not due: 1 new staff labels of 2"
+        assert len(classifier.list_versions()) == 1
+        _confirm_new_voice("道路の穴を直してください。")
+        decision = retrain_if_due()
+        assert len(classifier.list_versions()) == 2 and new_staff_labels() == 0
+        retrained = db.session.scalar(select(AuditLog).where(AuditLog.action == "model.retrained"))
+        assert retrained.actor_id is None and retrained.data["decision"] == decision
+        assert retrained.data["staff_labels"] == 2
+        assert retrain_if_due() == "not due: 0 new staff labels of 2"
+
+
+def test_the_morning_job_stays_off_at_zero_and_leaves_a_waiting_request_first(app, own_model_dir):
+    from models import set_setting
+    from models.outbox import new_job
+    from routing.model_registry import RETRAIN_KIND, retrain_if_due
+
+    with app.app_context():
+        register_active_model()
+        set_setting("model.retrain_new_labels", 1)
+        db.session.commit()
+        _confirm_new_voice("集積所のごみが回収されていません。")
+        new_job(f"{RETRAIN_KIND}:2026-11-27T05:00:00+00:00", RETRAIN_KIND, requested_at="2026-11-27T05:00:00+00:00")
+        db.session.commit()
+        assert retrain_if_due() == "skipped: a retraining is already waiting or running"
+        set_setting("model.retrain_new_labels", 0)
+        db.session.commit()
+        assert retrain_if_due() == "off"
+        assert len(classifier.list_versions()) == 1
+
+
+def test_the_morning_job_retrains_after_a_reorganization(app, own_model_dir):
+    """No new labels, but a 課 merged into another since the last training: retrain for it."""
+    from models import Section
+    from routing.model_registry import retrain_if_due, unlearnt_organization
+
+    with app.app_context():
+        register_active_model()
+        assert unlearnt_organization() is None
+        assert retrain_if_due().startswith("not due")
+        sections = {s.name: s for s in db.session.scalars(select(Section))}
+        sections["教育指導課"].active, sections["教育指導課"].successor_id = False, sections["学校総務課"].id
+        db.session.commit()
+        assert unlearnt_organization()["merged_into"] == {"教育指導課": "学校総務課"}
+        retrain_if_due()
+        newest = classifier.read_metadata(classifier.list_versions()[-1])
+        assert newest["organization"]["merged_into"] == {"教育指導課": "学校総務課"}
+        assert retrain_if_due().startswith("not due")  # learnt by the newest version, promoted or not
+
+
+def test_the_administrator_sets_the_morning_retraining_and_sees_its_count(app, own_model_dir):
+    from tests.test_admin import field_error, post_form, signed_in_admin
+    from tests.test_admin_routing import _settings_form
+
+    client = signed_in_admin(app)
+    with app.app_context():
+        register_active_model()
+        _confirm_new_voice("集積所のごみが回収されていません。")
+    page = client.get("/admin/model").get_data(as_text=True)
+    assert "前回の学習のあとに確定した担当課は 1 件です。50 件になると" in page
+    assert post_form(client, "/admin/settings", _settings_form(retrain_new_labels="０")).status_code == 303
+    assert "自動の学び直しは止めています" in client.get("/admin/model").get_data(as_text=True)
+    html = post_form(client, "/admin/settings", _settings_form(retrain_new_labels="-1")).get_data(as_text=True)
+    assert field_error(html, "retrain_new_labels") == "0から100000までの整数で入力してください。"

@@ -217,6 +217,8 @@ class SettingsForm(FlaskForm):
         _given("回送の回数"), NumberRange(1, 20, message="1から20までの整数で入力してください。")])
     retention_years = JaIntegerField("個人情報の保存期間（年）", validators=[
         _given("保存期間"), NumberRange(1, 30, message="1から30までの整数（年）で入力してください。")])
+    retrain_new_labels = JaIntegerField("分類モデルの自動再学習（新しく確定した担当課の件数）", validators=[
+        _given("件数"), NumberRange(0, 100000, message="0から100000までの整数で入力してください。")])
 
 
 # One optional field per voice type, named due_0 … due_5 in the order of VOICE_TYPES (blank = 標準).

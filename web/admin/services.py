@@ -347,11 +347,11 @@ def current_settings() -> dict[str, Any]:
     """The settings the administrator edits, as stored (or their defaults)."""
     return {key: get_setting(key) for key in
             ("routing.auto_threshold", "due_days", "escalation.days_overdue", "tarai.alert_forwards",
-             "retention.years")}
+             "retention.years", "model.retrain_new_labels")}
 
 
 def save_settings(actor: User, *, auto_threshold: float, due_days: dict[str, int], escalation_days: int,
-                  tarai_forwards: int, retention_years: int) -> list[str]:
+                  tarai_forwards: int, retention_years: int, retrain_new_labels: int) -> list[str]:
     """Store the changed settings, one audit row per key with before/after; returns the changed keys."""
     if not 0 <= auto_threshold <= 1:
         raise _fail("しきい値は0から1までの数値で入力してください。", "auto_threshold")
@@ -368,12 +368,15 @@ def save_settings(actor: User, *, auto_threshold: float, due_days: dict[str, int
         raise _fail("1から20までの整数で入力してください。", "tarai_forwards")
     if not 1 <= retention_years <= 30:
         raise _fail("1から30までの整数（年）で入力してください。", "retention_years")
+    if not 0 <= retrain_new_labels <= 100000:
+        raise _fail("0から100000までの整数で入力してください。", "retrain_new_labels")
     wanted = {
         "routing.auto_threshold": round(float(auto_threshold), 4),
         "due_days": dict(due_days),
         "escalation.days_overdue": int(escalation_days),
         "tarai.alert_forwards": int(tarai_forwards),
         "retention.years": int(retention_years),
+        "model.retrain_new_labels": int(retrain_new_labels),
     }
     changed = []
     for key, after in wanted.items():

@@ -9,6 +9,7 @@ from models import AuditLog, JobRecord, db, get_setting
 from routing.model_registry import (
     RETRAIN_KIND,
     ModelAdminError,
+    new_staff_labels,
     promote_version,
     request_retrain,
     retrain_in_progress,
@@ -36,6 +37,7 @@ def model():
         staff_measure_labels=staff_measure_label_count(),
         running=retrain_in_progress(), last_job=last_job, history=history,
         threshold=float(get_setting("routing.auto_threshold")), organization=unlearnt_organization(),
+        new_labels=new_staff_labels(), retrain_new_labels=int(get_setting("model.retrain_new_labels")),
     )
 
 

@@ -22,6 +22,7 @@ def _form_from_settings() -> SettingsForm:
         "escalation_days": values["escalation.days_overdue"],
         "tarai_forwards": values["tarai.alert_forwards"],
         "retention_years": values["retention.years"],
+        "retrain_new_labels": values["model.retrain_new_labels"],
     }
     for index, voice_type in enumerate(VOICE_TYPES):
         data[f"due_{index}"] = due.get(voice_type)
@@ -42,7 +43,7 @@ def settings():
             changed = services.save_settings(
                 current_user, auto_threshold=float(form.auto_threshold.data), due_days=due_days,
                 escalation_days=form.escalation_days.data, tarai_forwards=form.tarai_forwards.data,
-                retention_years=form.retention_years.data,
+                retention_years=form.retention_years.data, retrain_new_labels=form.retrain_new_labels.data,
             )
         except services.AdminError as problem:
             error = show_error(form, problem)
