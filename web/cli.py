@@ -69,6 +69,21 @@ def register(app: Flask) -> None:
             raise click.ClickException(str(problem)) from None
         click.echo(f"再学習ジョブ {job.key}: {job.state}")
 
+    @app.cli.command("model-quality")
+    @click.option("--months", default=12, show_default=True, help="直近何か月の声を数えるか")
+    def model_quality_command(months: int) -> None:
+        """実際の声での分類モデルの成績（職員が確定した担当課との一致）を受付月ごとに表示する。"""
+        from routing.model_quality import model_quality
+
+        rows = model_quality(months)
+        if not rows:
+            click.echo("担当課が確定した声はまだありません。")
+            return
+        click.echo("受付月    確定  1位一致  上位3   自動振り分け  うち転送なし")
+        for row in rows:
+            click.echo(f"{row.month or '合計':<8} {row.confirmed:>5}  {_pct(row.top1_rate):>7} {_pct(row.top3_rate):>7}"
+                       f"  {row.auto_routed:>11}  {_pct(row.kept_rate):>11}")
+
     @app.cli.command("retention-purge")
     @click.option("--dry-run", is_flag=True, help="消去せず、対象の件数だけを表示する")
     def retention_purge(dry_run: bool) -> None:
@@ -118,3 +133,7 @@ def register(app: Flask) -> None:
             raise click.ClickException(str(problem)) from None
         unlock_user(None, user.id)
         click.echo(f"{user.login_id} のパスワードを設定し直し、ロックを解除しました")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"

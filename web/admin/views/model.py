@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from models import AuditLog, JobRecord, db, get_setting
+from routing.model_quality import model_quality
 from routing.model_registry import (
     RETRAIN_KIND,
     ModelAdminError,
@@ -38,6 +39,7 @@ def model():
         running=retrain_in_progress(), last_job=last_job, history=history,
         threshold=float(get_setting("routing.auto_threshold")), organization=unlearnt_organization(),
         new_labels=new_staff_labels(), retrain_new_labels=int(get_setting("model.retrain_new_labels")),
+        quality=model_quality(),
     )
 
 

@@ -1,0 +1,92 @@
+"""How the classifier does on the city's real voices: its 課 against the 課 staff confirmed.
+
+The fixed test split measures the model on synthetic voices; this measures it on the voices it is used
+for. A voice counts once staff confirmed its 課 (routed it from triage, forwarded, accepted, closed, or
+chose it at intake) and the model classified it. The model's 課 are compared as the 課 that handle
+them today (``models.label_targets``), so a 機構改革 does not turn right answers into wrong ones.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from models import Assignment, Classification, Section, Voice, db, label_targets, utcnow
+
+JST = ZoneInfo("Asia/Tokyo")
+
+
+@dataclass(frozen=True)
+class QualityRow:
+    """One month (JST, by 受付日) of staff-confirmed, model-classified voices; ``month`` "" is the total."""
+
+    month: str
+    confirmed: int  # voices counted
+    top1: int  # the model's first 課 is the confirmed one
+    top3: int  # the confirmed 課 is among the model's three
+    auto_routed: int  # routed by the model itself (confidence at or above the threshold)
+    auto_kept: int  # of those, the confirmed 課 is the one the model routed to
+
+    @property
+    def top1_rate(self) -> float | None:
+        return self.top1 / self.confirmed if self.confirmed else None
+
+    @property
+    def top3_rate(self) -> float | None:
+        return self.top3 / self.confirmed if self.confirmed else None
+
+    @property
+    def kept_rate(self) -> float | None:
+        return self.auto_kept / self.auto_routed if self.auto_routed else None
+
+
+def model_quality(months: int = 12, now: datetime | None = None) -> list[QualityRow]:
+    """Per month, newest first, then the total over the period (the last ``months`` months)."""
+    counted = (Voice.section_confirmed.is_(True), Voice.section_id.is_not(None),
+               Voice.received_at >= (now or utcnow()) - timedelta(days=31 * months))
+    voices = {voice_id: (received, section_id) for voice_id, received, section_id in db.session.execute(
+        select(Voice.id, Voice.received_at, Voice.section_id).where(*counted))}
+    if not voices:
+        return []
+    tops: dict[int, list[str]] = {}  # each voice's latest classification: its three 課 labels, best first
+    for voice_id, section_top in db.session.execute(
+            select(Classification.voice_id, Classification.section_top)
+            .join(Voice, Voice.id == Classification.voice_id).where(*counted).order_by(Classification.id)):
+        tops[voice_id] = [label for label, _ in section_top]
+    first: dict[int, tuple[str, int]] = {}  # each voice's first primary assignment: who decided, which 課
+    for voice_id, decided_by, section_id in db.session.execute(
+            select(Assignment.voice_id, Assignment.decided_by, Assignment.section_id)
+            .join(Voice, Voice.id == Assignment.voice_id)
+            .where(*counted, Assignment.role == "primary").order_by(Assignment.id)):
+        first.setdefault(voice_id, (decided_by, section_id))
+    model_routed = {voice_id: section_id for voice_id, (decided_by, section_id) in first.items()
+                    if decided_by == "model"}
+    return _rows(voices, tops, model_routed)
+
+
+def _rows(voices: dict, tops: dict[int, list[str]], model_routed: dict[int, int]) -> list[QualityRow]:
+    targets = label_targets()
+    today = _today_ids(targets)
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # month → the QualityRow counts
+    for voice_id, (received, section_id) in voices.items():
+        if voice_id not in tops:
+            continue
+        final = today.get(section_id, section_id)
+        predicted = [targets[label].id if label in targets else None for label in tops[voice_id]]
+        routed = model_routed.get(voice_id)
+        found = [1, bool(predicted) and predicted[0] == final, final in predicted[:3],
+                 routed is not None, routed is not None and today.get(routed, routed) == final]
+        for month in (received.astimezone(JST).strftime("%Y-%m"), ""):  # "": the total
+            counts[month] = [total + int(value) for total, value in zip(counts[month], found)]
+    total = counts.pop("", None)
+    rows = [QualityRow(month, *values) for month, values in sorted(counts.items(), reverse=True)]
+    return rows + [QualityRow("", *total)] if total else rows
+
+
+def _today_ids(targets: dict[str, Section]) -> dict[int, int]:
+    """課 id → id of the 課 that handles its voices today (a retired 課's successor)."""
+    return {section.id: targets[section.classifier_label].id
+            for section in db.session.scalars(select(Section)) if section.classifier_label in targets}
