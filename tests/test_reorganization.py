@@ -231,3 +231,53 @@ def test_a_past_ledger_may_name_sections_as_they_were_called_then(app, admin_cli
         assert voices["集積所の"].section.name == "環境保全課"
         assert voices["授業参観"].section.name == "学校総務課"
         assert sorted(e["section"] for e in staff_labelled_examples()) == ["学校総務課", "生活環境課"]
+
+
+def test_retiring_a_section_hands_its_open_work_to_the_successor(app, admin_client):
+    """April 1: 教育指導課 merges into 学校総務課 while it still has a voice in progress, a voice it was
+    informed of, a member of staff, a routing rule and an action item. All of it moves, on the record,
+    and the moved voice is not counted as passed around (たらい回し)."""
+    from models import ActionItem, Assignment, Measure, RoutingRule
+    from routing.workflow import accept, add_related, forward
+
+    teaching = "授業中に先生の説明がわかりにくいと子どもが言っています。教え方を工夫してほしいです。"
+    with app.app_context():
+        old, new = section_named("教育指導課"), section_named("学校総務課")
+        staff = make_user("shido", "section_staff", "教育指導課")
+        other = make_user("somu", "section_staff", "学校総務課")
+        own, _, _ = routed_voice(teaching)
+        assert db.session.get(Voice, own).section_id == old.id
+        accept(own, staff)
+        shared, _, _ = routed_voice(teaching)
+        forward(shared, new.id, "学校の施設のことなので", staff)  # 学校総務課's voice, 教育指導課 informed
+        add_related(shared, old.id, "inform", other)
+        db.session.add(RoutingRule(name="授業", match_type="keyword", pattern="授業", section_id=old.id))
+        db.session.add(ActionItem(code="T-1", measure_id=db.session.scalar(select(Measure.id).limit(1)),
+                                  section_id=old.id, title="授業改善の支援"))
+        db.session.commit()
+        status_before = db.session.get(Voice, own).status
+        old_id, new_id, department_id, staff_id = old.id, new.id, old.department_id, staff.id
+    response = admin_client.post(f"/admin/sections/{old_id}/edit", data={
+        "csrf_token": csrf_token_from(admin_client.get(f"/admin/sections/{old_id}/edit").get_data(as_text=True)),
+        "name": "教育指導課", "department_id": department_id, "sort_order": "1", "successor_id": new_id},
+        follow_redirects=True)
+    assert ("未完了の声 1 件（関係課として 1 件）、職員 1 人、振り分けルール 1 件、アクションプラン 1 件を"
+            "学校総務課に引き継ぎました") in response.get_data(as_text=True)
+    with app.app_context():
+        voice = db.session.get(Voice, own)
+        assert (voice.section.name, voice.status, voice.forward_count) == ("学校総務課", status_before, 0)
+        handed = [e for e in voice.events if e.kind == "handed_over"]
+        assert handed and handed[0].data["reason"] == "機構改革：教育指導課の事務を学校総務課が引継ぎ"
+        active = db.session.scalars(select(Assignment).where(
+            Assignment.voice_id == shared, Assignment.active.is_(True))).all()
+        assert [(a.section_id, a.role) for a in active] == [(new_id, "primary")]  # no duplicate involvement
+        assert db.session.get(User, staff_id).section_id == new_id
+        assert db.session.scalar(select(RoutingRule.section_id).where(RoutingRule.name == "授業")) == new_id
+        assert db.session.scalar(select(ActionItem.section_id).where(ActionItem.code == "T-1")) == new_id
+        moves = db.session.scalars(select(AuditLog).where(AuditLog.action.in_(
+            ("user.update", "rule.update", "action_item.update")))).all()
+        assert len(moves) == 3 and all(m.data["after"] == {"section": "学校総務課"} for m in moves)
+    staff_client = app.test_client()
+    login(staff_client, "shido")
+    page = staff_client.get(f"/staff/voices/{own}").get_data(as_text=True)
+    assert "機構改革による引継ぎ" in page

@@ -45,6 +45,7 @@ EVENT_LABELS = {
     "triaged": "広聴の振り分け待ちへ",
     "accepted": "受理",
     "forwarded": "転送",
+    "handed_over": "機構改革による引継ぎ",
     "tarai_alert": "たらい回し警告",
     "related_added": "関係課を追加",
     "note": "庁内メモ",

@@ -21,6 +21,7 @@ from models import (
     get_setting,
     set_setting,
 )
+from routing.handover import HandOver, hand_over
 from routing.rules import validate_pattern
 
 DONE_STATUSES = ("closed", "no_action")
@@ -123,12 +124,14 @@ def open_voice_counts() -> dict[int, int]:
 
 
 def save_section(actor: User, section_id: int | None, *, name: str, department_id: int, description: str,
-                 sort_order: int, active: bool, is_hearing: bool, successor_id: int | None = None) -> Section:
-    """Create or edit a 課; keeps exactly one active 広聴 and refuses to retire a 課 with open voices.
+                 sort_order: int, active: bool, is_hearing: bool, successor_id: int | None = None
+                 ) -> tuple[Section, HandOver | None]:
+    """Create or edit a 課; keeps exactly one active 広聴. Returns the 課 and what it handed over.
 
     A rename keeps the 課's classifier label, so the model keeps routing to it (機構改革). A retired 課
-    may name an active 課 that took over its duties: the model's voices for it go there, and retraining
-    teaches its examples to that 課."""
+    may name an active 課 that takes over its duties: its open voices, staff, rules and action items move
+    there (``routing.handover``), the model's voices for it go there, and retraining teaches its examples
+    to that 課. Without a successor, a 課 with open voices cannot be retired."""
     clash = db.session.scalar(select(Section.id).where(Section.name == name))
     if clash is not None and clash != section_id:
         raise _fail("同じ名称の課が既にあります。", "name")
@@ -142,11 +145,11 @@ def save_section(actor: User, section_id: int | None, *, name: str, department_i
         raise _fail("広聴の課は必ず1つ必要です。外すときは、別の課を広聴に指定してください。", "is_hearing")
     if is_hearing and not active:
         raise _fail("広聴の課は無効にできません。", "active")
-    if section_id is not None and section.active and not active:
+    if section_id is not None and section.active and not active and successor_id is None:
         waiting = open_voice_count(section.id)
         if waiting:
             raise _fail(f"この課には完了していない声が{waiting}件あるため、無効にできません。"
-                        "回送または完了してから無効にしてください。", "active")
+                        "回送または完了するか、事務を引き継ぐ課を選んでください。", "active")
 
     section.name, section.department_id, section.description = name, department_id, description
     section.sort_order, section.active, section.is_hearing = sort_order, active, is_hearing
@@ -160,8 +163,9 @@ def save_section(actor: User, section_id: int | None, *, name: str, department_i
         audit(actor, "section.create", "section", section.id, after=_section_snapshot(section))
     else:
         _audit_update(actor, "section.update", "section", section.id, before, _section_snapshot(section))
+    handed = hand_over(section, db.session.get(Section, successor_id), actor) if successor_id is not None else None
     db.session.commit()
-    return section
+    return section, handed
 
 
 def _check_successor(section_id: int | None, successor_id: int, active: bool) -> None:

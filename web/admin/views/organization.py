@@ -39,11 +39,15 @@ def section_form(section_id: int | None = None):
     error = None
     if form.validate_on_submit():
         try:
-            saved = services.save_section(current_user, section_id, **form_values(form, *SECTION_FIELDS))
+            saved, handed = services.save_section(current_user, section_id, **form_values(form, *SECTION_FIELDS))
         except services.AdminError as problem:
             error = show_error(form, problem)
         else:
             flash(f"課「{saved.name}」を{'追加' if section_id is None else '更新'}しました。")
+            if handed:
+                flash(f"未完了の声 {handed.voices} 件（関係課として {handed.related} 件）、職員 {handed.users} 人、"
+                      f"振り分けルール {handed.rules} 件、アクションプラン {handed.action_items} 件を"
+                      f"{saved.successor.name}に引き継ぎました。")
             return redirect(url_for("admin.sections"), 303)
     return render_template("admin/section_form.html", active="sections", form=form, section=section,
                            error=error)
