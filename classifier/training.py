@@ -78,7 +78,7 @@ def train(
 
     lexicon, cues = corpus.load_lexicon(), corpus.load_measure_cues()
     model, cv_metrics = fit_voice_model(analyze_texts([e.text for e in train_set]), train_set, spec,
-                                        lexicon=[organization.relabel(e) for e in lexicon], cues=cues,
+                                        lexicon=organization.adapt_lexicon(lexicon), cues=cues,
                                         n_jobs=jobs, organization=organization)
     version = artifacts.new_version_id()
     heldout_metrics = evaluate_model(model, version, heldout)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text, update
 
 import classifier
 from classifier.artifacts import is_compatible
-from classifier.organization import ORGANIZATION_SQL, Organization
+from classifier.organization import ORGANIZATION_SQL, Organization, normalized
 from classifier.staff import STAFF_LABELS_SQL, STAFF_MEASURES_SQL, staff_records
 from models import JobRecord, ModelVersion, User, Voice, VoiceMeasure, audit, db, get_setting, utcnow
 from models.outbox import dispatch_committed, new_job
@@ -182,7 +182,7 @@ def unlearnt_organization() -> dict | None:
     if version is None:
         return None
     try:
-        trained_for = classifier.read_metadata(version).get("organization") or Organization.reference().describe()
+        trained_for = normalized(classifier.read_metadata(version).get("organization"))
     except classifier.ArtifactError:
         return None
     city = city_organization().describe()
@@ -200,8 +200,7 @@ def retrain_if_due() -> str:
         return "skipped: a retraining is already waiting or running"
     newest = _newest_metadata()
     new_labels = new_staff_labels(newest)
-    trained_for = newest.get("organization") or Organization.reference().describe()
-    if new_labels < wanted and city_organization().describe() == trained_for:
+    if new_labels < wanted and city_organization().describe() == normalized(newest.get("organization")):
         return f"not due: {new_labels} new staff labels of {wanted}"
     return retrain_from_staff_labels()
 

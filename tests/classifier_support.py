@@ -26,7 +26,7 @@ def staff_database(path, sections, voices):
         db.executescript("""
             CREATE TABLE departments (id INTEGER PRIMARY KEY, name TEXT UNIQUE);
             CREATE TABLE sections (id INTEGER PRIMARY KEY, name TEXT, classifier_label TEXT, department_id INTEGER,
-                                   active BOOLEAN, successor_id INTEGER);
+                                   active BOOLEAN, successor_id INTEGER, description TEXT DEFAULT '');
             CREATE TABLE voices (id INTEGER PRIMARY KEY, body TEXT, section_id INTEGER, voice_type TEXT,
                                  section_confirmed BOOLEAN);
             CREATE TABLE voice_measures (voice_id INTEGER, measure_code TEXT, source TEXT);
@@ -34,7 +34,8 @@ def staff_database(path, sections, voices):
         for bu in dict.fromkeys(row[3] for row in sections):
             db.execute("INSERT INTO departments (name) VALUES (?)", (bu,))
         db.executemany(
-            "INSERT INTO sections SELECT ?, ?, ?, d.id, ?, ? FROM departments d WHERE d.name = ?",
+            "INSERT INTO sections (id, name, classifier_label, department_id, active, successor_id) "
+            "SELECT ?, ?, ?, d.id, ?, ? FROM departments d WHERE d.name = ?",
             [(sid, name, label, active, successor, bu) for sid, name, label, bu, active, successor in sections])
         db.executemany("INSERT INTO voices (body, section_id, voice_type, section_confirmed) VALUES (?,?,?,?)", voices)
     return f"sqlite:///{path}"

@@ -281,3 +281,12 @@ def test_retiring_a_section_hands_its_open_work_to_the_successor(app, admin_clie
     login(staff_client, "shido")
     page = staff_client.get(f"/staff/voices/{own}").get_data(as_text=True)
     assert "機構改革による引継ぎ" in page
+
+
+def test_the_duties_an_administrator_writes_are_offered_for_retraining(app, admin_client):
+    with app.app_context():
+        section = section_named("都市計画課")
+        description = section.description + "、ミラポン"
+        assert edit_section(admin_client, "都市計画課", description=description).status_code == 303
+    page = admin_client.get("/admin/model").get_data(as_text=True)
+    assert "所管事項：都市計画課（ミラポン）" in page

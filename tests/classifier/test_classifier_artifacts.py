@@ -34,7 +34,7 @@ def test_metadata_records_what_the_model_is(model_dir):
     assert {"cv", "heldout"} <= set(metadata["metrics"])
     assert metadata["counts"]["corpus"] == metadata["counts"]["train"] + metadata["counts"]["heldout"]
     assert sorted(metadata["labels"]["sections"]) == sorted(classifier.labels.section_names())
-    assert metadata["organization"] == {"added": [], "moved": {}, "merged_into": {}}
+    assert metadata["organization"] == {"added": [], "moved": {}, "merged_into": {}, "duties": {}}
 
 
 def test_artifact_from_another_scikit_learn_is_refused(model_dir, tmp_path):

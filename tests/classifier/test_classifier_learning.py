@@ -57,7 +57,7 @@ def test_staff_labels_are_read_from_the_database(small_corpus, tmp_path):
     assert [e.measures for e in examples if e.has_measures] == [("M4-3", "M5-2")]
     assert examples[0].text == NEW_WORD_VOICES[0] and examples[0].has_measures
     assert [e.voice_type for e in examples if e.section == "建設課"] == [None]
-    assert organization.describe() == {"added": [], "moved": {}, "merged_into": {}}
+    assert organization.describe() == {"added": [], "moved": {}, "merged_into": {}, "duties": {}}
     result = classifier.train(database_url=url, corpus_dir=small_corpus, model_dir=tmp_path, promote="always",
                               log=lambda m: None)
     assert result.metadata["counts"]["extra"] == 11 and result.metadata["counts"]["extra_skipped"] == 1

@@ -1,6 +1,8 @@
 """After a 機構改革, does training follow the city's organization: new 課 learnt, merged 課 folded into
 the 課 that took over their duties, moved 課 reported under their new 部?"""
 
+import sqlite3
+
 import classifier
 from classifier import artifacts
 from classifier.corpus import Example
@@ -54,7 +56,8 @@ def test_training_follows_a_reorganization(small_corpus, tmp_path):
     result = classifier.train(database_url=url, corpus_dir=small_corpus, model_dir=tmp_path, promote="always",
                               log=lambda m: None)
     assert result.metadata["organization"] == {
-        "added": ["ポイント推進課"], "moved": {"農政課": "都市建設部"}, "merged_into": {"教育指導課": "学校総務課"}}
+        "added": ["ポイント推進課"], "moved": {"農政課": "都市建設部"}, "merged_into": {"教育指導課": "学校総務課"},
+        "duties": {}}
     model, _ = artifacts.load(result.version, tmp_path)
     classes = set(model.section.classes_)
     assert "教育指導課" not in classes and {"学校総務課", "ポイント推進課"} <= classes
@@ -81,3 +84,48 @@ def test_staff_records_follow_the_organization_they_are_given(small_corpus, tmp_
     model, _ = artifacts.load(result.version, tmp_path)
     assert "教育指導課" not in set(model.section.classes_)
     assert "ポイント推進課" in set(model.section.classes_)
+
+
+def test_the_citys_duties_extend_the_lexicon():
+    """所管事項 as the administrator wrote them: terms beyond the reference hints become the 課's lexicon
+    terms, taken from any other 課; the reference descriptions change nothing."""
+    from classifier import corpus, labels
+    from classifier.organization import duty_terms
+
+    assert duty_terms("広報紙・ホームページ・SNS, 広聴(市民の声の受付と振り分け)、Ａ") == [
+        "広報紙", "ホームページ", "SNS", "広聴", "市民の声の受付と振り分け"]
+    reference_rows = [{"label": section, "bu": bu, "active": True, "successor": None, "description": hint}
+                      for bu, section, hint in labels.SECTIONS]
+    lexicon = corpus.load_lexicon()
+    unchanged = Organization.from_rows(reference_rows)
+    assert unchanged.duties == {} and unchanged.adapt_lexicon(lexicon) == lexicon
+    owner = next(row.section for row in lexicon if row.text == "自転車ヘルメット")
+    assert owner != "都市計画課"
+    city = [dict(row) for row in reference_rows]
+    for row in city:
+        if row["label"] == "都市計画課":
+            row["description"] += "、自転車ヘルメット・ミラポン"
+        if row["label"] == "農政課":  # retired: its 所管事項 no longer teach anything
+            row.update(active=False, description=row["description"] + "、ドローン")
+    organization = Organization.from_rows(city)
+    assert organization.duties == {"都市計画課": ("自転車ヘルメット", "ミラポン")}
+    assert organization.describe()["duties"] == {"都市計画課": ["自転車ヘルメット", "ミラポン"]}
+    adapted = organization.adapt_lexicon(lexicon)
+    assert [row.section for row in adapted if row.text == "自転車ヘルメット"] == ["都市計画課"]
+    assert [row.section for row in adapted if row.text == "ミラポン"] == ["都市計画課"]
+    assert len(adapted) == len(lexicon) + 1  # one term moved (from 防災課), one added
+
+
+def test_a_model_learns_the_duties_the_city_wrote(small_corpus, tmp_path):
+    from classifier import labels
+
+    sections = [(1, "都市計画課", "都市計画課", "都市建設部", 1, None)]
+    url = staff_database(tmp_path / "city.db", sections, [])
+    hint = {section: hint for _, section, hint in labels.SECTIONS}["都市計画課"]
+    with sqlite3.connect(tmp_path / "city.db") as db:
+        db.execute("UPDATE sections SET description = ? WHERE id = 1", (hint + "、ミラポン",))
+    result = classifier.train(database_url=url, corpus_dir=small_corpus, model_dir=tmp_path, promote="always",
+                              log=lambda m: None)
+    assert result.metadata["organization"]["duties"] == {"都市計画課": ["ミラポン"]}
+    model, _ = artifacts.load(result.version, tmp_path)
+    assert model.predict(["ミラポンについて教えてください"], result.version)[0].section == "都市計画課"
