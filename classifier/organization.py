@@ -54,7 +54,8 @@ def normalized(described: Mapping | None) -> dict:
 
 @dataclass(frozen=True)
 class Organization:
-    """課 label → 部 for every 課 a model may learn, and retired label → the label that took over."""
+    """課 label → 部 for every 課 a model may learn, retired label → the label that took over, and the
+    所管事項 terms each 課 has beyond the reference's routing hints."""
 
     bu_by_section: Mapping[str, str]
     merged_into: Mapping[str, str] = field(default_factory=dict)
@@ -97,16 +98,16 @@ class Organization:
             seen.add(label)
         return label
 
-    def relabel(self, example):
-        """`example` (a corpus.Example) with its 課 and alternatives resolved to the 課 now handling them."""
+    def relabel(self, example: Example) -> Example:
+        """`example` with its 課 and alternatives resolved to the 課 now handling them."""
         section = self.resolve(example.section)
         alt = tuple(dict.fromkeys(a for a in map(self.resolve, example.alt_sections) if a != section))
         if (section, alt) == (example.section, example.alt_sections):
             return example
         return replace(example, section=section, alt_sections=alt)
 
-    def adapt_lexicon(self, lexicon: Iterable) -> list:
-        """The routing lexicon (corpus.Example rows) for this organization: merged 課 resolved, a term the
+    def adapt_lexicon(self, lexicon: Iterable[Example]) -> list[Example]:
+        """The routing lexicon (one-term examples) for this organization: merged 課 resolved, a term the
         city's 所管事項 give to a 課 taken from any other, and the city's terms added."""
         claimed = {term: label for label, terms in self.duties.items() for term in terms}
         kept = [self.relabel(row) for row in lexicon if claimed.get(row.text, row.section) == row.section]
@@ -119,7 +120,8 @@ class Organization:
         return self.bu_by_section.get(label, "")
 
     def describe(self) -> dict:
-        """What a version's metadata records: the 課 added to the reference, moved to another 部, merged."""
+        """What a version's metadata records: the 課 added to the reference, moved to another 部, merged,
+        and the 所管事項 terms added."""
         reference = {section: bu for bu, section, _ in labels.SECTIONS}
         return {
             "added": sorted(s for s in self.bu_by_section if s not in reference),
