@@ -12,10 +12,8 @@ The database is dropped afterwards unless --keep is given.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +23,8 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-PG_ADMIN_URL = os.environ.get("MIRAI_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from scripts.scratch_db import scratch_app
+
 DB_NAME = "mirai_bench_retention"
 JST = ZoneInfo("Asia/Tokyo")
 SENTENCES = ["道路の舗装が傷んで水たまりができます。", "街灯が切れていて夜道が暗いです。",
@@ -68,35 +67,16 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
+    from voices.retention import purge_due
 
-    from web import create_app
-
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{DB_NAME}"
-    try:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "REDIS_URL": None,
-                          "MODEL_DIR": os.environ.get("MIRAI_MODEL_DIR", tempfile.mkdtemp())})
-        with app.app_context():
-            from web.seeding import seed_reference
-            from voices.retention import purge_due
-
-            upgrade()
-            seed_reference()
-            generate(url, args.voices)
-            started = time.perf_counter()
-            result = purge_due(datetime(2026, 4, 1, tzinfo=JST))
-            seconds = time.perf_counter() - started
-        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"purged {result.purged} of {args.voices} voices in {seconds:.1f} s "
-              f"({result.purged / seconds:.0f} voices/s); peak RSS {peak_mib:.0f} MiB")
-    finally:
-        if not args.keep:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+    with scratch_app(DB_NAME, keep=args.keep) as (_, url):
+        generate(url, args.voices)
+        started = time.perf_counter()
+        result = purge_due(datetime(2026, 4, 1, tzinfo=JST))
+        seconds = time.perf_counter() - started
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"purged {result.purged} of {args.voices} voices in {seconds:.1f} s "
+          f"({result.purged / seconds:.0f} voices/s); peak RSS {peak_mib:.0f} MiB")
     return 0
 
 
