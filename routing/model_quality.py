@@ -7,7 +7,7 @@ them today (``models.label_targets``), so a 機構改革 does not turn right ans
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -43,14 +43,28 @@ class QualityRow:
         return self.auto_kept / self.auto_routed if self.auto_routed else None
 
 
-def model_quality(months: int = 12, now: datetime | None = None) -> list[QualityRow]:
-    """Per month, newest first, then the total over the period (the last ``months`` months)."""
+@dataclass(frozen=True)
+class QualityReport:
+    """The months (newest first, then the total) and the 課 the model most often took for another."""
+
+    rows: list[QualityRow]
+    confusions: list[tuple[str, str, int]]  # (confirmed 課, the model's first 課, voices), most first
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+
+CONFUSIONS_SHOWN = 10
+
+
+def model_quality(months: int = 12, now: datetime | None = None) -> QualityReport:
+    """The model on the voices staff confirmed in the last ``months`` months."""
     counted = (Voice.section_confirmed.is_(True), Voice.section_id.is_not(None),
                Voice.received_at >= (now or utcnow()) - timedelta(days=31 * months))
     voices = {voice_id: (received, section_id) for voice_id, received, section_id in db.session.execute(
         select(Voice.id, Voice.received_at, Voice.section_id).where(*counted))}
     if not voices:
-        return []
+        return QualityReport([], [])
     tops: dict[int, list[str]] = {}  # each voice's latest classification: its three 課 labels, best first
     for voice_id, section_top in db.session.execute(
             select(Classification.voice_id, Classification.section_top)
@@ -67,10 +81,12 @@ def model_quality(months: int = 12, now: datetime | None = None) -> list[Quality
     return _rows(voices, tops, model_routed)
 
 
-def _rows(voices: dict, tops: dict[int, list[str]], model_routed: dict[int, int]) -> list[QualityRow]:
+def _rows(voices: dict, tops: dict[int, list[str]], model_routed: dict[int, int]) -> QualityReport:
     targets = label_targets()
     today = _today_ids(targets)
+    names = {section.id: section.name for section in targets.values()}
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # month → the QualityRow counts
+    confused: Counter = Counter()
     for voice_id, (received, section_id) in voices.items():
         if voice_id not in tops:
             continue
@@ -81,9 +97,13 @@ def _rows(voices: dict, tops: dict[int, list[str]], model_routed: dict[int, int]
                  routed is not None, routed is not None and today.get(routed, routed) == final]
         for month in (received.astimezone(JST).strftime("%Y-%m"), ""):  # "": the total
             counts[month] = [total + int(value) for total, value in zip(counts[month], found)]
+        if predicted and predicted[0] != final and predicted[0] in names and final in names:
+            confused[names[final], names[predicted[0]]] += 1
     total = counts.pop("", None)
     rows = [QualityRow(month, *values) for month, values in sorted(counts.items(), reverse=True)]
-    return rows + [QualityRow("", *total)] if total else rows
+    ranked = sorted(confused.items(), key=lambda item: (-item[1], item[0]))[:CONFUSIONS_SHOWN]
+    return QualityReport(rows + [QualityRow("", *total)] if total else rows,
+                         [(truth, said, count) for (truth, said), count in ranked])
 
 
 def _today_ids(targets: dict[str, Section]) -> dict[int, int]:

@@ -76,7 +76,7 @@ def main() -> int:
         timings = []
         for _ in range(3):
             started = time.perf_counter()
-            rows = model_quality()
+            rows = model_quality().rows
             timings.append(time.perf_counter() - started)
     total = rows[-1]
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -51,7 +51,8 @@ def test_the_model_is_measured_against_the_sections_staff_confirmed(app):
         received(kept, 2026, 10, 31)  # 2026-10-31 00:30 JST is still October in Japan
         received(moved, 2026, 11)
         received(chosen, 2026, 11)
-        rows = model_quality(now=NOW)
+        report = model_quality(now=NOW)
+        rows = report.rows
         assert [r.month for r in rows] == ["2026-11", "2026-10", ""]
         november, october, total = rows
         assert (october.confirmed, october.top1, october.auto_routed, october.auto_kept) == (1, 1, 1, 1)
@@ -59,8 +60,9 @@ def test_the_model_is_measured_against_the_sections_staff_confirmed(app):
         assert (total.confirmed, total.top1, total.auto_routed, total.auto_kept) == (3, 2, 2, 1)
         assert total.top3 >= total.top1 and total.top1_rate == pytest.approx(2 / 3)
         assert total.kept_rate == pytest.approx(0.5)
+        assert report.confusions == [("建設課", "生活環境課", 1)]  # the forwarded voice
         received(kept, 2024, 4)  # outside the last 12 months
-        assert model_quality(now=NOW)[-1].confirmed == 2
+        assert model_quality(now=NOW).rows[-1].confirmed == 2
         assert db.session.get(Voice, unconfirmed).section_confirmed is False
 
 
@@ -72,7 +74,7 @@ def test_a_reorganization_does_not_turn_right_answers_wrong(app):
         voice_id, _, _ = routed_voice(GARBAGE)
         accept(voice_id, staff)
         received(voice_id, 2026, 11)
-        before = model_quality(now=NOW)[-1]
+        before = model_quality(now=NOW).rows[-1]
         old = section("生活環境課")
         old.name = "環境保全課"
         successor = Section(name="環境課", department=old.department)
@@ -82,7 +84,7 @@ def test_a_reorganization_does_not_turn_right_answers_wrong(app):
         voice.status = "closed"
         old.active, old.successor_id = False, successor.id
         db.session.commit()
-        after = model_quality(now=NOW)[-1]
+        after = model_quality(now=NOW).rows[-1]
         assert (before.top1, after.top1, after.auto_kept) == (1, 1, 1)
 
 
@@ -109,3 +111,13 @@ def test_the_command_prints_the_same_figures(app):
     assert result.exit_code == 0, result.output
     total = result.output.strip().splitlines()[-1].split()
     assert total[:4] == ["合計", "1", "100.0%", "100.0%"] and total[-1] == "100.0%"
+
+
+def test_the_model_page_lists_what_the_model_took_for_what(app):
+    client = signed_in_admin(app)
+    with app.app_context():
+        staff = make_user("kankyo", "section_staff", "生活環境課")
+        voice_id, _, _ = routed_voice(GARBAGE)
+        forward(voice_id, section("建設課").id, "道路上のごみのため", staff)
+    page = client.get("/admin/model").get_data(as_text=True)
+    assert "建設課の声を生活環境課と判断：1件" in page

@@ -75,12 +75,14 @@ def register(app: Flask) -> None:
         """実際の声での分類モデルの成績（職員が確定した担当課との一致）を受付月ごとに表示する。"""
         from routing.model_quality import model_quality
 
-        rows = model_quality(months)
-        if not rows:
+        report = model_quality(months)
+        if not report:
             click.echo("担当課が確定した声はまだありません。")
             return
+        for truth, said, count in report.confusions:
+            click.echo(f"取り違え: {truth}の声を{said}と判断 {count}件")
         click.echo("受付月    確定  1位一致  上位3   自動振り分け  うち転送なし")
-        for row in rows:
+        for row in report.rows:
             click.echo(f"{row.month or '合計':<8} {row.confirmed:>5}  {_pct(row.top1_rate):>7} {_pct(row.top3_rate):>7}"
                        f"  {row.auto_routed:>11}  {_pct(row.kept_rate):>11}")
 
