@@ -5,7 +5,8 @@
 Creates a scratch database ``mirai_bench_model_quality`` on the local PostgreSQL (trust auth; override
 the server with MIRAI_TEST_PG_ADMIN_URL), migrates and seeds it, and writes ``--voices`` voices received
 over the last 12 months in SQL, each staff-confirmed in one of the 27 課, with a classification (three
-課 and scores) and a first assignment by the model or by 広聴. Then times
+課 and scores), a first assignment by the model or by 広聴, and a staff-confirmed measure on 1 in 5. Then
+times
 ``routing.model_quality.model_quality`` through the real app (best of three) and prints the seconds and
 peak memory (RSS). The database is dropped afterwards unless --keep is given.
 """
@@ -28,7 +29,8 @@ DB_NAME = "mirai_bench_model_quality"
 
 def generate(url: str, voices: int) -> None:
     """Voices spread over the last 365 days; the model right for 9 in 10, and the router for 3 in 4
-    (first assigned where the model said, so the model's wrong routings were forwarded)."""
+    (first assigned where the model said, so the model's wrong routings were forwarded); staff confirmed
+    a measure on 1 in 5, which the model did not give."""
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("""
@@ -61,6 +63,9 @@ def generate(url: str, voices: int) -> None:
             SELECT v.id, s.id, 'primary', CASE WHEN v.id % 4 = 0 THEN 'triage' ELSE 'model' END, '', true, now()
             FROM voices v JOIN classifications c ON c.voice_id = v.id
             JOIN sections s ON s.classifier_label = c.section_name"""))
+        conn.execute(text("""
+            INSERT INTO voice_measures (voice_id, measure_code, source, created_at)
+            SELECT id, 'M5-2', 'staff', now() FROM voices WHERE id % 5 = 0"""))
 
 
 def main() -> int:
@@ -81,7 +86,7 @@ def main() -> int:
     total = rows[-1]
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{total.confirmed} voices in {len(rows) - 1} months: top-1 {total.top1_rate:.3f}, "
-          f"model-routed kept {total.kept_rate:.3f}")
+          f"model-routed kept {total.kept_rate:.3f}, {total.measured} with confirmed measures")
     print(f"model_quality(): best of three {min(timings):.2f} s (runs: "
           f"{', '.join(f'{t:.2f}' for t in timings)}); peak RSS {peak_mib:.0f} MiB")
     return 0

@@ -110,7 +110,8 @@ def test_the_command_prints_the_same_figures(app):
     result = runner.invoke(args=["model-quality", "--months", "1"])
     assert result.exit_code == 0, result.output
     total = result.output.strip().splitlines()[-1].split()
-    assert total[:4] == ["合計", "1", "100.0%", "100.0%"] and total[-1] == "100.0%"
+    assert total[:4] == ["合計", "1", "100.0%", "100.0%"] and total[5] == "100.0%"
+    assert total[-2:] == ["—", "(0)"]  # no measures confirmed by staff yet
 
 
 def test_the_model_page_lists_what_the_model_took_for_what(app):
@@ -121,3 +122,26 @@ def test_the_model_page_lists_what_the_model_took_for_what(app):
         forward(voice_id, section("建設課").id, "道路上のごみのため", staff)
     page = client.get("/admin/model").get_data(as_text=True)
     assert "建設課の声を生活環境課と判断：1件" in page
+
+
+def test_measures_are_measured_where_staff_confirmed_them(app):
+    """The model's measure codes against the ones staff confirmed (by hand or by linking an action
+    item); voices without confirmed measures do not count."""
+    from models import Classification, VoiceMeasure
+
+    with app.app_context():
+        staff = make_user("kankyo", "section_staff", "生活環境課")
+        checked, _, _ = routed_voice(GARBAGE)
+        unchecked, _, _ = routed_voice(GARBAGE)
+        for voice_id in (checked, unchecked):
+            accept(voice_id, staff)
+        classification = db.session.scalar(select(Classification).where(Classification.voice_id == checked))
+        classification.measures = ["M5-2", "M6-3"]
+        db.session.add_all([VoiceMeasure(voice_id=checked, measure_code="M6-3", source="staff"),
+                            VoiceMeasure(voice_id=checked, measure_code="M1-1", source="staff"),
+                            VoiceMeasure(voice_id=unchecked, measure_code="M2-2", source="model")])
+        db.session.commit()
+        total = model_quality().rows[-1]
+        assert (total.confirmed, total.measured) == (2, 1)
+        assert (total.measures_tp, total.measures_fp, total.measures_fn) == (1, 1, 1)
+        assert total.measures_f1 == pytest.approx(0.5)

@@ -81,10 +81,11 @@ def register(app: Flask) -> None:
             return
         for truth, said, count in report.confusions:
             click.echo(f"取り違え: {truth}の声を{said}と判断 {count}件")
-        click.echo("受付月    確定  1位一致  上位3   自動振り分け  うち転送なし")
+        click.echo("受付月    確定  1位一致  上位3   自動振り分け  うち転送なし  改革項目F1（件数）")
         for row in report.rows:
             click.echo(f"{row.month or '合計':<8} {row.confirmed:>5}  {_pct(row.top1_rate):>7} {_pct(row.top3_rate):>7}"
-                       f"  {row.auto_routed:>11}  {_pct(row.kept_rate):>11}")
+                       f"  {row.auto_routed:>11}  {_pct(row.kept_rate):>11}  {_pct(row.measures_f1):>7}"
+                       f" ({row.measured})")
 
     @app.cli.command("retention-purge")
     @click.option("--dry-run", is_flag=True, help="消去せず、対象の件数だけを表示する")
