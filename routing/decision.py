@@ -26,7 +26,7 @@ def decide(*, chosen: Section | None, rule: RoutingRule | None, predicted: Secti
     then the model when its confidence reaches the threshold; otherwise 広聴 triage.
 
     ``predicted`` is the active 課 the model points to and ``confidence`` the model's probability for it
-    (``routing.targets.model_choice``: the top 課, or the 課 that now handles it after a 機構改革).
+    (``model_choice`` below: the top 課, or the 課 that now handles it after a 機構改革).
     """
     if chosen is not None:
         return Decision(chosen, "staff", "assigned", "受付時に職員が指定した担当課")

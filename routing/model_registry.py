@@ -56,7 +56,8 @@ def staff_labelled_examples() -> list[dict]:
 
 
 def city_organization() -> Organization:
-    """The city's 課 as the classifier trains for them: added, moved to another 部, merged away."""
+    """The city's 課 as the classifier trains for them: added, moved to another 部, merged away, and
+    the 所管事項 terms the administrator added."""
     return Organization.from_rows(db.session.execute(text(ORGANIZATION_SQL)).mappings().all())
 
 
@@ -176,7 +177,8 @@ def staff_measure_label_count() -> int:
 
 def unlearnt_organization() -> dict | None:
     """The city's organization (``Organization.describe()``) when the active model was trained for another
-    one: a 課 added, merged or moved to another 部 since. None when they agree, or when no model is active.
+    one: a 課 added, merged or moved to another 部, or 所管事項 terms added, since. None when they agree,
+    or when no model is active.
     A rename alone needs no retraining (the model knows a 課 by its unchanged label)."""
     version = classifier.active_version()
     if version is None:
