@@ -47,6 +47,11 @@ def duty_terms(text: str) -> list[str]:
     return list(dict.fromkeys(piece for piece in pieces if low <= len(piece) <= high))
 
 
+def _reference_bu() -> dict[str, str]:
+    """The reference organization: 課 → 部."""
+    return {section: bu for bu, section, _ in labels.SECTIONS}
+
+
 def normalized(described: Mapping | None) -> dict:
     """A version's recorded organization with every key (versions before a key existed lack it)."""
     return {"added": [], "moved": {}, "merged_into": {}, "duties": {}, **(described or {})}
@@ -64,7 +69,7 @@ class Organization:
 
     @classmethod
     def reference(cls) -> Organization:
-        return cls({section: bu for bu, section, _ in labels.SECTIONS})
+        return cls(_reference_bu())
 
     @classmethod
     def from_rows(cls, rows: Iterable[Mapping]) -> Organization:
@@ -72,7 +77,7 @@ class Organization:
 
         The reference 課 stay known (with their reference 部) unless the rows say otherwise, so the
         shipped corpus always has somewhere to go."""
-        bu_by_section = {section: bu for bu, section, _ in labels.SECTIONS}
+        bu_by_section = _reference_bu()
         hints = {section: set(duty_terms(hint)) for _, section, hint in labels.SECTIONS}
         merged_into, duties = {}, {}
         for row in rows:
@@ -122,7 +127,7 @@ class Organization:
     def describe(self) -> dict:
         """What a version's metadata records: the 課 added to the reference, moved to another 部, merged,
         and the 所管事項 terms added."""
-        reference = {section: bu for bu, section, _ in labels.SECTIONS}
+        reference = _reference_bu()
         return {
             "added": sorted(s for s in self.bu_by_section if s not in reference),
             "moved": {s: bu for s, bu in sorted(self.bu_by_section.items()) if s in reference and reference[s] != bu},

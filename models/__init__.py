@@ -24,6 +24,7 @@ from models.user import ROLES, User
 from models.voice import (
     AGE_GROUPS,
     CHANNELS,
+    DONE_STATUSES,
     STATUSES,
     VOICE_TYPES,
     AppendOnlyError,
@@ -39,6 +40,7 @@ __all__ = [
     "AGE_GROUPS",
     "API_SCOPES",
     "CHANNELS",
+    "DONE_STATUSES",
     "IMPORT_KINDS",
     "IMPORT_STATES",
     "MATCH_TYPES",

@@ -32,6 +32,8 @@ STATUSES: dict[str, str] = {
     "closed": "完了",
     "no_action": "対応なし",
 }
+# A voice in one of these needs nothing more from any 課.
+DONE_STATUSES: tuple[str, ...] = ("closed", "no_action")
 
 AGE_GROUPS: tuple[str, ...] = (
     "10代以下", "20代", "30代", "40代", "50代", "60代", "70代", "80代以上",

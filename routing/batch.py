@@ -24,7 +24,6 @@ from models import (
     Assignment,
     Classification,
     RoutingRule,
-    Section,
     Voice,
     VoiceEvent,
     VoiceMeasure,
@@ -70,8 +69,8 @@ def route_new_voices(voices: Sequence[Voice], rows: BulkRows, predicted: dict | 
     if missing:  # one tokenization for the model and for search
         predicted = {**predicted, **dict(zip(missing, zip(*predict_with_tokens(missing))))}
     predictions, tokens = [predicted[t][0] for t in texts], [predicted[t][1] for t in texts]
-    sections = {s.name: s for s in db.session.scalars(select(Section).where(Section.active.is_(True)))}
-    targets = label_targets()
+    targets = label_targets()  # every active 課 is among them, under its own label
+    sections = {s.name: s for s in targets.values()}
     hearing = hearing_section()
     rules = [
         rule for rule in db.session.scalars(

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from models import ActionItem, Assignment, RoutingRule, Section, User, Voice, audit, db, utcnow
+from models import DONE_STATUSES, ActionItem, Assignment, RoutingRule, Section, User, Voice, audit, db, utcnow
 from routing.history import assign_primary, record_event
-
-FINISHED = ("closed", "no_action")
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ def hand_over(retired: Section, successor: Section, actor: User) -> HandOver:
 
 def _open_voices(*where) -> list[Voice]:
     return list(db.session.scalars(
-        select(Voice).where(*where, Voice.status.notin_(FINISHED)).order_by(Voice.id).with_for_update()))
+        select(Voice).where(*where, Voice.status.notin_(DONE_STATUSES)).order_by(Voice.id).with_for_update()))
 
 
 def _hand_over_related(retired: Section, successor: Section, reason: str, actor: User) -> int:
@@ -64,9 +62,8 @@ def _hand_over_related(retired: Section, successor: Section, reason: str, actor:
         Assignment.section_id == retired.id, Assignment.role != "primary", Assignment.active.is_(True))
     now, count = utcnow(), 0
     for voice in _open_voices(Voice.id.in_(involved)):
-        for assignment in [a for a in voice.assignments if a.active and a.role != "primary"]:
-            if assignment.section_id != retired.id:
-                continue
+        for assignment in [a for a in voice.assignments
+                           if a.active and a.role != "primary" and a.section_id == retired.id]:
             assignment.active, assignment.ended_at = False, now
             already = voice.section_id == successor.id or any(
                 a.active and a.section_id == successor.id and a.role == assignment.role for a in voice.assignments)

@@ -184,11 +184,15 @@ def unlearnt_organization() -> dict | None:
     if version is None:
         return None
     try:
-        trained_for = normalized(classifier.read_metadata(version).get("organization"))
+        return _differs_from(classifier.read_metadata(version))
     except classifier.ArtifactError:
         return None
+
+
+def _differs_from(metadata: dict) -> dict | None:
+    """The city's organization when a version (its ``metadata``) was trained for another one, else None."""
     city = city_organization().describe()
-    return None if city == trained_for else city
+    return None if city == normalized(metadata.get("organization")) else city
 
 
 def retrain_if_due() -> str:
@@ -202,7 +206,7 @@ def retrain_if_due() -> str:
         return "skipped: a retraining is already waiting or running"
     newest = _newest_metadata()
     new_labels = new_staff_labels(newest)
-    if new_labels < wanted and city_organization().describe() == normalized(newest.get("organization")):
+    if new_labels < wanted and _differs_from(newest) is None:
         return f"not due: {new_labels} new staff labels of {wanted}"
     return retrain_from_staff_labels()
 

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from models import Assignment, Section, Voice, db, get_setting
+from models import DONE_STATUSES, Assignment, Section, Voice, db, get_setting
 
 
 def voices_bouncing() -> list[Voice]:
     """Open voices forwarded at least the administrator's alert count, most forwarded first."""
     threshold = int(get_setting("tarai.alert_forwards"))
     return list(db.session.scalars(
-        select(Voice).where(Voice.forward_count >= threshold, Voice.status.notin_(("closed", "no_action")))
+        select(Voice).where(Voice.forward_count >= threshold, Voice.status.notin_(DONE_STATUSES))
         .order_by(Voice.forward_count.desc(), Voice.received_at)
     ))
 

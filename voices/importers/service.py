@@ -25,7 +25,7 @@ from flask import current_app, has_request_context
 from sqlalchemy import select, tuple_
 
 from classifier.similarity import predict_with_tokens
-from models import ImportJob, JobRecord, Meeting, Section, User, Voice, db, label_targets, utcnow
+from models import ImportJob, JobRecord, Meeting, User, Voice, db, label_targets, utcnow
 from models.outbox import dispatch_committed, new_job
 from voices.importers.reader import ImportFileError, file_format_of, open_table
 from voices.importers.rows import ParsedRow, RowParser
@@ -109,9 +109,8 @@ def run_phase(import_id: int, phase: str, *, route: Route, progress: Progress | 
 def _section_names() -> dict[str, str]:
     """担当課 as a file may write it → the active 課's name: today's names, and the names 課 had before a
     機構改革 (a past ledger's 担当課 of a renamed 課, or of one merged into another)."""
-    names = {label: section.name for label, section in label_targets().items()}
-    names.update((name, name) for name in db.session.scalars(select(Section.name).where(Section.active.is_(True))))
-    return names
+    targets = label_targets()  # every active 課 is among them, under its own label
+    return {**{label: s.name for label, s in targets.items()}, **{s.name: s.name for s in targets.values()}}
 
 
 def _parsed_rows(job: ImportJob) -> Iterator[ParsedRow]:

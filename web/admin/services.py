@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from models import (
+    DONE_STATUSES,
     MATCH_TYPES,
     ROLES,
     VOICE_TYPES,
@@ -24,7 +25,6 @@ from models import (
 from routing.handover import HandOver, hand_over
 from routing.rules import validate_pattern
 
-DONE_STATUSES = ("closed", "no_action")
 # Roles whose work is tied to one 課 (their queue, or the voices they entered at the counter).
 SECTION_REQUIRED_ROLES = frozenset({"section_staff", "section_head", "counter"})
 PASSWORD_MIN = 12
