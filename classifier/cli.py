@@ -87,6 +87,15 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(handler=_evaluate)
 
+    robustness = commands.add_parser("robustness", help="metrics of the active model on labelled voices as written "
+                                                        "and rewritten as citizens might (kana, slips, …)")
+    robustness.add_argument("file", nargs="?", help="JSONL as for evaluate")
+    robustness.add_argument("--split", choices=("test",), help="use the corpus' fixed test split")
+    robustness.add_argument("--version", help="use this version instead of the active one")
+    robustness.add_argument("--seed", type=int, default=0, help="seed of the rewriting (default 0)")
+    robustness.add_argument("--json", action="store_true")
+    robustness.set_defaults(handler=_robustness)
+
     predict = commands.add_parser("predict", help='JSON lines {"id","text"} on stdin → predictions on stdout')
     predict.set_defaults(handler=_predict)
 
@@ -98,7 +107,8 @@ def _parser() -> argparse.ArgumentParser:
 
     compare = commands.add_parser("compare", help="cross-validated comparison of tokenizers and pipelines")
     compare.add_argument("what", nargs="?", default="all",
-                         choices=("tokenizers", "pipelines", "types", "measures", "lexicon", "learning-curve", "all"))
+                         choices=("tokenizers", "pipelines", "types", "measures", "lexicon", "learning-curve",
+                                  "robustness", "all"))
     compare.set_defaults(handler=_compare)
 
     versions = commands.add_parser("versions", help="list saved versions")
@@ -135,24 +145,47 @@ def _train(args) -> int:
     return 0
 
 
-def _evaluate(args) -> int:
+def _model_and_examples(args):
+    """(version, model, examples, source) for `evaluate`/`robustness`: the active model (or --version) and
+    FILE.jsonl or --split test; None after saying that neither or both were given."""
     from . import artifacts
     from .corpus import load_corpus, read_jsonl, split
-    from .evaluation import evaluate_model, format_report
     from .predictor import ensure_model
 
     if bool(args.file) == bool(args.split):
         print("give either FILE.jsonl or --split test", file=sys.stderr)
-        return 2
+        return None
     examples = split(load_corpus())[1] if args.split else read_jsonl(args.file, strict=False)
     version = args.version or ensure_model()
     model, _ = artifacts.load(version)
+    return version, model, examples, "corpus test split" if args.split else args.file
+
+
+def _evaluate(args) -> int:
+    from .evaluation import evaluate_model, format_report
+
+    if (loaded := _model_and_examples(args)) is None:
+        return 2
+    version, model, examples, source = loaded
     result = evaluate_model(model, version, examples)
     if args.json:
         print(json.dumps({"version": version, **result}, ensure_ascii=False, indent=2))
     else:
-        source = "corpus test split" if args.split else args.file
         print(format_report(result, f"model {version} on {source}:"))
+    return 0
+
+
+def _robustness(args) -> int:
+    from .robustness import format_robustness, robustness_report
+
+    if (loaded := _model_and_examples(args)) is None:
+        return 2
+    version, model, examples, source = loaded
+    rows = robustness_report(model, version, examples, seed=args.seed)
+    if args.json:
+        print(json.dumps({"version": version, "seed": args.seed, "rows": rows}, ensure_ascii=False, indent=2))
+    else:
+        print(format_robustness(rows, f"model {version} on {source}, rewritten with seed {args.seed}:"))
     return 0
 
 
@@ -239,7 +272,8 @@ def _compare(args) -> int:
 
     tables = {"tokenizers": comparison.compare_tokenizers, "pipelines": comparison.compare_pipelines,
               "types": comparison.compare_voice_type, "measures": comparison.compare_measures,
-              "lexicon": comparison.compare_lexicon, "learning-curve": comparison.compare_learning_curve}
+              "lexicon": comparison.compare_lexicon, "learning-curve": comparison.compare_learning_curve,
+              "robustness": comparison.compare_robustness}
     for name, table in tables.items():
         if args.what in (name, "all"):
             print(table(), flush=True)

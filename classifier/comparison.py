@@ -11,6 +11,7 @@ from dataclasses import replace
 from itertools import product
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
@@ -34,6 +35,7 @@ from .pipelines import (
     measure_matrix,
     section_estimator,
 )
+from .robustness import perturb
 from .tokenizer import DEFAULT, TokenizerSettings, clean_text, tokenize_with
 
 TOKENIZER_VARIANTS: dict[str, TokenizerSettings] = {
@@ -249,3 +251,48 @@ def compare_learning_curve(fractions=(0.25, 0.5, 0.75, 1.0)) -> str:
         rows.append(f"{fraction:24.0%}{per_section:10.0f}"
                     f"{f1_score(sections, predicted.astype(str), average='macro'):10.4f}{measure_f1:13.4f}")
     return "\n".join(rows)
+
+
+ROBUSTNESS_CANDIDATES: dict[str, PipelineSpec] = {
+    f"{CHOSEN.features} / {CHOSEN.section_classifier} (chosen)": CHOSEN,
+    f"{CHOSEN.features}+kana3 / {CHOSEN.section_classifier}": replace(CHOSEN, features=f"{CHOSEN.features}+kana3"),
+}
+ROBUSTNESS_PERTURBATIONS = ("kanji words in hiragana (30%)", "kanji words in katakana (30%)",
+                            "typing slips (3% of characters)", "no punctuation", "first sentence only")
+
+
+def compare_robustness(candidates: dict[str, PipelineSpec] = ROBUSTNESS_CANDIDATES,
+                       perturbations: tuple[str, ...] = ROBUSTNESS_PERTURBATIONS) -> str:
+    """CV 課 top-1 / top-3 per pipeline when each validation fold is written as it is and as rewritten by
+    each perturbation (the training folds stay as written). Voices alone, as in `compare pipelines`."""
+    examples = _train_split()
+    texts = [e.text for e in examples]
+    sections = np.array([e.section for e in examples])
+    views = {"as written": analyze_texts(texts, reading=True)}
+    views |= {name: analyze_texts(perturb(texts, name), reading=True) for name in perturbations}
+    folds = list(_folds().split(texts, sections))
+    header = f"{'pipeline':40s}" + "".join(f"{name[:24]:>26s}" for name in views)
+    rows = [header, f"{'':40s}" + f"{'top-1 / top-3':>26s}" * len(views)]
+    for name, spec in candidates.items():
+        fitted = Parallel(n_jobs=2)(delayed(_fit_and_score)(spec, views, sections, train, test)
+                                    for train, test in folds)
+        cells = []
+        for view in views:
+            top1, top3 = np.zeros(len(sections), bool), np.zeros(len(sections), bool)
+            for test, scores in fitted:
+                top1[test], top3[test] = scores[view]
+            cells.append(f"{f'{top1.mean():.4f} / {top3.mean():.4f}':>26s}")
+        rows.append(f"{name:40s}" + "".join(cells))
+    return "\n".join(rows)
+
+
+def _fit_and_score(spec: PipelineSpec, views: dict, sections: np.ndarray, train, test):
+    """One fold: fit on the training part as written, score every view of the validation part."""
+    model = Pipeline([("features", build_features(spec.features)), ("classify", section_estimator(spec))])
+    model.fit([views["as written"][i] for i in train], sections[train])
+    scores = {}
+    for view, docs in views.items():
+        order = np.argsort(-model.decision_function([docs[i] for i in test]), axis=1)
+        ranked = model.classes_[order[:, :3]]
+        scores[view] = (ranked[:, 0] == sections[test], (ranked == sections[test][:, None]).any(axis=1))
+    return test, scores

@@ -18,12 +18,23 @@ from sklearn.pipeline import FeatureUnion
 
 from .tokenizer import analyze
 
-Doc = tuple[str, list[str]]
+Doc = tuple[str, list[str], str]  # (clean text, tokens, katakana reading): tokenizer.analyze
 
 
-def analyze_texts(texts: Sequence[str]) -> list[Doc]:
-    """One analysis per text."""
-    return [analyze(text) for text in texts]
+def analyze_texts(texts: Sequence[str], *, reading: bool = False) -> list[Doc]:
+    """One analysis per text (with its katakana reading when `reading`: see `needs_reading`)."""
+    return [analyze(text, reading=reading) for text in texts]
+
+
+def needs_reading(spec: str) -> bool:
+    """Whether a feature spec reads the katakana reading of a text (the kana3 analyzer)."""
+    return "kana3" in spec.split("+")
+
+
+def vectorizer_needs_reading(vectorizer) -> bool:
+    """Whether a fitted vectorizer reads the katakana reading."""
+    parts = getattr(vectorizer, "transformer_list", None) or [("", vectorizer)]
+    return any(part.analyzer is kana_trigrams for _, part in parts)
 
 
 def word_unigrams(doc: Doc) -> list[str]:
@@ -49,6 +60,12 @@ def char_trigrams_text(doc: Doc) -> list[str]:
     return [text[i : i + 3] for i in range(len(text) - 2)]
 
 
+def kana_trigrams(doc: Doc) -> list[str]:
+    """Character 3-grams of the katakana reading: the same for a word written in kanji or in kana."""
+    reading = doc[2]
+    return [reading[i : i + 3] for i in range(len(reading) - 2)]
+
+
 def char_ngrams_tokens(doc: Doc) -> list[str]:
     """Character 2–3-grams inside each normalized token, with boundary marks (like char_wb)."""
     grams = []
@@ -65,7 +82,10 @@ ANALYZERS = {
     "char_text": char_ngrams_text,
     "char3_text": char_trigrams_text,
     "char_tokens": char_ngrams_tokens,
+    "kana3": kana_trigrams,
 }
+# trigram analyzers counted by the fast path, with the field of the Doc they read
+_TRIGRAM_FIELDS = {char_trigrams_text: 0, kana_trigrams: 2}
 
 
 class CountingTfidfVectorizer(TfidfVectorizer):
@@ -76,8 +96,9 @@ class CountingTfidfVectorizer(TfidfVectorizer):
     def _count_vocab(self, raw_documents, fixed_vocab):
         if not fixed_vocab:
             return super()._count_vocab(raw_documents, fixed_vocab)
-        if self.analyzer is char_trigrams_text:
-            return self.vocabulary_, self._count_trigrams([doc[0] for doc in raw_documents])
+        field = _TRIGRAM_FIELDS.get(self.analyzer)
+        if field is not None:
+            return self.vocabulary_, self._count_trigrams([doc[field] for doc in raw_documents])
         analyze = self.build_analyzer()
         lookup = self.vocabulary_.get
         indices: list[int] = []
@@ -174,8 +195,11 @@ def word_feature_mask(vectorizer) -> np.ndarray:
     names = vectorizer.get_feature_names_out()
     if not hasattr(vectorizer, "transformer_list"):
         return np.full(len(names), not _is_char(vectorizer.analyzer))
-    return np.array([not name.startswith("char") for name in names])
+    return np.array([not name.startswith(_CHAR_PREFIXES) for name in names])
+
+
+_CHAR_PREFIXES = ("char", "kana")
 
 
 def _is_char(analyzer) -> bool:
-    return getattr(analyzer, "__name__", "").startswith("char")
+    return getattr(analyzer, "__name__", "").startswith(_CHAR_PREFIXES)

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import labels
-from .features import Doc, analyze_texts, feature_names, word_feature_mask
+from .features import Doc, analyze_texts, feature_names, vectorizer_needs_reading, word_feature_mask
 
 # Predictions read at most this many characters of a voice; the rest adds time, not evidence.
 MAX_TEXT_CHARS = 20_000
@@ -70,8 +70,12 @@ class VoiceModel:
 
     def predict(self, texts: Sequence[str], version: str) -> list[Prediction]:
         """Predictions for raw texts: each text is analyzed (tokenized) once."""
-        docs = analyze_texts([text[:MAX_TEXT_CHARS] for text in texts])
-        return self.predict_docs(docs, version)
+        return self.predict_docs(self.analyze(texts), version)
+
+    def analyze(self, texts: Sequence[str]) -> list[Doc]:
+        """The documents this model's features read, for the first MAX_TEXT_CHARS of each text."""
+        return analyze_texts([text[:MAX_TEXT_CHARS] for text in texts],
+                             reading=vectorizer_needs_reading(self.vectorizer))
 
     def predict_docs(self, docs: list[Doc], version: str) -> list[Prediction]:
         """Predictions for analyzed documents."""

@@ -21,7 +21,7 @@ from .config import training_jobs
 from .corpus import Example
 from .estimators import MeanLinear, MultiLabelPlatt, TemperatureScaled
 from .evaluation import expected_calibration_error, measures_micro_f1, threshold_table
-from .features import Doc, analyze_texts, build_features
+from .features import Doc, analyze_texts, build_features, needs_reading
 from .model import VoiceModel, decide_measures
 from .organization import Organization
 
@@ -144,8 +144,9 @@ def fit_voice_model(docs: list[Doc], examples: Sequence[Example], spec: Pipeline
     known = {e.section for e in examples}
     lexicon = [e for e in lexicon if e.section in known] if spec.lexicon_weight > 0 else []
     cues = list(cues) if spec.cue_weight > 0 else []
-    lexicon_docs = analyze_texts([e.text for e in lexicon])
-    cue_docs = analyze_texts([phrase for phrase, _ in cues])
+    reading = needs_reading(spec.features)
+    lexicon_docs = analyze_texts([e.text for e in lexicon], reading=reading)
+    cue_docs = analyze_texts([phrase for phrase, _ in cues], reading=reading)
     vectorizer = build_features(spec.features)
     vectorizer.fit(list(docs) + lexicon_docs + cue_docs)
     X = vectorizer.transform(docs).tocsr()

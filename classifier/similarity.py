@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .features import analyze_texts
 from .model import MAX_TEXT_CHARS, Prediction
 from .predictor import _active_model
 
@@ -24,7 +23,7 @@ def predict_with_tokens(texts: Sequence[str]) -> tuple[list[Prediction], list[li
         if not isinstance(text, str):
             raise TypeError(f"texts must be str, got {type(text).__name__}")
     version, model = _active_model()
-    docs = analyze_texts([text[:MAX_TEXT_CHARS] for text in texts])
+    docs = model.analyze(texts)
     tokens = [doc[1] for doc in docs]
     for index, text in enumerate(texts):
         if len(text) > MAX_TEXT_CHARS:

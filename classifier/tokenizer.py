@@ -37,6 +37,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029
 _SPACES = re.compile(r"[ \t\r\f\v\u3000]+")
 _DIGITS = re.compile(r"^[0-9.,]+$")
 _WORD_CHAR = re.compile(r"[^\W_]")  # a letter, kana, kanji or digit: emoji and symbols have none
+_HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(ord("ぁ"), ord("ゖ") + 1)}
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,16 @@ def tokenize(text: str) -> list[str]:
     return tokenize_with(text, DEFAULT)
 
 
-def analyze(text: str) -> tuple[str, list[str]]:
-    """(clean_text(text), tokenize(text)) from one pass, for feature extractors that need both."""
+def analyze(text: str, *, reading: bool = False) -> tuple[str, list[str], str]:
+    """(clean_text(text), tokenize(text), reading or "") from one pass, for feature extractors.
+
+    The reading is the whole cleaned text in katakana as Sudachi reads it: 自転車を盗まれた and
+    じてんしゃをぬすまれた both read ジテンシャヲヌスマレタ, whatever Sudachi made of the kana's words.
+    It is made only when asked for (the kana features that read it are not in the shipped model)."""
     cleaned = clean_text(text)
-    return cleaned, _tokenize_clean(cleaned, DEFAULT)
+    readings: list[str] | None = [] if reading else None
+    tokens = _tokenize_clean(cleaned, DEFAULT, readings)
+    return cleaned, tokens, "".join(readings).translate(_HIRAGANA_TO_KATAKANA) if readings else ""
 
 
 def tokenize_with(text: str, settings: TokenizerSettings) -> list[str]:
@@ -91,7 +98,8 @@ def tokenize_with(text: str, settings: TokenizerSettings) -> list[str]:
     return _tokenize_clean(clean_text(text), settings)
 
 
-def _tokenize_clean(cleaned: str, settings: TokenizerSettings) -> list[str]:
+def _tokenize_clean(cleaned: str, settings: TokenizerSettings, reading: list[str] | None = None) -> list[str]:
+    """Tokens of cleaned text; with a `reading` list, also appends each morpheme's reading to it."""
     if not cleaned:
         return []
     allowed = _allowed_pos_ids(settings.pos)
@@ -104,6 +112,8 @@ def _tokenize_clean(cleaned: str, settings: TokenizerSettings) -> list[str]:
     with _lock:
         for chunk in _chunks(cleaned):
             for morpheme in tokenizer.tokenize(chunk):
+                if reading is not None:
+                    reading.append(morpheme.reading_form() or morpheme.surface())
                 pos_id = morpheme.part_of_speech_id()
                 if pos_id not in allowed or (pos_id in symbol_ids and morpheme.surface() != "?"):
                     continue

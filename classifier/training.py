@@ -12,7 +12,7 @@ from . import artifacts, corpus
 from .config import model_dir_path, model_keep, training_jobs
 from .corpus import Example
 from .evaluation import evaluate_model
-from .features import analyze_texts
+from .features import analyze_texts, needs_reading
 from .organization import Organization
 from .pipelines import CHOSEN, PipelineSpec, fit_voice_model
 from .staff import DEFAULT_STAFF_WEIGHT, examples_from_records, load_staff_examples
@@ -77,7 +77,8 @@ def train(
         f"held out {len(heldout)}")
 
     lexicon, cues = corpus.load_lexicon(), corpus.load_measure_cues()
-    model, cv_metrics = fit_voice_model(analyze_texts([e.text for e in train_set]), train_set, spec,
+    docs = analyze_texts([e.text for e in train_set], reading=needs_reading(spec.features))
+    model, cv_metrics = fit_voice_model(docs, train_set, spec,
                                         lexicon=organization.adapt_lexicon(lexicon), cues=cues,
                                         n_jobs=jobs, organization=organization)
     version = artifacts.new_version_id()
