@@ -35,8 +35,8 @@ LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "sudachipy", "sudachidi
 # What a pickled model is made of: the classes it holds and the tokenizer it was fitted with. A model
 # written by other versions of these files may unpickle but lack attributes, or read text differently.
 _PACKAGE = Path(__file__).resolve().parent
-CODE_FILES = ("estimators.py", "features.py", "model.py", "pipelines.py", "tokenizer.py",
-              "data/stopwords.txt", "data/variants.tsv")
+CODE_FILES = ("estimators.py", "features.py", "model.py", "pipelines.py", "tokenizer.py", "kana.py",
+              "data/stopwords.txt", "data/variants.tsv", "data/kana_index.tsv")
 
 
 class ArtifactError(RuntimeError):

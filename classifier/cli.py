@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import BinaryIO, TextIO
 
 PREDICT_BATCH = 256
@@ -110,6 +111,12 @@ def _parser() -> argparse.ArgumentParser:
                          choices=("tokenizers", "pipelines", "types", "measures", "lexicon", "learning-curve",
                                   "robustness", "all"))
     compare.set_defaults(handler=_compare)
+
+    kana_index = commands.add_parser("kana-index", help="rebuild data/kana_index.tsv from the corpus' train split "
+                                                        "and the lexicon (after the corpus changes)")
+    kana_index.add_argument("--corpus-dir", help="corpus directory (default: the shipped corpus)")
+    kana_index.add_argument("--output", help="file to write (default: the shipped data/kana_index.tsv)")
+    kana_index.set_defaults(handler=_kana_index)
 
     versions = commands.add_parser("versions", help="list saved versions")
     versions.set_defaults(handler=_versions)
@@ -277,6 +284,18 @@ def _compare(args) -> int:
     for name, table in tables.items():
         if args.what in (name, "all"):
             print(table(), flush=True)
+    return 0
+
+
+def _kana_index(args) -> int:
+    from . import kana
+    from .corpus import load_corpus, load_lexicon, split
+
+    train, _ = split(load_corpus(args.corpus_dir))
+    nouns = kana.build_index([e.text for e in train], [e.text for e in load_lexicon()])
+    output = Path(args.output) if args.output else kana.INDEX_PATH
+    output.write_text(kana.format_index(nouns), encoding="utf-8")
+    print(f"{len(nouns)} readings written to {output}")
     return 0
 
 

@@ -46,6 +46,7 @@ TOKENIZER_VARIANTS: dict[str, TokenizerSettings] = {
     "surface form": replace(DEFAULT, form="surface"),
     "dictionary form": replace(DEFAULT, form="dictionary"),
     "no variant table": replace(DEFAULT, variants=False),
+    "no kana recovery": replace(DEFAULT, kana_recovery=False),
     "POS: all words": replace(DEFAULT, pos="all"),
     "POS: content only": replace(DEFAULT, pos="content"),
     "POS: nouns only": replace(DEFAULT, pos="nouns"),

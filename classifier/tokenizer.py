@@ -14,7 +14,9 @@ Choices (measured in docs/classifier.md, "Tokenizer"):
 - part of speech: nouns (not numerals), verbs, adjectives, 形状詞, adverbs, interjections, suffixes,
   auxiliary verbs and sentence-final particles (they carry the voice type: ください, たい, か, べき)
   and the question mark; numbers, symbols and other particles are dropped;
-- stop words (data/stopwords.txt): normalized forms that occur everywhere and say nothing.
+- stop words (data/stopwords.txt): normalized forms that occur everywhere and say nothing;
+- nouns spelt in kana that Sudachi splits into pieces (じてんしゃ → 自転 + しゃ) add the tokens of the
+  noun in kanji (自転車), found by their reading in the kana index (kana.py).
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from dataclasses import replace as _with
+from functools import cache, lru_cache
 from pathlib import Path
+
+from . import kana
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -37,6 +42,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029
 _SPACES = re.compile(r"[ \t\r\f\v\u3000]+")
 _DIGITS = re.compile(r"^[0-9.,]+$")
 _WORD_CHAR = re.compile(r"[^\W_]")  # a letter, kana, kanji or digit: emoji and symbols have none
+_KANJI = re.compile(r"[\u3400-\u9fff]")
 _HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(ord("ぁ"), ord("ゖ") + 1)}
 
 
@@ -49,6 +55,7 @@ class TokenizerSettings:
     pos: str = "content+function"  # "all", "content", "content+function" or "nouns"
     stop_words: bool = True
     variants: bool = True
+    kana_recovery: bool = True  # add the tokens of nouns spelt in kana that Sudachi split (kana.py)
 
 
 DEFAULT = TokenizerSettings(mode="C+A")
@@ -107,14 +114,20 @@ def _tokenize_clean(cleaned: str, settings: TokenizerSettings, reading: list[str
     replace = _variant_replacer() if settings.variants else None
     tokens: list[str] = []
     tokenizer = _tokenizer("C" if settings.mode == "C+A" else settings.mode)
-    symbol_ids, noun_ids = _symbol_ids(), _noun_ids()
+    symbol_ids, noun_ids, function_ids = _symbol_ids(), _noun_ids(), _function_ids()
     split_a = _split_mode("A") if settings.mode == "C+A" else None
+    runs: list[kana.Run] = []  # the kana runs that may spell a noun, for settings.kana_recovery
     with _lock:
         for chunk in _chunks(cleaned):
+            collector = _RunCollector(chunk, kana.shipped_index(), function_ids) if settings.kana_recovery else None
+            if collector is not None and not collector.regions:
+                collector = None
             for morpheme in tokenizer.tokenize(chunk):
                 if reading is not None:
                     reading.append(morpheme.reading_form() or morpheme.surface())
                 pos_id = morpheme.part_of_speech_id()
+                if collector is not None and morpheme.end() > collector.next_start:
+                    collector.add(morpheme, pos_id)
                 if pos_id not in allowed or (pos_id in symbol_ids and morpheme.surface() != "?"):
                     continue
                 token = _form(morpheme, settings.form)
@@ -128,7 +141,99 @@ def _tokenize_clean(cleaned: str, settings: TokenizerSettings, reading: list[str
                             sub = _form(part, settings.form)
                             if len(sub) > 1 and sub not in stop and not _DIGITS.match(sub):
                                 tokens.append(replace(sub) if replace else sub)
+            if collector is not None:
+                runs.extend(collector.runs)
+    if runs:
+        _add_recovered_nouns(runs, tokens, settings)
     return tokens
+
+
+class _RunCollector:
+    """The kana runs of one chunk that may spell a noun of `index` (its candidate_regions), as Sudachi's
+    morphemes: the tokenizer hands it each morpheme that ends after `next_start`, in order."""
+
+    def __init__(self, chunk: str, index: kana.KanaIndex, function_ids: frozenset[int]):
+        self.regions = index.candidate_regions(chunk)
+        self.function_ids = function_ids
+        self.runs: list[list[kana.Piece]] = []
+        self._region = 0
+        self.next_start = self.regions[0][0] if self.regions else len(chunk)
+        self._open = False
+
+    def add(self, morpheme, pos_id: int) -> None:
+        start, end = self.regions[self._region]
+        begin = morpheme.begin()
+        if begin >= end:  # past the region: close it, and see whether the next one starts here
+            self._next_region()
+            if morpheme.end() > self.next_start:
+                self.add(morpheme, pos_id)
+            return
+        if begin < start or morpheme.end() > end:  # a word reaching out of the region (見せ of 見せたい)
+            self._open = False
+            return
+        if not self._open:
+            self.runs.append([])
+            self._open = True
+        surface = morpheme.surface()
+        if morpheme.is_oov():  # one unknown word to Sudachi (a voice in katakana): any character may start a noun
+            self.runs[-1].extend(kana.Piece(char, True, False) for char in surface)
+        else:
+            self.runs[-1].append(kana.Piece(surface, pos_id not in self.function_ids,
+                                            _KANJI.search(morpheme.normalized_form()) is not None))
+
+    def _next_region(self) -> None:
+        self._region += 1
+        self._open = False
+        self.next_start = self.regions[self._region][0] if self._region < len(self.regions) else 1 << 62
+
+
+def kana_runs(cleaned: str, index: kana.KanaIndex) -> list[kana.Run]:
+    """The runs of kana morphemes in cleaned text that may spell a noun of `index`, as the tokenizer
+    gives them to kana.recover."""
+    runs: list[kana.Run] = []
+    function_ids = _function_ids()
+    with _lock:
+        for chunk in _chunks(cleaned):
+            collector = _RunCollector(chunk, index, function_ids)
+            for morpheme in _tokenizer("C").tokenize(chunk):
+                if morpheme.end() > collector.next_start:
+                    collector.add(morpheme, morpheme.part_of_speech_id())
+            runs.extend(collector.runs)
+    return [run for run in runs if run]
+
+
+def _add_recovered_nouns(runs: list[list[kana.Piece]], tokens: list[str], settings: TokenizerSettings) -> None:
+    """Append the tokens of nouns spelt in kana (kana.recover), except those Sudachi read itself."""
+    present = None
+    for noun in kana.recover(runs):
+        recovered = _noun_tokens(noun, settings)
+        present = present if present is not None else set(tokens)
+        if recovered and recovered[0] not in present:
+            tokens.extend(recovered)
+            present.update(recovered)
+
+
+@lru_cache(maxsize=20000)
+def _noun_tokens(noun: str, settings: TokenizerSettings) -> tuple[str, ...]:
+    """The tokens of a noun recovered from kana, as if the text had written it in kanji."""
+    return tuple(_tokenize_clean(noun, _with(settings, kana_recovery=False)))
+
+
+def nouns_with_readings(cleaned: str) -> list[tuple[str, str]]:
+    """(surface, katakana reading) of each noun with kanji in cleaned text, in mode C and as its mode-A
+    parts: what the kana index is built from."""
+    found = []
+    noun_ids, split_a = _noun_ids(), _split_mode("A")
+    with _lock:
+        for chunk in _chunks(cleaned):
+            for morpheme in _tokenizer("C").tokenize(chunk):
+                if morpheme.part_of_speech_id() not in noun_ids:
+                    continue
+                parts = morpheme.split(split_a)
+                for part in [morpheme, *parts] if len(parts) > 1 else [morpheme]:
+                    if _KANJI.search(part.surface()) and part.reading_form():
+                        found.append((part.surface(), part.reading_form()))
+    return found
 
 
 def _form(morpheme, form: str) -> str:
@@ -210,6 +315,12 @@ def _allowed_pos_ids(name: str) -> frozenset[int]:
 def _symbol_ids() -> frozenset[int]:
     """POS ids of symbols: of those only the question mark is kept (NFKC made ？ into ?)."""
     return _pos_ids(lambda pos: pos[0] == "補助記号")
+
+
+@cache
+def _function_ids() -> frozenset[int]:
+    """POS ids of particles and auxiliary verbs: a noun spelt in kana does not end with one."""
+    return _pos_ids(lambda pos: pos[0] in ("助詞", "助動詞"))
 
 
 @cache
