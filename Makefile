@@ -21,6 +21,7 @@ install: $(STAMP)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) model-ensure
+	$(FLASK) search-reindex
 	$(FLASK) seed --demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

@@ -18,12 +18,13 @@ _LAZY = {
     "train": "training", "retrain_with_examples": "training", "TrainResult": "training",
     "promote": "artifacts", "rollback": "artifacts", "list_versions": "artifacts",
     "read_metadata": "artifacts", "ArtifactError": "artifacts", "IncompatibleArtifactError": "artifacts",
+    "tokenizer_fingerprint": "artifacts",
 }
 
 __all__ = [
     "ArtifactError", "IncompatibleArtifactError", "Prediction", "TrainResult", "active_version", "configure",
     "ensure_model", "labels", "list_versions", "model_dir_path", "predict", "predict_many", "promote",
-    "read_metadata", "retrain_with_examples", "rollback", "tokenize", "train",
+    "read_metadata", "retrain_with_examples", "rollback", "tokenize", "tokenizer_fingerprint", "train",
 ]
 
 

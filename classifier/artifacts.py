@@ -35,8 +35,8 @@ LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "sudachipy", "sudachidi
 # What a pickled model is made of: the classes it holds and the tokenizer it was fitted with. A model
 # written by other versions of these files may unpickle but lack attributes, or read text differently.
 _PACKAGE = Path(__file__).resolve().parent
-CODE_FILES = ("estimators.py", "features.py", "model.py", "pipelines.py", "tokenizer.py", "kana.py",
-              "data/stopwords.txt", "data/variants.tsv", "data/kana_index.tsv")
+TOKENIZER_FILES = ("tokenizer.py", "kana.py", "data/stopwords.txt", "data/variants.tsv", "data/kana_index.tsv")
+CODE_FILES = ("estimators.py", "features.py", "model.py", "pipelines.py", *TOKENIZER_FILES)
 
 
 class ArtifactError(RuntimeError):
@@ -64,6 +64,18 @@ def code_fingerprint() -> str:
     digest = hashlib.sha256()
     for name in CODE_FILES:
         digest.update(name.encode() + b"\0" + (_PACKAGE / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@functools.cache
+def tokenizer_fingerprint() -> str:
+    """SHA-256 over what decides the tokens of a text: the tokenizer's files, SudachiPy and its dictionary.
+    Stored search tokens made under another fingerprint are out of date (routing.reindex)."""
+    digest = hashlib.sha256()
+    for name in TOKENIZER_FILES:
+        digest.update(name.encode() + b"\0" + (_PACKAGE / name).read_bytes() + b"\0")
+    versions = library_versions()
+    digest.update(f"sudachipy {versions['sudachipy']} sudachidict_core {versions['sudachidict_core']}".encode())
     return digest.hexdigest()
 
 

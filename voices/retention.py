@@ -105,7 +105,7 @@ def purge_due(now: datetime | None = None, *, dry_run: bool = False,
     return PurgeResult(years, len(ids), False)
 
 
-def _without_masks(text: str) -> str:
+def without_masks(text: str) -> str:
     """The text without redaction placeholders, so that a search for 氏名 or 住所 does not find them."""
     for mask in MASKS:
         text = text.replace(mask, " ")
@@ -124,7 +124,7 @@ def purge_voice(voice_id: int, now: datetime, years: int) -> str | None:
         return redact(text, known_names=names)
 
     voice.subject, voice.body = clean(voice.subject)[:200], clean(voice.body)
-    voice.search_tokens = search_tokens_for(_without_masks(f"{voice.subject}\n{voice.body}"))
+    voice.search_tokens = search_tokens_for(without_masks(f"{voice.subject}\n{voice.body}"))
     voice.submitter_name = voice.submitter_email = voice.submitter_phone = ""
     for reply in voice.replies:
         reply.body = clean(reply.body)

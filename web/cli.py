@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from models import utcnow
 from routing.dispatch import flush_outbox
 from routing.model_registry import ModelAdminError, register_active_model, request_retrain
+from routing.reindex import reindex_search_tokens
 from routing.schedule import due_daily_jobs
 from routing.worker import run_worker
 from web.planner.demo import seed_demo_action_items
@@ -52,6 +53,16 @@ def register(app: Flask) -> None:
         """分類モデルがなければ学習し、有効なモデルを記録する。"""
         row = register_active_model()
         click.echo(f"有効なモデル: {row.version}")
+
+    @app.cli.command("search-reindex")
+    @click.option("--all", "force", is_flag=True, help="トークナイザが変わっていなくても作り直す")
+    def search_reindex(force: bool) -> None:
+        """声の検索用トークンを作り直す（トークナイザが変わったときだけ。起動のたびに実行してよい）。"""
+        done = reindex_search_tokens(force=force)
+        if done is None:
+            click.echo("検索用トークンは最新です")
+        else:
+            click.echo(f"検索用トークンを作り直しました: {done.voices} 件中 {done.changed} 件を更新")
 
     @app.cli.command("daily-jobs")
     def daily_jobs() -> None:

@@ -1,0 +1,58 @@
+"""Search tokens made again after the tokenizer changes.
+
+Each voice stores the Sudachi tokens of its text (`Voice.search_tokens`) for search, 似た声, the
+action-item links and the planners' term lists. When the tokenizer reads text differently (a new
+SudachiPy or dictionary, or new data of our own such as the kana index), the tokens stored for earlier
+voices no longer match what a search for the same words asks for. `reindex_search_tokens` tokenizes
+every voice again, a batch per transaction, and then records the tokenizer it used (setting
+`search.tokenizer`), so running it again does nothing until the tokenizer changes.
+`flask --app web search-reindex` runs it; `make run` and the compose migrate step run it on every start.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+import classifier
+from models import Voice, db
+from models.setting import get_setting, set_setting
+from routing.service import text_for_classification
+from voices.retention import without_masks
+from voices.search import search_tokens_for
+
+SETTING = "search.tokenizer"
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Reindexed:
+    voices: int  # voices read
+    changed: int  # voices whose stored tokens changed
+
+
+def reindex_due() -> bool:
+    """Were the stored search tokens made by another tokenizer than this one?"""
+    return get_setting(SETTING) != classifier.tokenizer_fingerprint()
+
+
+def reindex_search_tokens(*, force: bool = False, batch: int = BATCH) -> Reindexed | None:
+    """Tokenize every voice again and store the tokens that changed; None when not due (and not forced)."""
+    if not force and not reindex_due():
+        return None
+    fingerprint = classifier.tokenizer_fingerprint()
+    read = changed = last_id = 0
+    while voices := db.session.scalars(
+            select(Voice).where(Voice.id > last_id).order_by(Voice.id).limit(batch)).all():
+        for voice in voices:
+            # a purged voice's text holds redaction masks, which retention keeps out of its tokens
+            tokens = search_tokens_for(without_masks(text_for_classification(voice)))
+            if tokens != voice.search_tokens:
+                voice.search_tokens = tokens
+                changed += 1
+        read += len(voices)
+        last_id = voices[-1].id
+        db.session.commit()
+    set_setting(SETTING, fingerprint)
+    db.session.commit()
+    return Reindexed(read, changed)
