@@ -61,22 +61,24 @@ def library_versions() -> dict[str, str]:
 @functools.cache
 def code_fingerprint() -> str:
     """SHA-256 over the files a saved model depends on (see ``CODE_FILES``); read once per process."""
-    digest = hashlib.sha256()
-    for name in CODE_FILES:
-        digest.update(name.encode() + b"\0" + (_PACKAGE / name).read_bytes() + b"\0")
-    return digest.hexdigest()
+    return _files_digest(CODE_FILES).hexdigest()
 
 
 @functools.cache
 def tokenizer_fingerprint() -> str:
     """SHA-256 over what decides the tokens of a text: the tokenizer's files, SudachiPy and its dictionary.
     Stored search tokens made under another fingerprint are out of date (routing.reindex)."""
-    digest = hashlib.sha256()
-    for name in TOKENIZER_FILES:
-        digest.update(name.encode() + b"\0" + (_PACKAGE / name).read_bytes() + b"\0")
+    digest = _files_digest(TOKENIZER_FILES)
     versions = library_versions()
     digest.update(f"sudachipy {versions['sudachipy']} sudachidict_core {versions['sudachidict_core']}".encode())
     return digest.hexdigest()
+
+
+def _files_digest(names: tuple[str, ...]):
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(name.encode() + b"\0" + (_PACKAGE / name).read_bytes() + b"\0")
+    return digest
 
 
 def new_version_id(now: datetime | None = None) -> str:

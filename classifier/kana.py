@@ -34,7 +34,7 @@ from typing import NamedTuple
 INDEX_PATH = Path(__file__).resolve().parent / "data" / "kana_index.tsv"
 MIN_READING = 3  # kana; shorter readings match by chance inside other words
 MAX_KANA_SHARE = 0.25  # a reading spelt in kana in more voices than this share of its noun's is left out
-_TO_KATAKANA = {code: code + 0x60 for code in range(ord("ぁ"), ord("ゖ") + 1)}
+TO_KATAKANA = {code: code + 0x60 for code in range(ord("ぁ"), ord("ゖ") + 1)}  # str.translate table
 _CACHE_SIZE = 50_000
 _RUN = re.compile(r"[ァ-ヺー]{3,}")  # a run of kana, after hiragana are made katakana
 _HEADER = ("# The kana index: reading (katakana) and the noun written in kanji it stands for.\n"
@@ -79,7 +79,7 @@ class KanaIndex:
         boundaries aside: the only places the tokenizer needs to look at word by word."""
         regions = []
         known = self._spells_any_cache
-        for match in _RUN.finditer(text.translate(_TO_KATAKANA)):
+        for match in _RUN.finditer(text.translate(TO_KATAKANA)):
             reading = match.group()
             spells = known.get(reading)
             if spells is None:
@@ -105,7 +105,7 @@ class KanaIndex:
     def _spans(self, run: Run) -> Iterator[tuple[int, int, str]]:
         """(first piece, piece after the last, reading) of the spans that may spell a noun: by start,
         longest first."""
-        text = "".join(piece.kana for piece in run).translate(_TO_KATAKANA)
+        text = "".join(piece.kana for piece in run).translate(TO_KATAKANA)
         offsets = [0]
         for piece in run:
             offsets.append(offsets[-1] + len(piece.kana))

@@ -16,26 +16,20 @@ from dataclasses import replace
 
 from .corpus import Example
 from .evaluation import evaluate_model
-from .tokenizer import _lock, _tokenizer
+from .tokenizer import KANJI, morphemes
 
-_KANJI = re.compile(r"[\u3400-\u9fff]")
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
 _CONTENT = ("名詞", "動詞", "形容詞", "形状詞", "副詞")
 _PUNCTUATION = re.compile(r"[、。，．,.！!？?\n]+")
 _SENTENCE = re.compile(r".+?(?:[。！？!?\n]|$)", re.DOTALL)
 
 
-def _morphemes(text: str):
-    with _lock:
-        return [(m.surface(), m.reading_form(), m.part_of_speech()[0]) for m in _tokenizer("C").tokenize(text)]
-
-
 def kana_words(text: str, rng: random.Random, share: float = 0.3, *, katakana: bool = False) -> str:
     """Content words written with kanji replaced, each with probability `share`, by their reading
     (in hiragana, or in katakana)."""
     out = []
-    for surface, reading, pos in _morphemes(text):
-        if pos in _CONTENT and reading and _KANJI.search(surface) and rng.random() < share:
+    for surface, reading, pos in morphemes(text):
+        if pos in _CONTENT and reading and KANJI.search(surface) and rng.random() < share:
             out.append(reading if katakana else reading.translate(_KATAKANA_TO_HIRAGANA))
         else:
             out.append(surface)

@@ -42,8 +42,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029
 _SPACES = re.compile(r"[ \t\r\f\v\u3000]+")
 _DIGITS = re.compile(r"^[0-9.,]+$")
 _WORD_CHAR = re.compile(r"[^\W_]")  # a letter, kana, kanji or digit: emoji and symbols have none
-_KANJI = re.compile(r"[\u3400-\u9fff]")
-_HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(ord("ぁ"), ord("ゖ") + 1)}
+KANJI = re.compile(r"[\u3400-\u9fff]")  # a CJK ideograph
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ def analyze(text: str, *, reading: bool = False) -> tuple[str, list[str], str]:
     cleaned = clean_text(text)
     readings: list[str] | None = [] if reading else None
     tokens = _tokenize_clean(cleaned, DEFAULT, readings)
-    return cleaned, tokens, "".join(readings).translate(_HIRAGANA_TO_KATAKANA) if readings else ""
+    return cleaned, tokens, "".join(readings).translate(kana.TO_KATAKANA) if readings else ""
 
 
 def tokenize_with(text: str, settings: TokenizerSettings) -> list[str]:
@@ -179,7 +178,7 @@ class _RunCollector:
             self.runs[-1].extend(kana.Piece(char, True, False) for char in surface)
         else:
             self.runs[-1].append(kana.Piece(surface, pos_id not in self.function_ids,
-                                            _KANJI.search(morpheme.normalized_form()) is not None))
+                                            KANJI.search(morpheme.normalized_form()) is not None))
 
     def _next_region(self) -> None:
         self._region += 1
@@ -190,16 +189,16 @@ class _RunCollector:
 def kana_runs(cleaned: str, index: kana.KanaIndex) -> list[kana.Run]:
     """The runs of kana morphemes in cleaned text that may spell a noun of `index`, as the tokenizer
     gives them to kana.recover."""
-    runs: list[kana.Run] = []
     function_ids = _function_ids()
-    with _lock:
-        for chunk in _chunks(cleaned):
-            collector = _RunCollector(chunk, index, function_ids)
-            for morpheme in _tokenizer("C").tokenize(chunk):
-                if morpheme.end() > collector.next_start:
-                    collector.add(morpheme, morpheme.part_of_speech_id())
-            runs.extend(collector.runs)
-    return [run for run in runs if run]
+
+    def read(chunk: str, morphemes) -> list[kana.Run]:
+        collector = _RunCollector(chunk, index, function_ids)
+        for morpheme in morphemes:
+            if morpheme.end() > collector.next_start:
+                collector.add(morpheme, morpheme.part_of_speech_id())
+        return collector.runs
+
+    return [run for runs in _read_chunks(cleaned, read) for run in runs if run]
 
 
 def _add_recovered_nouns(runs: list[list[kana.Piece]], tokens: list[str], settings: TokenizerSettings) -> None:
@@ -222,18 +221,36 @@ def _noun_tokens(noun: str, settings: TokenizerSettings) -> tuple[str, ...]:
 def nouns_with_readings(cleaned: str) -> list[tuple[str, str]]:
     """(surface, katakana reading) of each noun with kanji in cleaned text, in mode C and as its mode-A
     parts: what the kana index is built from."""
-    found = []
     noun_ids, split_a = _noun_ids(), _split_mode("A")
+
+    def read(chunk: str, morphemes) -> list[tuple[str, str]]:
+        found = []
+        for morpheme in morphemes:
+            if morpheme.part_of_speech_id() not in noun_ids:
+                continue
+            parts = morpheme.split(split_a)
+            for part in [morpheme, *parts] if len(parts) > 1 else [morpheme]:
+                if KANJI.search(part.surface()) and part.reading_form():
+                    found.append((part.surface(), part.reading_form()))
+        return found
+
+    return [pair for pairs in _read_chunks(cleaned, read) for pair in pairs]
+
+
+def morphemes(text: str) -> list[tuple[str, str, str]]:
+    """(surface, katakana reading, first POS field) of each mode-C morpheme of `text` as given (not
+    cleaned): for rewriting a text word by word (classifier.robustness)."""
+    def read(chunk: str, morphemes) -> list[tuple[str, str, str]]:
+        return [(m.surface(), m.reading_form(), m.part_of_speech()[0]) for m in morphemes]
+
+    return [item for items in _read_chunks(text, read) for item in items]
+
+
+def _read_chunks(text: str, read):
+    """[read(chunk, its mode-C morphemes) for each chunk of `text`], all under the tokenizer's lock."""
+    tokenizer = _tokenizer("C")
     with _lock:
-        for chunk in _chunks(cleaned):
-            for morpheme in _tokenizer("C").tokenize(chunk):
-                if morpheme.part_of_speech_id() not in noun_ids:
-                    continue
-                parts = morpheme.split(split_a)
-                for part in [morpheme, *parts] if len(parts) > 1 else [morpheme]:
-                    if _KANJI.search(part.surface()) and part.reading_form():
-                        found.append((part.surface(), part.reading_form()))
-    return found
+        return [read(chunk, tokenizer.tokenize(chunk)) for chunk in _chunks(text)]
 
 
 def _form(morpheme, form: str) -> str:

@@ -9,10 +9,9 @@ of each is kept, so both see the same load on a shared machine.
 from __future__ import annotations
 
 import argparse
-import time
 from dataclasses import replace
 
-from classifier.bench import synthesize_texts
+from classifier.bench import _interleaved_best, synthesize_texts
 from classifier.tokenizer import DEFAULT, tokenize_with
 
 
@@ -26,13 +25,9 @@ def main() -> None:
     for settings in variants.values():
         for text in texts[:50]:
             tokenize_with(text, settings)
-    best = dict.fromkeys(variants, float("inf"))
-    for _ in range(args.rounds):
-        for name, settings in variants.items():
-            started = time.perf_counter()
-            for text in texts:
-                tokenize_with(text, settings)
-            best[name] = min(best[name], time.perf_counter() - started)
+    seconds = _interleaved_best(args.rounds, *[
+        (lambda settings=settings: [tokenize_with(text, settings) for text in texts]) for settings in variants.values()])
+    best = dict(zip(variants, seconds))
     chars = sum(map(len, texts))
     for name, seconds in best.items():
         print(f"{name:20s}{chars / seconds:12,.0f} chars/s{seconds:8.3f} s")

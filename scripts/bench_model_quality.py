@@ -12,7 +12,6 @@ peak memory (RSS). The database is dropped afterwards unless --keep is given.
 """
 from __future__ import annotations
 
-import argparse
 import resource
 import sys
 import time
@@ -22,7 +21,7 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.scratch_db import scratch_app
+from scripts.scratch_db import bench_arguments, scratch_app
 
 DB_NAME = "mirai_bench_model_quality"
 
@@ -69,10 +68,7 @@ def generate(url: str, voices: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--voices", type=int, default=20000)
-    parser.add_argument("--keep", action="store_true")
-    args = parser.parse_args()
+    args = bench_arguments(__doc__, voices=20000)
 
     from routing.model_quality import model_quality
 

@@ -1,6 +1,7 @@
 """A scratch PostgreSQL database with the app migrated and seeded on it, for the benchmark scripts."""
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 from collections.abc import Iterator
@@ -9,6 +10,14 @@ from contextlib import contextmanager
 from sqlalchemy import create_engine, text
 
 PG_ADMIN_URL = os.environ.get("MIRAI_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def bench_arguments(doc: str, *, voices: int) -> argparse.Namespace:
+    """--voices N (default `voices`) and --keep (leave the scratch database), described by the script's doc."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--voices", type=int, default=voices)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
+    return parser.parse_args()
 
 
 @contextmanager
