@@ -9,7 +9,7 @@ from importlib import import_module
 
 from . import labels
 from .config import configure, model_dir_path
-from .tokenizer import tokenize
+from .tokenizer import spell_in_kanji, tokenize
 
 # public name → module that defines it (imported on first access)
 _LAZY = {
@@ -24,7 +24,8 @@ _LAZY = {
 __all__ = [
     "ArtifactError", "IncompatibleArtifactError", "Prediction", "TrainResult", "active_version", "configure",
     "ensure_model", "labels", "list_versions", "model_dir_path", "predict", "predict_many", "promote",
-    "read_metadata", "retrain_with_examples", "rollback", "tokenize", "tokenizer_fingerprint", "train",
+    "read_metadata", "retrain_with_examples", "rollback", "spell_in_kanji", "tokenize", "tokenizer_fingerprint",
+    "train",
 ]
 
 

@@ -65,12 +65,16 @@ class KanaIndex:
 
     def recover(self, runs: Iterable[Run]) -> list[str]:
         """The nouns the runs spell, left to right, the longest reading at each place first."""
+        return [noun for _, noun in self.spellings(runs)]
+
+    def spellings(self, runs: Iterable[Run]) -> list[tuple[str, str]]:
+        """(the kana as written, the noun) of each noun the runs spell, as `recover` finds them."""
         found = []
         for run in runs:
             first = 0
             for start, end, reading in self._spans(run):
                 if start >= first and reading in self.nouns:
-                    found.append(self.nouns[reading])
+                    found.append(("".join(piece.kana for piece in run[start:end]), self.nouns[reading]))
                     first = end
         return found
 

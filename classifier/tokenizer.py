@@ -201,6 +201,22 @@ def kana_runs(cleaned: str, index: kana.KanaIndex) -> list[kana.Run]:
     return [run for runs in _read_chunks(cleaned, read) for run in runs if run]
 
 
+def spell_in_kanji(text: str) -> str:
+    """Cleaned `text` with each noun it spells in kana written as the noun (じてんしゃ → 自転車, ジテンシャ →
+    自転車): a search query typed in kana then has the tokens of the voices that write the noun."""
+    cleaned = clean_text(text)
+    index = kana.shipped_index()
+    if not index.candidate_regions(cleaned):
+        return cleaned
+    parts, cursor = [], 0
+    for written, noun in index.spellings(kana_runs(cleaned, index)):
+        at = cleaned.find(written, cursor)
+        if at >= 0:
+            parts.extend((cleaned[cursor:at], noun))
+            cursor = at + len(written)
+    return "".join(parts) + cleaned[cursor:]
+
+
 def _add_recovered_nouns(runs: list[list[kana.Piece]], tokens: list[str], settings: TokenizerSettings) -> None:
     """Append the tokens of nouns spelt in kana (kana.recover), except those Sudachi read itself."""
     present = None
