@@ -40,7 +40,7 @@ browser-deps:
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
 lint: install
-	$(BIN)/ruff check models voices routing web classifier tests
+	$(BIN)/ruff check models voices routing web classifier tests scripts
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from classifier.corpus import CORPUS_DIR, Example, read_jsonl  # noqa: E402
-from classifier.evaluation import measures_micro_f1  # noqa: E402
-from classifier.labels import bu_of  # noqa: E402
+from classifier.corpus import CORPUS_DIR, Example, read_jsonl
+from classifier.evaluation import measures_micro_f1
+from classifier.labels import bu_of
 
 DATA = CORPUS_DIR.parent
 

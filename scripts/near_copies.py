@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from classifier.corpus import CORPUS_DIR, read_jsonl  # noqa: E402
-from classifier.overlap import max_similarity  # noqa: E402
+from classifier.corpus import CORPUS_DIR, read_jsonl
+from classifier.overlap import max_similarity
 
 
 def new_voices(paths: list[Path]) -> list[tuple[str, int, str]]:
