@@ -129,8 +129,9 @@ class VoiceModel:
     def explain(self, X, row: int, class_index: int) -> list[str]:
         """Terms that pushed row `row` toward class `class_index`: largest coefficient × feature value.
 
-        Word features come first; character n-grams only fill up when fewer than three words pushed,
-        and never one that is part of a listed term.
+        Word features come first; a word that is part of another listed word is shown as that one
+        (自転 and 自転車, from a voice in kana, are one term: 自転車). Character n-grams only fill up when
+        fewer than three words pushed, and never one that is part of a listed term.
         """
         start, end = X.indptr[row], X.indptr[row + 1]
         columns, values = X.indices[start:end], X.data[start:end]
@@ -141,7 +142,7 @@ class VoiceModel:
         else:
             strongest = np.arange(len(contributions))
         ranked = [i for i in strongest[np.argsort(-contributions[strongest])] if contributions[i] > 0]
-        terms = [names[columns[i]] for i in ranked if is_word[columns[i]]][:EXPLANATION_TERMS]
+        terms = _distinct_words([names[columns[i]] for i in ranked if is_word[columns[i]]], EXPLANATION_TERMS)
         for i in ranked:
             if len(terms) >= 3:
                 break
@@ -165,3 +166,21 @@ class VoiceModel:
         state.pop("_word_mask_cache", None)
         state["_names"] = None
         return state
+
+
+def _distinct_words(words: Sequence[str], limit: int) -> list[str]:
+    """The first `limit` of `words` (strongest first), a word inside a listed one merged into it: the
+    longer word takes the place of the stronger one."""
+    kept: list[str] = []
+    for word in words:
+        if any(word in other for other in kept):
+            continue
+        inside = [i for i, other in enumerate(kept) if other in word]
+        if inside:
+            kept[inside[0]] = word
+            kept = [other for i, other in enumerate(kept) if i not in inside[1:]]
+        elif len(kept) == limit:
+            break
+        else:
+            kept.append(word)
+    return kept

@@ -118,3 +118,22 @@ def test_predict_with_tokens_matches_predict_and_tokenize(configured):
     predictions, tokens = predict_with_tokens(texts)
     assert predictions == classifier.predict_many(texts)
     assert tokens == [classifier.tokenize(text) for text in texts]
+
+
+def test_explanation_words_are_distinct_terms():
+    """Is a word inside a stronger or weaker listed word merged into the longer one, in the stronger's place?"""
+    from classifier.model import _distinct_words
+
+    assert _distinct_words(["自転", "屋根", "置き場", "自転車", "壊れる", "駐輪"], 5) == \
+        ["自転車", "屋根", "置き場", "壊れる", "駐輪"]
+    assert _distinct_words(["住民票", "窓口", "住民", "取る"], 3) == ["住民票", "窓口", "取る"]
+    assert _distinct_words(["固定", "資産", "固定資産税", "通知"], 5) == ["固定資産税", "通知"]
+    assert _distinct_words(["道路", "穴", "直す", "通る"], 2) == ["道路", "穴"]
+
+
+def test_a_voice_in_kana_is_explained_by_the_noun_in_kanji(configured):
+    """Does a voice that spells 自転車 in kana show 自転車 to staff, not Sudachi's piece 自転?"""
+    prediction = classifier.predict("じてんしゃおきばのやねがこわれています。なおしてください")
+    assert "自転車" in prediction.explanation and "自転" not in prediction.explanation
+    terms = prediction.explanation
+    assert not any(a != b and a in b for a in terms for b in terms)
