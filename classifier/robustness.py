@@ -2,7 +2,7 @@
 
 Each perturbation rewrites a text the way a citizen might have written the same voice: kanji words
 left in kana (unconverted smartphone input, elderly writers, voice input), typing slips, no
-punctuation, half-width kana, or only the first sentence. They are seeded, so a report is
+punctuation, half-width kana, only the first sentence, or inside a letter's greeting and sign-off. They are seeded, so a report is
 repeatable, and generic: none looks at a label or at which words matter for routing.
 """
 
@@ -88,6 +88,22 @@ def first_sentence(text: str, rng: random.Random) -> str:
     return match.group(0) if match else text
 
 
+# Generic framing of a letter or an e-mail to the city: nothing in it says which 課 the matter is for.
+_GREETINGS = ("市長様\n", "担当課の皆様\n", "前略\n", "お世話になっております。", "突然のご連絡で失礼いたします。",
+              "いつも市政にご尽力いただき、ありがとうございます。", "お忙しいところ恐れ入ります。", "こんにちは。")
+_WRITERS = ("みらい平に住んで五年になる会社員です。", "伊奈地区で年金暮らしをしている七十代の者です。",
+            "谷和原地区に住む主婦です。", "小学生と保育園児を育てている共働きの親です。", "市内で小さな店を営んでいる者です。",
+            "二年前に東京から引っ越してきました。", "")
+_CLOSINGS = ("よろしくお願いいたします。", "ご検討のほど、よろしくお願い申し上げます。", "お返事をいただけると助かります。",
+             "以上、長文失礼しました。", "草々", "どうぞよろしくお願いします。")
+
+
+def letter_framing(text: str, rng: random.Random) -> str:
+    """The voice inside a letter's greeting, the writer's introduction and a sign-off, as many citizens
+    write to the city (the matter is then a smaller part of the text)."""
+    return f"{rng.choice(_GREETINGS)}{rng.choice(_WRITERS)}\n{text}\n{rng.choice(_CLOSINGS)}"
+
+
 PERTURBATIONS: dict[str, Callable[[str, random.Random], str]] = {
     "kanji words in hiragana (30%)": kana_words,
     "kanji words in hiragana (60%)": lambda text, rng: kana_words(text, rng, 0.6),
@@ -97,6 +113,7 @@ PERTURBATIONS: dict[str, Callable[[str, random.Random], str]] = {
     "no punctuation": no_punctuation,
     "half-width kana, full-width ASCII": half_width,
     "first sentence only": first_sentence,
+    "framed as a letter": letter_framing,
 }
 
 

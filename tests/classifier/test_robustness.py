@@ -124,3 +124,14 @@ def test_the_robustness_command_reports_a_file(configured, tmp_path, capsys):
     assert [row["perturbation"] for row in report["rows"]] == [CLEAN, *PERTURBATIONS]
     assert all(row["n"] == 2 for row in report["rows"])
     assert main(["robustness"]) == 2  # neither a file nor --split
+
+
+
+def test_a_letter_frames_the_voice_whole_between_a_greeting_and_a_sign_off():
+    from classifier.robustness import letter_framing
+
+    framed = letter_framing(VOICE, random.Random(0))
+    before, after = framed.split(VOICE)
+    assert before.strip() and after.strip()  # a greeting (and an introduction) before, a sign-off after
+    assert before.endswith("\n") and after.startswith("\n")
+    assert len({letter_framing(VOICE, random.Random(seed)) for seed in range(20)}) > 10  # varied
