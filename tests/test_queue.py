@@ -38,6 +38,9 @@ def test_search_filters_and_counts(app):
     assert listed("q=野焼き") == {receipt_b}
     assert listed("q=粗大ゴミ") == {receipt_c}  # ゴミ and ごみ normalise to the same token
     assert listed(f"q={receipt_b}") == {receipt_b}
+    too_long = client.get(f"/staff/queue?q={'ごみ' * 51}").get_data(as_text=True)
+    assert "キーワードは100文字以内で入力してください。" in too_long and 'aria-invalid="true"' in too_long
+    assert all(r in too_long for r in (receipt_a, receipt_b, receipt_c))  # not searched: every voice listed
     assert listed("voice_type=問合せ") == {receipt_c}
     assert listed("overdue=y") == set()
     html = client.get("/staff/queue").get_data(as_text=True)

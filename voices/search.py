@@ -16,6 +16,8 @@ import classifier
 from models import Voice
 from voices.redact import MASKS
 
+MAX_QUERY = 100  # characters: keywords or a 受付番号, not a pasted voice
+
 
 def search_tokens_for(text: str) -> str:
     """The tokens stored on a voice: normalized forms, deduplicated, space-delimited on both ends."""

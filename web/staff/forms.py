@@ -2,10 +2,11 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from models import CHANNELS, REPLY_METHODS, STATUSES, VOICE_TYPES
 from routing.workflow import NO_ACTION_REASONS, RELATED_ROLES
+from voices.search import MAX_QUERY
 
 
 class LoginForm(FlaskForm):
@@ -74,4 +75,5 @@ class QueueFilterForm(FlaskForm):
     overdue = BooleanField("期限超過のみ")
     date_from = DateField("受付日（から）", validators=[Optional()])
     date_to = DateField("受付日（まで）", validators=[Optional()])
-    q = StringField("キーワード・受付番号")
+    q = StringField("キーワード・受付番号", validators=[
+        Length(max=MAX_QUERY, message=f"キーワードは{MAX_QUERY}文字以内で入力してください。")])
