@@ -8,7 +8,7 @@ from classifier import spell_in_kanji
 from models import Voice, db
 from tests.section_fixtures import routed_voice
 from voices.redact import NAME_MASK
-from voices.search import search_condition
+from voices.search import excerpt, search_condition
 
 PARKED = "駅の放置自転車の撤去をお願いします。通路がふさがれています。"
 IN_KANA = "えきまえに じてんしゃが たくさん おいてあって あるけません"
@@ -60,3 +60,15 @@ def test_a_redaction_mark_is_not_found_as_text(app):
         db.session.commit()
         assert voice_id not in db.session.scalars(select(Voice.id).where(search_condition("氏名"))).all()
         assert voice_id in db.session.scalars(select(Voice.id).where(search_condition("集積所"))).all()
+
+
+def test_the_excerpt_starts_a_little_before_the_first_word_that_matched():
+    text = "もう何年もこの状態です。駅前の駐輪場に放置自転車が何十台もあって、通路がふさがれています。撤去をお願いします。"
+    before, word, after = excerpt(text, "じてんしゃ", width=30)
+    assert word == "自転車"  # the kana query's noun, as the voice writes it
+    assert before == "…" + text[text.index(word) - 10 : text.index(word)] and after.endswith("…")
+    assert len(before) - 1 + len(word) + len(after) - 1 == 30
+    assert excerpt(text, "撤去 放置", width=30)[1] == "放置"  # the earliest of the terms
+    assert excerpt(text, "ゴミ", width=12) == ("", "", "もう何年もこの状態です。…")  # not in the text
+    assert excerpt("粗大ごみの申込み", "粗大ゴミ")[1] == "粗大ごみ"  # the token, as its normalized form
+    assert excerpt("短い", "短い") == ("", "短い", "")

@@ -35,6 +35,7 @@ def test_staff_search_the_queue_in_kana_and_open_a_voice(app, live_server, brows
     page.wait_for_url("**q=*")
     listed = page.locator("table.voices tbody").inner_text()
     assert bicycles in listed and world.receipt_no not in listed
+    assert page.locator("table.voices tbody mark").first.inner_text() == "自転車"  # why it matched
     found["/staff/queue?q=じてんしゃ"] = axe_violations(page)
 
     page.get_by_role("link", name=bicycles).click()

@@ -13,6 +13,7 @@ import unicodedata
 from sqlalchemy import ColumnElement, and_, or_
 
 import classifier
+from classifier.tokenizer import KANJI
 from models import Voice
 from voices.redact import MASKS
 
@@ -27,15 +28,51 @@ def search_tokens_for(text: str) -> str:
 
 def search_condition(query: str) -> ColumnElement[bool] | None:
     """A WHERE clause matching voices that match every term of ``query``, or its receipt number."""
-    query = unicodedata.normalize("NFKC", query or "").strip()
-    if not query:
+    terms = _terms(query)
+    if not terms:
         return None
-    return or_(Voice.receipt_no == query, and_(*[_term_condition(term) for term in query.split()]))
+    return or_(Voice.receipt_no == " ".join(terms), and_(*[_term_condition(term) for term in terms]))
+
+
+def excerpt(text: str, query: str, width: int = 60) -> tuple[str, str, str]:
+    """About `width` characters of `text` from a little before the first place it shows a word of
+    `query` (a term as typed or in kanji, or one of their tokens), as (before, the word, after), for the
+    queue to show why a voice matched. Without such a place: ("", "", the start of the text)."""
+    text = " ".join(text.split())
+    found: tuple[int, int] | None = None
+    for needle in {needle for term in _terms(query) for needle in _needles(term)}:
+        at = text.find(needle)
+        if at >= 0 and (found is None or (at, -len(needle)) < (found[0], -found[1])):
+            found = (at, len(needle))
+    if found is None:
+        return "", "", text[:width] + ("…" if len(text) > width else "")
+    at, length = found
+    lead = min(at, width // 3)
+    end = at + length + max(width - lead - length, 0)
+    return (("…" if at > lead else "") + text[at - lead:at], text[at:at + length],
+            text[at + length:end] + ("…" if end < len(text) else ""))
+
+
+def _terms(query: str) -> list[str]:
+    return unicodedata.normalize("NFKC", query or "").split()
+
+
+def _spellings(term: str) -> list[str]:
+    """The term as typed and with the nouns it spells in kana written in kanji (じてんしゃ → 自転車)."""
+    return list(dict.fromkeys((term, classifier.spell_in_kanji(term))))
+
+
+def _needles(term: str) -> set[str]:
+    """What a matching voice's text may show of the term: its spellings, and their tokens as written in
+    their normalized form (ゴミ's token ごみ shows only where the text writes ごみ)."""
+    spellings = _spellings(term)
+    return set(spellings) | {token for spelling in spellings for token in classifier.tokenize(spelling)
+                             if len(token) > 1 or KANJI.search(token)}
 
 
 def _term_condition(term: str) -> ColumnElement[bool]:
     alternatives = []
-    for spelling in dict.fromkeys((term, classifier.spell_in_kanji(term))):
+    for spelling in _spellings(term):
         tokens = sorted(set(classifier.tokenize(spelling)))
         if tokens:
             alternatives.append(and_(*[Voice.search_tokens.contains(f" {token} ", autoescape=True)

@@ -17,6 +17,7 @@ from routing.tarai import forward_counts_by_section, voices_bouncing
 from voices.access import PermissionDenied, allowed_actions, can_see_personal_data, visible_voices
 from voices.login import LoginRefused, authenticate
 from voices.queue import QueueFilter, queue_query, status_counts
+from voices.search import excerpt
 from web.auth import roles_required
 from web.extensions import limiter
 from web.staff import bp
@@ -110,8 +111,10 @@ def queue():
     flt = _queue_filter(form)
     today = today_jst()
     voices = db.session.scalars(queue_query(current_user, flt, today).limit(500)).all()
+    # with a search, each voice is shown from the word that matched
+    excerpts = {v.id: excerpt(f"{v.subject} {v.body}", flt.q) for v in voices} if flt.q else {}
     return render_template("staff/queue.html", voices=voices, form=form, counts=status_counts(current_user, flt, today),
-                           today=today, flt=flt, action_form=ActionForm())
+                           today=today, flt=flt, action_form=ActionForm(), excerpts=excerpts)
 
 
 @bp.post("/queue/accept")
