@@ -9,6 +9,7 @@ last catches what tokens miss: Sudachi splits 放置自転車 as 放置 + 自転
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, and_, or_
 
@@ -62,12 +63,14 @@ def _spellings(term: str) -> list[str]:
     return list(dict.fromkeys((term, classifier.spell_in_kanji(term))))
 
 
-def _needles(term: str) -> set[str]:
+@lru_cache(maxsize=256)
+def _needles(term: str) -> frozenset[str]:
     """What a matching voice's text may show of the term: its spellings, and their tokens as written in
-    their normalized form (ゴミ's token ごみ shows only where the text writes ごみ)."""
+    their normalized form (ゴミ's token ごみ shows only where the text writes ごみ). Cached: the queue asks
+    once per listed voice."""
     spellings = _spellings(term)
-    return set(spellings) | {token for spelling in spellings for token in classifier.tokenize(spelling)
-                             if len(token) > 1 or KANJI.search(token)}
+    return frozenset(spellings) | {token for spelling in spellings for token in classifier.tokenize(spelling)
+                                   if len(token) > 1 or KANJI.search(token)}
 
 
 def _term_condition(term: str) -> ColumnElement[bool]:
