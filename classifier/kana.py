@@ -35,6 +35,7 @@ INDEX_PATH = Path(__file__).resolve().parent / "data" / "kana_index.tsv"
 MIN_READING = 3  # kana; shorter readings match by chance inside other words
 MAX_KANA_SHARE = 0.25  # a reading spelt in kana in more voices than this share of its noun's is left out
 TO_KATAKANA = {code: code + 0x60 for code in range(ord("ぁ"), ord("ゖ") + 1)}  # str.translate table
+TO_HIRAGANA = {katakana: hiragana for hiragana, katakana in TO_KATAKANA.items()}
 _CACHE_SIZE = 50_000
 _RUN = re.compile(r"[ァ-ヺー]{3,}")  # a run of kana, after hiragana are made katakana
 _HEADER = ("# The kana index: reading (katakana) and the noun written in kanji it stands for.\n"

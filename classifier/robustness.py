@@ -16,9 +16,9 @@ from dataclasses import replace
 
 from .corpus import Example
 from .evaluation import evaluate_model
+from .kana import TO_HIRAGANA
 from .tokenizer import KANJI, morphemes
 
-_KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
 _CONTENT = ("名詞", "動詞", "形容詞", "形状詞", "副詞")
 _PUNCTUATION = re.compile(r"[、。，．,.！!？?\n]+")
 _SENTENCE = re.compile(r".+?(?:[。！？!?\n]|$)", re.DOTALL)
@@ -30,7 +30,7 @@ def kana_words(text: str, rng: random.Random, share: float = 0.3, *, katakana: b
     out = []
     for surface, reading, pos in morphemes(text):
         if pos in _CONTENT and reading and KANJI.search(surface) and rng.random() < share:
-            out.append(reading if katakana else reading.translate(_KATAKANA_TO_HIRAGANA))
+            out.append(reading if katakana else reading.translate(TO_HIRAGANA))
         else:
             out.append(surface)
     return "".join(out)

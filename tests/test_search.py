@@ -71,4 +71,5 @@ def test_the_excerpt_starts_a_little_before_the_first_word_that_matched():
     assert excerpt(text, "撤去 放置", width=30)[1] == "放置"  # the earliest of the terms
     assert excerpt(text, "ゴミ", width=12) == ("", "", "もう何年もこの状態です。…")  # not in the text
     assert excerpt("粗大ごみの申込み", "粗大ゴミ")[1] == "粗大ごみ"  # the token, as its normalized form
+    assert excerpt("集積所のゴミが残っています", "ごみ")[1] == "ゴミ"  # in the other kana
     assert excerpt("短い", "短い") == ("", "短い", "")

@@ -14,6 +14,7 @@ from functools import lru_cache
 from sqlalchemy import ColumnElement, and_, or_
 
 import classifier
+from classifier.kana import TO_HIRAGANA, TO_KATAKANA
 from classifier.tokenizer import KANJI
 from models import Voice
 from voices.redact import MASKS
@@ -69,8 +70,11 @@ def _needles(term: str) -> frozenset[str]:
     their normalized form (ゴミ's token ごみ shows only where the text writes ごみ). Cached: the queue asks
     once per listed voice."""
     spellings = _spellings(term)
-    return frozenset(spellings) | {token for spelling in spellings for token in classifier.tokenize(spelling)
-                                   if len(token) > 1 or KANJI.search(token)}
+    words = set(spellings) | {token for spelling in spellings for token in classifier.tokenize(spelling)
+                              if len(token) > 1 or KANJI.search(token)}
+    # ごみ matched a voice that writes ゴミ (the variant table): look for either kana
+    return frozenset(words | {word.translate(TO_KATAKANA) for word in words}
+                     | {word.translate(TO_HIRAGANA) for word in words})
 
 
 def _term_condition(term: str) -> ColumnElement[bool]:
