@@ -259,7 +259,8 @@ ROBUSTNESS_CANDIDATES: dict[str, PipelineSpec] = {
     f"{CHOSEN.features}+kana3 / {CHOSEN.section_classifier}": replace(CHOSEN, features=f"{CHOSEN.features}+kana3"),
 }
 ROBUSTNESS_PERTURBATIONS = ("kanji words in hiragana (30%)", "kanji words in katakana (30%)",
-                            "typing slips (3% of characters)", "no punctuation", "first sentence only")
+                            "typing slips (3% of characters)", "no punctuation", "first sentence only",
+                            "framed as a letter")
 
 
 def compare_robustness(candidates: dict[str, PipelineSpec] = ROBUSTNESS_CANDIDATES,
