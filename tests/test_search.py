@@ -73,3 +73,14 @@ def test_the_excerpt_starts_a_little_before_the_first_word_that_matched():
     assert excerpt("粗大ごみの申込み", "粗大ゴミ")[1] == "粗大ごみ"  # the token, as its normalized form
     assert excerpt("集積所のゴミが残っています", "ごみ")[1] == "ゴミ"  # in the other kana
     assert excerpt("短い", "短い") == ("", "短い", "")
+
+
+def test_marked_cuts_a_text_at_every_place_it_shows_a_word():
+    from voices.search import marked
+
+    pieces = marked("道路に穴。ゴミも道路に?", ["道路", "穴", "ごみ", "?", "か", "直す"])
+    assert pieces == [("道路", True), ("に", False), ("穴", True), ("。", False), ("ゴミ", True),
+                      ("も", False), ("道路", True), ("に?", False)]
+    assert "".join(piece for piece, _ in pieces) == "道路に穴。ゴミも道路に?"
+    assert marked("固定資産税の通知", ["固定", "固定資産税"])[0] == ("固定資産税", True)  # the longest
+    assert marked("", ["道路"]) == [] and marked("道路", []) == [("道路", False)]

@@ -40,7 +40,11 @@ def test_staff_search_the_queue_in_kana_and_open_a_voice(app, live_server, brows
 
     page.get_by_role("link", name=bicycles).click()
     page.wait_for_url("**/staff/voices/*")
-    assert "放置自転車" in page.content()
+    body = page.locator("dd.pre").first
+    assert "放置自転車" in body.inner_text()
+    marked = body.locator("mark").all_inner_texts()  # the explanation's terms, where the text shows them
+    terms = page.get_by_text("根拠となった語").inner_text().split("：")[1].split("（")[0].split("、")
+    assert marked and set(marked) <= set(terms), (marked, terms)
     found["/staff/voices/<id>"] = axe_violations(page)
     page.close()
     assert found == {path: [] for path in found}

@@ -8,7 +8,9 @@ last catches what tokens miss: Sudachi splits 放置自転車 as 放置 + 自転
 """
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 from sqlalchemy import ColumnElement, and_, or_
@@ -70,11 +72,41 @@ def _needles(term: str) -> frozenset[str]:
     their normalized form (ゴミ's token ごみ shows only where the text writes ごみ). Cached: the queue asks
     once per listed voice."""
     spellings = _spellings(term)
-    words = set(spellings) | {token for spelling in spellings for token in classifier.tokenize(spelling)
-                              if len(token) > 1 or KANJI.search(token)}
-    # ごみ matched a voice that writes ゴミ (the variant table): look for either kana
+    return _in_either_kana(set(spellings) | {token for spelling in spellings for token in classifier.tokenize(spelling)
+                                             if _worth_marking(token)})
+
+
+def _worth_marking(word: str) -> bool:
+    """Not one kana or symbol (か, ?): those are everywhere in a text."""
+    return len(word) > 1 or KANJI.search(word) is not None
+
+
+def _in_either_kana(words: Iterable[str]) -> frozenset[str]:
+    """The words, and each in hiragana and in katakana: the token ごみ stands for a text's ゴミ too (the
+    variant table)."""
+    words = set(words)
     return frozenset(words | {word.translate(TO_KATAKANA) for word in words}
                      | {word.translate(TO_HIRAGANA) for word in words})
+
+
+def marked(text: str, words: Iterable[str]) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, whether it is one of `words`), in order: every place the text shows a word
+    (in either kana; the longest word where two start at one place). For showing staff where the terms
+    the model's explanation names are in a voice; a term the text writes otherwise (a verb's other
+    form) is not marked."""
+    needles = sorted(_in_either_kana(w for w in words if _worth_marking(w)), key=len, reverse=True)
+    if not needles or not text:
+        return [(text, False)] if text else []
+    pattern = re.compile("|".join(map(re.escape, needles)))
+    pieces, cursor = [], 0
+    for match in pattern.finditer(text):
+        if match.start() > cursor:
+            pieces.append((text[cursor:match.start()], False))
+        pieces.append((match.group(), True))
+        cursor = match.end()
+    if cursor < len(text):
+        pieces.append((text[cursor:], False))
+    return pieces
 
 
 def _term_condition(term: str) -> ColumnElement[bool]:

@@ -1,12 +1,15 @@
-"""Jinja filters: Japanese dates (JST, 和暦 beside 西暦), event labels, and the 課 a model label stands for now."""
+"""Jinja filters: Japanese dates (JST, 和暦 beside 西暦), event labels, the 課 a model label stands for now,
+and words marked in a text."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g
+from markupsafe import Markup, escape
 
 from models import STATUSES, label_targets
+from voices.search import marked
 
 JST = ZoneInfo("Asia/Tokyo")
 _ERAS = ((date(2019, 5, 1), "令和"), (date(1989, 1, 8), "平成"), (date(1926, 12, 25), "昭和"))
@@ -73,9 +76,16 @@ def section_now(label: str) -> str:
     return target.name if target is not None else f"{label}（現在は振り分け先なし）"
 
 
+def mark_words(text: str | None, words) -> Markup:
+    """`text`, escaped, with every place it shows one of `words` in <mark>."""
+    return Markup("").join(Markup("<mark>{}</mark>").format(piece) if hit else escape(piece)
+                           for piece, hit in marked(text or "", words or ()))
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals["event_labels"] = EVENT_LABELS
     app.jinja_env.globals["statuses"] = STATUSES
     app.add_template_filter(jp_date, "jp_date")
     app.add_template_filter(jp_datetime, "jp_datetime")
     app.add_template_filter(section_now, "section_now")
+    app.add_template_filter(mark_words, "mark_words")
