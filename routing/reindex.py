@@ -18,7 +18,6 @@ import classifier
 from models import Voice, db
 from models.setting import get_setting, set_setting
 from routing.service import text_for_classification
-from voices.retention import without_masks
 from voices.search import search_tokens_for
 
 SETTING = "search.tokenizer"
@@ -45,8 +44,7 @@ def reindex_search_tokens(*, force: bool = False, batch: int = BATCH) -> Reindex
     while voices := db.session.scalars(
             select(Voice).where(Voice.id > last_id).order_by(Voice.id).limit(batch)).all():
         for voice in voices:
-            # a purged voice's text holds redaction masks, which retention keeps out of its tokens
-            tokens = search_tokens_for(without_masks(text_for_classification(voice)))
+            tokens = search_tokens_for(text_for_classification(voice))
             if tokens != voice.search_tokens:
                 voice.search_tokens = tokens
                 changed += 1

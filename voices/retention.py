@@ -41,7 +41,7 @@ from models import (
     get_setting,
     utcnow,
 )
-from voices.redact import MASKS, redact
+from voices.redact import redact
 from voices.search import search_tokens_for
 from voices.stats import fiscal_year_of, jst_midnight
 
@@ -105,13 +105,6 @@ def purge_due(now: datetime | None = None, *, dry_run: bool = False,
     return PurgeResult(years, len(ids), False)
 
 
-def without_masks(text: str) -> str:
-    """The text without redaction placeholders, so that a search for 氏名 or 住所 does not find them."""
-    for mask in MASKS:
-        text = text.replace(mask, " ")
-    return text
-
-
 def purge_voice(voice_id: int, now: datetime, years: int) -> str | None:
     """Purge one voice's personal data in the current transaction (the caller commits); returns its
     受付番号 for the audit log."""
@@ -124,7 +117,7 @@ def purge_voice(voice_id: int, now: datetime, years: int) -> str | None:
         return redact(text, known_names=names)
 
     voice.subject, voice.body = clean(voice.subject)[:200], clean(voice.body)
-    voice.search_tokens = search_tokens_for(without_masks(f"{voice.subject}\n{voice.body}"))
+    voice.search_tokens = search_tokens_for(f"{voice.subject}\n{voice.body}")
     voice.submitter_name = voice.submitter_email = voice.submitter_phone = ""
     for reply in voice.replies:
         reply.body = clean(reply.body)

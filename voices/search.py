@@ -25,7 +25,10 @@ MAX_QUERY = 100  # characters: keywords or a 受付番号, not a pasted voice
 
 
 def search_tokens_for(text: str) -> str:
-    """The tokens stored on a voice: normalized forms, deduplicated, space-delimited on both ends."""
+    """The tokens stored on a voice: normalized forms, deduplicated, space-delimited on both ends. A
+    purged voice's redaction marks are left out, so that a search for 氏名 or 住所 does not find them."""
+    for mask in MASKS:
+        text = text.replace(mask, " ")
     tokens = sorted(set(classifier.tokenize(text)))
     return f" {' '.join(tokens)} " if tokens else ""
 
@@ -43,18 +46,15 @@ def excerpt(text: str, query: str, width: int = 60) -> tuple[str, str, str]:
     `query` (a term as typed or in kanji, or one of their tokens), as (before, the word, after), for the
     queue to show why a voice matched. Without such a place: ("", "", the start of the text)."""
     text = " ".join(text.split())
-    found: tuple[int, int] | None = None
-    for needle in {needle for term in _terms(query) for needle in _needles(term)}:
-        at = text.find(needle)
-        if at >= 0 and (found is None or (at, -len(needle)) < (found[0], -found[1])):
-            found = (at, len(needle))
-    if found is None:
+    needles = frozenset(needle for term in _terms(query) for needle in _needles(term))
+    match = _pattern(needles).search(text) if needles else None
+    if match is None:
         return "", "", text[:width] + ("…" if len(text) > width else "")
-    at, length = found
+    at, after = match.span()
     lead = min(at, width // 3)
-    end = at + length + max(width - lead - length, 0)
-    return (("…" if at > lead else "") + text[at - lead:at], text[at:at + length],
-            text[at + length:end] + ("…" if end < len(text) else ""))
+    end = max(after, at - lead + width)
+    return (("…" if at > lead else "") + text[at - lead:at], match.group(),
+            text[after:end] + ("…" if end < len(text) else ""))
 
 
 def _terms(query: str) -> list[str]:
@@ -94,12 +94,11 @@ def marked(text: str, words: Iterable[str]) -> list[tuple[str, bool]]:
     (in either kana; the longest word where two start at one place). For showing staff where the terms
     the model's explanation names are in a voice; a term the text writes otherwise (a verb's other
     form) is not marked."""
-    needles = sorted(_in_either_kana(w for w in words if _worth_marking(w)), key=len, reverse=True)
+    needles = _in_either_kana(w for w in words if _worth_marking(w))
     if not needles or not text:
         return [(text, False)] if text else []
-    pattern = re.compile("|".join(map(re.escape, needles)))
     pieces, cursor = [], 0
-    for match in pattern.finditer(text):
+    for match in _pattern(needles).finditer(text):
         if match.start() > cursor:
             pieces.append((text[cursor:match.start()], False))
         pieces.append((match.group(), True))
@@ -120,3 +119,9 @@ def _term_condition(term: str) -> ColumnElement[bool]:
             alternatives.append(Voice.subject.contains(spelling, autoescape=True))
             alternatives.append(Voice.body.contains(spelling, autoescape=True))
     return or_(*alternatives) if alternatives else Voice.id.is_(None)
+
+
+@lru_cache(maxsize=256)
+def _pattern(needles: frozenset[str]) -> re.Pattern[str]:
+    """A regex of the needles, the longest first: where two start at one place, the longer matches."""
+    return re.compile("|".join(map(re.escape, sorted(needles, key=lambda n: (-len(n), n)))))
