@@ -12,6 +12,7 @@ PREDICT_BATCH = 256
 ERRORS = {
     "utf8": "UTF-8 として読み取れない行です",
     "json": "JSON として解釈できない行です",
+    "blank": "空行です（1 行に 1 件の JSON を書いてください）",
     "object": "JSON オブジェクト（{\"id\": …, \"text\": …}）ではありません",
     "text": "text（本文）が文字列で指定されていません",
     "empty": "本文が空です",
@@ -218,9 +219,11 @@ def run_predict(source: BinaryIO, out: TextIO) -> int:
 def _parse_line(raw: bytes) -> tuple[object, str | None, str | None]:
     """(id, text, error) for one input line."""
     try:
-        line = raw.decode("utf-8")
+        line = raw.decode("utf-8-sig")  # a file saved by Windows Notepad starts with a BOM
     except UnicodeDecodeError:
         return None, None, ERRORS["utf8"]
+    if not line.strip():
+        return None, None, ERRORS["blank"]
     try:
         record = json.loads(line)
     except (json.JSONDecodeError, RecursionError):

@@ -38,7 +38,8 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 CHUNK_CHARS = 4000
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]{0,2000}>", re.IGNORECASE | re.DOTALL)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+# Control and zero-width characters, and lone surrogates (a JSON "\ud800" escape; Sudachi cannot read one).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\r\f\v\u3000]+")
 _DIGITS = re.compile(r"^[0-9.,]+$")
 _WORD_CHAR = re.compile(r"[^\W_]")  # a letter, kana, kanji or digit: emoji and symbols have none

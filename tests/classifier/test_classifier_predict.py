@@ -22,7 +22,8 @@ def _line(record) -> bytes:
 def test_predict_cli_answers_a_mixed_batch_line_by_line(model_dir):
     """Does `python -m classifier predict` answer good lines and give bad ones a Japanese error?"""
     batch = b"".join([
-        _line({"id": 1, "text": "家の前のごみ集積所がカラスに荒らされて困っています。ネットを増やしてください。"}),
+        b"\xef\xbb\xbf"  # a UTF-8 BOM, as Windows Notepad writes one
+        + _line({"id": 1, "text": "家の前のごみ集積所がカラスに荒らされて困っています。ネットを増やしてください。"}),
         _line({"id": 2, "text": ""}),
         _line({"id": 3, "text": "  \u3000\n "}),
         _line({"id": 4, "text": "😡😡😡🙏"}),
@@ -33,6 +34,10 @@ def test_predict_cli_answers_a_mixed_batch_line_by_line(model_dir):
         b'{"id": 9, "text": \n',
         _line({"id": 10}),
         _line([1, 2, 3]),
+        # a lone surrogate and a NUL, as JSON escapes, and a Windows line end
+        _line({"id": 11, "text": "\0市道に大きな穴があいていて危ない"}).replace(b'"\\u0000', b'"\\ud800\\u0000')
+        .replace(b"\n", b"\r\n"),
+        b"\n",
         _line({"id": "last", "text": "保育園の入園の申し込みはいつからですか"}),
     ])
     env = {**os.environ, "MIRAI_MODEL_DIR": str(model_dir)}
@@ -40,12 +45,13 @@ def test_predict_cli_answers_a_mixed_batch_line_by_line(model_dir):
                           check=False, cwd=REPO, env=env, timeout=120)
     assert done.returncode == 0, done.stderr.decode()
     answers = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
-    assert len(answers) == 12
-    assert [a["id"] for a in answers] == [1, 2, 3, 4, 5, 6, 7, None, None, 10, None, "last"]
+    assert len(answers) == 14
+    assert [a["id"] for a in answers] == [1, 2, 3, 4, 5, 6, 7, None, None, 10, None, 11, None, "last"]
     errors = {i: a["error"] for i, a in enumerate(answers) if "error" in a}
-    assert sorted(errors) == [1, 2, 7, 8, 9, 10]
+    assert sorted(errors) == [1, 2, 7, 8, 9, 10, 12]
     assert errors[1] == errors[2] == "本文が空です"
     assert "UTF-8" in errors[7] and "JSON" in errors[8]
+    assert errors[12].startswith("空行です")
     assert all(any("\u3040" <= ch <= "\u30ff" for ch in message) for message in errors.values())
     good = [a for a in answers if "error" not in a]
     for answer in good:
@@ -55,6 +61,7 @@ def test_predict_cli_answers_a_mixed_batch_line_by_line(model_dir):
     by_id = {a["id"]: a for a in good}
     assert by_id[1]["section"] == "生活環境課" and by_id[1]["confidence"] > 0.5
     assert by_id[7]["section"] == "建設課"
+    assert by_id[11]["section"] == "建設課"
     assert by_id["last"]["section"] == "みらいこども課"
     assert by_id[4]["confidence"] < 0.2  # emoji only: nothing the model knows
     assert by_id[4]["explanation"] == []
