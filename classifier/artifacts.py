@@ -89,7 +89,7 @@ def new_version_id(now: datetime | None = None) -> str:
 
 def version_dir(version: str, model_dir: Path | None = None) -> Path:
     if not version or "/" in version or "\\" in version or version.startswith("."):
-        raise ArtifactError(f"invalid version id: {version!r}")
+        raise ArtifactError(f"モデルのバージョン名として使えません: {version!r}")
     return (model_dir or model_dir_path()) / "versions" / version
 
 
@@ -120,9 +120,9 @@ def read_metadata(version: str, model_dir: Path | None = None) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ArtifactError(f"model version {version!r} not found in {path.parent.parent}") from None
+        raise ArtifactError(f"モデルのバージョン {version} は {path.parent.parent} にありません") from None
     except json.JSONDecodeError as error:
-        raise IncompatibleArtifactError(f"metadata of {version!r} is not valid JSON: {error}") from None
+        raise IncompatibleArtifactError(f"モデル {version} のメタデータを JSON として読めません: {error}") from None
 
 
 def check_compatible(metadata: dict) -> None:
@@ -130,20 +130,20 @@ def check_compatible(metadata: dict) -> None:
     version = metadata.get("version", "?")
     if metadata.get("format") != FORMAT:
         raise IncompatibleArtifactError(
-            f"model version {version} has format {metadata.get('format')!r}, expected {FORMAT!r}; "
-            "retrain with `python -m classifier train`"
+            f"モデル {version} の保存形式 {metadata.get('format')!r} はこの版の形式 {FORMAT!r} と違います。"
+            "`python -m classifier train` で学習し直してください"
         )
     written = (metadata.get("libraries") or {}).get("scikit-learn")
     running = library_versions()["scikit-learn"]
     if written != running:
         raise IncompatibleArtifactError(
-            f"model version {version} was written by scikit-learn {written}, this process runs {running}; "
-            "pickles are only safe within one scikit-learn version — retrain with `python -m classifier train`"
+            f"モデル {version} は scikit-learn {written} で保存されましたが、この環境は {running} です。"
+            "pickle は同じ版の scikit-learn でしか安全に読めないため、`python -m classifier train` で学習し直してください"
         )
     if metadata.get("code_sha256") != code_fingerprint():
         raise IncompatibleArtifactError(
-            f"model version {version} was written by another version of the classifier code "
-            "(its model classes or tokenizer changed since); retrain with `python -m classifier train`"
+            f"モデル {version} は別の版の分類器コードで保存されました（モデルのクラスかトークナイザーが変わっています）。"
+            "`python -m classifier train` で学習し直してください"
         )
 
 
@@ -155,9 +155,10 @@ def load(version: str, model_dir: Path | None = None):
     check_compatible(metadata)
     path = version_dir(version, model_dir) / MODEL_FILE
     if not path.exists():
-        raise ArtifactError(f"model file of version {version} is missing")
+        raise ArtifactError(f"モデル {version} のモデルファイルがありません")
     if _sha256(path) != metadata.get("model_sha256"):
-        raise IncompatibleArtifactError(f"model file of version {version} does not match its recorded SHA-256")
+        raise IncompatibleArtifactError(
+            f"モデル {version} のモデルファイルが記録された SHA-256 と一致しません（壊れているか、差し替えられています）")
     return joblib.load(path), metadata
 
 
@@ -229,7 +230,7 @@ def rollback(model_dir: Path | None = None) -> str:
     registry = read_registry(model_dir)
     history = _rollback_target(registry["history"], model_dir)
     if not history:
-        raise ArtifactError("nothing to roll back to: no earlier active version that loads here")
+        raise ArtifactError("戻せる以前のモデルがありません（以前に有効だったバージョンで、この環境で読めるものがありません）")
     registry["history"], registry["active"] = history, history[-1]
     _write_json((model_dir or model_dir_path()) / REGISTRY_FILE, registry)
     return registry["active"]

@@ -157,13 +157,15 @@ def _model_and_examples(args):
     """(version, model, examples, source) for `evaluate`/`robustness`: the active model (or --version) and
     FILE.jsonl or --split test; None after saying that neither or both were given."""
     from . import artifacts
-    from .corpus import load_corpus, read_jsonl, split
+    from .corpus import CorpusError, load_corpus, read_jsonl, split
     from .predictor import ensure_model
 
     if bool(args.file) == bool(args.split):
-        print("give either FILE.jsonl or --split test", file=sys.stderr)
+        print("エラー: FILE.jsonl か --split test のどちらか一方を指定してください", file=sys.stderr)
         return None
     examples = split(load_corpus())[1] if args.split else read_jsonl(args.file, strict=False)
+    if not examples:
+        raise CorpusError(f"{Path(args.file).name}: 評価する行がありません（1 行に 1 件の JSON を書いてください）")
     version = args.version or ensure_model()
     model, _ = artifacts.load(version)
     return version, model, examples, "corpus test split" if args.split else args.file

@@ -57,7 +57,7 @@ def _int_env(name: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+        raise ConfigError(f"{name} は整数で指定してください（{value!r} は使えません）") from None
 
 
 def model_keep() -> int:
@@ -65,7 +65,7 @@ def model_keep() -> int:
     $MIRAI_MODEL_KEEP, else 10; 0 keeps every version."""
     keep = _int_env(MODEL_KEEP_ENV)
     if keep is not None and keep < 0:
-        raise ConfigError(f"{MODEL_KEEP_ENV} must be a whole number of 0 or more, not {keep}")
+        raise ConfigError(f"{MODEL_KEEP_ENV} は 0 以上の整数で指定してください（{keep} は使えません）")
     return DEFAULT_MODEL_KEEP if keep is None else keep
 
 

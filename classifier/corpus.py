@@ -65,24 +65,26 @@ def example_from_record(
     """
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise CorpusError(f"{where}: 'text' must be a non-empty string")
+        raise CorpusError(f"{where}: text（本文）が空か、文字列ではありません")
     section = record.get("section")
-    if not isinstance(section, str) or not is_section(section):
-        raise CorpusError(f"{where}: unknown section {section!r}")
+    if not isinstance(section, str) or not section.strip():
+        raise CorpusError(f"{where}: section（担当課）がありません")
+    if not is_section(section):
+        raise CorpusError(f"{where}: section（担当課）「{section}」はこの組織にない課です")
     voice_type = record.get("voice_type")
     if voice_type is not None and voice_type not in labels.VOICE_TYPES:
         if strict:
-            raise CorpusError(f"{where}: unknown voice_type {voice_type!r}")
+            raise CorpusError(f"{where}: voice_type（種別）「{voice_type}」は {'・'.join(labels.VOICE_TYPES)} のどれでもありません")
         voice_type = None
     has_measures = "measures" in record and record["measures"] is not None
     measures = tuple(record.get("measures") or ())
     unknown = [code for code in measures if code not in labels.measure_codes()]
     if unknown:
-        raise CorpusError(f"{where}: unknown measure codes {unknown}")
+        raise CorpusError(f"{where}: measures に改革方策にないコードがあります: {'、'.join(map(str, unknown))}")
     alt = tuple(a for a in (record.get("alt_sections") or ()) if a != section)
     bad_alt = [a for a in alt if not is_section(a)]
     if bad_alt:
-        raise CorpusError(f"{where}: unknown alt_sections {bad_alt}")
+        raise CorpusError(f"{where}: alt_sections にこの組織にない課があります: {'、'.join(map(str, bad_alt))}")
     return Example(text, section, voice_type, measures, alt, weight, source, has_measures)
 
 
@@ -99,9 +101,9 @@ def read_jsonl(path: str | Path, *, strict: bool = True) -> list[Example]:
             try:
                 record = json.loads(stripped)
             except json.JSONDecodeError as error:
-                raise CorpusError(f"{where}: invalid JSON ({error.msg})") from None
+                raise CorpusError(f"{where}: JSON として解釈できません（{error.msg}）") from None
             if not isinstance(record, dict):
-                raise CorpusError(f"{where}: expected a JSON object")
+                raise CorpusError(f"{where}: JSON オブジェクト（{{\"text\": …, \"section\": …}}）ではありません")
             examples.append(example_from_record(record, where=where, strict=strict))
     return examples
 
@@ -112,7 +114,7 @@ def load_corpus(corpus_dir: str | Path | None = None) -> list[Example]:
     directory = Path(corpus_dir) if corpus_dir is not None else corpus_dir_path()
     files = sorted(directory.glob("*.jsonl"))
     if not files:
-        raise CorpusError(f"no *.jsonl files in {directory}")
+        raise CorpusError(f"{directory} に *.jsonl ファイルがありません")
     return [example for path in files for example in read_jsonl(path)]
 
 
@@ -121,7 +123,7 @@ def load_lexicon(path: str | Path | None = None, *, weight: float = 1.0) -> list
 
     They train the 課 model only (no voice type, no measures) and are never part of the test split."""
     pairs = _read_labelled_lines(Path(path) if path is not None else LEXICON_PATH, "section", labels.is_section,
-                                 "a known 課")
+                                 "この組織の課")
     return [Example(term, section, weight=weight, source="lexicon", has_measures=False) for section, term in pairs]
 
 
@@ -131,7 +133,7 @@ def load_measure_cues(path: str | Path | None = None) -> list[tuple[str, str]]:
     They train the measures model only and are never part of the test split."""
     codes = set(labels.measure_codes())
     pairs = _read_labelled_lines(Path(path) if path is not None else MEASURE_CUES_PATH, "measure",
-                                 codes.__contains__, "a measure code")
+                                 codes.__contains__, "改革方策のコード")
     return [(phrase, code) for code, phrase in pairs]
 
 
@@ -145,7 +147,7 @@ def _read_labelled_lines(path: Path, header: str, is_label, what: str) -> list[t
                 continue
             label, _, text = line.rstrip("\n").partition("\t")
             if not is_label(label) or not text.strip():
-                raise CorpusError(f"{path.name}:{number}: expected {what}, a tab and a text")
+                raise CorpusError(f"{path.name}:{number}: 「{what}、タブ、テキスト」の形ではありません")
             pairs.append((label, text.strip()))
     return pairs
 

@@ -46,7 +46,7 @@ def test_artifact_from_another_scikit_learn_is_refused(model_dir, tmp_path):
 
     copy = _copy_version(model_dir, version, tmp_path, "old-sklearn", older_sklearn)
     (tmp_path / "versions" / copy / "model.joblib").write_bytes(b"not a pickle: must never be loaded")
-    with pytest.raises(classifier.IncompatibleArtifactError, match=r"scikit-learn 0\.24\.2.*retrain"):
+    with pytest.raises(classifier.IncompatibleArtifactError, match=r"scikit-learn 0\.24\.2.*学習し直して"):
         artifacts.load(copy, tmp_path)
     with pytest.raises(classifier.IncompatibleArtifactError):
         artifacts.promote(copy, tmp_path)
@@ -58,14 +58,14 @@ def test_unknown_format_and_tampered_file_are_refused(model_dir, tmp_path):
     version = classifier.ensure_model()
     unknown = _copy_version(model_dir, version, tmp_path, "unknown-format",
                             lambda metadata: metadata.update(format="something-else/9"))
-    with pytest.raises(classifier.IncompatibleArtifactError, match="format"):
+    with pytest.raises(classifier.IncompatibleArtifactError, match="保存形式"):
         artifacts.load(unknown, tmp_path)
     tampered = _copy_version(model_dir, version, tmp_path, "tampered")
     with open(tmp_path / "versions" / tampered / "model.joblib", "ab") as handle:
         handle.write(b"\0")
     with pytest.raises(classifier.IncompatibleArtifactError, match="SHA-256"):
         artifacts.load(tampered, tmp_path)
-    with pytest.raises(classifier.ArtifactError, match="not found"):
+    with pytest.raises(classifier.ArtifactError, match="ありません"):
         artifacts.load("no-such-version", tmp_path)
 
 
@@ -84,7 +84,7 @@ def test_promote_and_rollback_switch_the_model_predictions_use(model_dir, tmp_pa
         assert classifier.predict("道路の穴").model_version == second
         assert classifier.rollback() == first
         assert classifier.predict("道路の穴").model_version == first
-        with pytest.raises(classifier.ArtifactError, match="roll back"):
+        with pytest.raises(classifier.ArtifactError, match="戻せる以前のモデル"):
             classifier.rollback()
         assert classifier.list_versions() == [first, second]
     finally:
@@ -117,7 +117,7 @@ def test_artifact_from_other_model_code_is_refused_and_replaced(model_dir, tmp_p
     older = _copy_version(model_dir, version, tmp_path, "older-code",
                           lambda metadata: metadata.update(code_sha256="0" * 64))
     (tmp_path / "versions" / older / "model.joblib").write_bytes(b"not a pickle: must never be loaded")
-    with pytest.raises(classifier.IncompatibleArtifactError, match="classifier code"):
+    with pytest.raises(classifier.IncompatibleArtifactError, match="分類器コード"):
         artifacts.load(older, tmp_path)
     assert not artifacts.is_loadable(older, tmp_path)
     # Make it the active version the way an upgrade would find it, then predict.
@@ -152,7 +152,7 @@ def test_rollback_skips_earlier_versions_that_no_longer_load(model_dir, tmp_path
     assert artifacts.read_registry(tmp_path) == {"active": usable, "history": [usable]}
 
     _registry(tmp_path, current, [stale, current])
-    with pytest.raises(classifier.ArtifactError, match="roll back"):
+    with pytest.raises(classifier.ArtifactError, match="戻せる以前のモデル"):
         artifacts.rollback(tmp_path)
     assert artifacts.read_registry(tmp_path) == {"active": current, "history": [stale, current]}
 

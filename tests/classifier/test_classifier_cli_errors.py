@@ -18,10 +18,11 @@ def _closed_port() -> int:
 @pytest.mark.parametrize(("write", "expected"), [
     (None, "ファイルを開けません"),
     (b'{"text": "\xe9\x81\x93\xe8\xb7\xaf\xe3\x81\xab\xe7\xa9\xb4", "section": "\xe9\x81\x93\xe8\xb7\xaf\xe8\xaa\xb2"}\n',
-     "unknown section"),
-    (b'{"text": "broken\n', "invalid JSON"),
+     "この組織にない課"),
+    (b'{"text": "broken\n', "JSON として解釈できません"),
     (b"\xff\xfe\x00bad\n", "UTF-8 として読み取れない"),
-], ids=["missing", "unknown-section", "bad-json", "not-utf8"])
+    (b"# comments only\n\n", "評価する行がありません"),
+], ids=["missing", "unknown-section", "bad-json", "not-utf8", "empty"])
 def test_evaluate_refuses_a_bad_file_in_one_line(configured, tmp_path, capsys, write, expected):
     """The file is named by its line; nothing is evaluated and nothing is raised."""
     path = tmp_path / "labelled.jsonl"
