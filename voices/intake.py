@@ -17,6 +17,7 @@ from voices.similar import link_similar
 from voices.validation import VoiceInput, clean, validate
 
 ROUTE_JOB_KIND = "route_voice"
+TOKEN_REUSED = "この送信の識別子（client_token）は、別の内容の声ですでに使われています。新しい識別子で送ってください。"
 
 
 class IntakeError(ValueError):
@@ -42,11 +43,14 @@ def route_job_key(voice_id: int) -> str:
     return f"{ROUTE_JOB_KIND}:{voice_id}"
 
 
-def submit(data: VoiceInput, *, actor_label: str = "citizen") -> Receipt:
+def submit(data: VoiceInput, *, actor_label: str = "citizen", new_token_if_reused: bool = False) -> Receipt:
     """Validate, mask and store a voice with its first event and routing job, then dispatch the job.
 
     Raises ``IntakeError`` for bad input; nothing is stored then. A second call with the same
-    ``client_token`` (a double click) returns the first voice's receipt instead of storing twice.
+    ``client_token`` and the same text (a double click) returns the first voice's receipt instead of
+    storing twice. The same token with another text is not a double click, and never shows the other
+    voice's receipt: it is refused, or with ``new_token_if_reused`` (a form sent again after going
+    back and editing it) stored as a new voice under a new token.
     """
     result = validate(data)
     if not result.ok:
@@ -60,7 +64,11 @@ def submit(data: VoiceInput, *, actor_label: str = "citizen") -> Receipt:
 
     existing = _voice_by_token(token)
     if existing is not None:
-        return Receipt(existing.id, existing.receipt_no, access_code_for(secret, token), duplicate=True)
+        if _same_submission(existing, cleaned):
+            return Receipt(existing.id, existing.receipt_no, access_code_for(secret, token), duplicate=True)
+        if not new_token_if_reused:
+            raise IntakeError({"client_token": [TOKEN_REUSED]})
+        token = new_client_token()
 
     code = access_code_for(secret, token)
     received_at = cleaned.received_at or utcnow()
@@ -79,6 +87,8 @@ def submit(data: VoiceInput, *, actor_label: str = "citizen") -> Receipt:
         winner = _voice_by_token(token)
         if winner is None:
             raise
+        if not _same_submission(winner, cleaned):
+            raise IntakeError({"client_token": [TOKEN_REUSED]}) from None
         return Receipt(winner.id, winner.receipt_no, code, duplicate=True)
 
     dispatch_committed([job.id])
@@ -87,6 +97,12 @@ def submit(data: VoiceInput, *, actor_label: str = "citizen") -> Receipt:
 
 def _voice_by_token(token: str) -> Voice | None:
     return db.session.scalar(select(Voice).where(Voice.client_token == token))
+
+
+def _same_submission(voice: Voice, cleaned: VoiceInput) -> bool:
+    """Whether ``voice`` is what ``cleaned`` would store: the same channel, subject and body."""
+    return (voice.channel, voice.subject, voice.body) == (
+        cleaned.channel, mask_my_numbers(cleaned.subject)[0], mask_my_numbers(cleaned.body)[0])
 
 
 def classification_text(data: VoiceInput) -> str:

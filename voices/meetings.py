@@ -55,11 +55,12 @@ def create_meeting(data: MeetingInput, actor: User | None) -> Meeting:
 
 
 def add_remark(meeting: Meeting, data: VoiceInput, actor: User | None) -> Receipt:
-    """A remark made at ``meeting``: a voice with channel 会合 linked to it, received on its date."""
+    """A remark made at ``meeting``: a voice with channel 会合 linked to it, received on its date. The
+    form's token is the double-click guard; a remark edited after going back is stored as a new one."""
     received = data.received_at or datetime.combine(meeting.held_on, time(), JST)
     return submit(replace(data, channel="meeting", meeting_id=meeting.id, received_at=received,
                           created_by_id=actor.id if actor else data.created_by_id),
-                  actor_label=actor.display_name if actor else "staff")
+                  actor_label=actor.display_name if actor else "staff", new_token_if_reused=True)
 
 
 def recent_meetings(limit: int = 50) -> list[tuple[Meeting, int]]:

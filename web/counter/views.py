@@ -13,7 +13,7 @@ from models import Meeting, Section, Voice, db
 from voices.access import visible_voices
 from voices.intake import IntakeError, submit
 from voices.meetings import MeetingInput, add_remark, create_meeting, recent_meetings
-from voices.receipt import new_client_token
+from voices.receipt import namespaced_token, new_client_token
 from voices.suggest import Suggestions, suggestions_for
 from voices.validation import VoiceInput
 from web.auth import roles_required
@@ -88,7 +88,7 @@ def _input_from(form: CounterForm) -> tuple[VoiceInput, dict[str, list[str]]]:
         body=form.body.data or "", voice_type=form.voice_type.data or "", channel=channel,
         subject=form.subject.data or "", name=form.name.data or "", email=form.email.data or "",
         phone=form.phone.data or "", district=form.district.data or "", age_group=form.age_group.data or "",
-        wants_reply=bool(form.wants_reply.data), received_at=received_at, client_token=form.client_token.data or None,
+        wants_reply=bool(form.wants_reply.data), received_at=received_at, client_token=namespaced_token("staff", form.client_token.data),
         created_by_id=current_user.id, section_name=form.section_name.data or "", meeting_id=meeting_id,
     )
     return data, errors
@@ -117,7 +117,7 @@ def form():
     if errors:
         return _render(form, errors=errors), 422
     try:
-        receipt = submit(data, actor_label=current_user.display_name)
+        receipt = submit(data, actor_label=current_user.display_name, new_token_if_reused=True)
     except IntakeError as error:
         return _render(form, errors=error.errors), 422
     session["counter_receipt"] = {"voice_id": receipt.voice_id, "receipt_no": receipt.receipt_no,
@@ -193,7 +193,7 @@ def meeting(meeting_id: int):
             abort(400)
         data = VoiceInput(body=form.body.data or "", voice_type=form.voice_type.data or "",
                           speaker_category=form.speaker_category.data or "", district=form.district.data or "",
-                          client_token=form.client_token.data or None)
+                          client_token=namespaced_token("staff", form.client_token.data))
         try:
             receipt = add_remark(item, data, current_user)
         except IntakeError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, session, url_for
 
 from voices.intake import IntakeError, submit
-from voices.receipt import new_client_token
+from voices.receipt import namespaced_token, new_client_token
 from voices.status import lookup_status
 from voices.validation import VoiceInput, validate
 from web.public import bp
@@ -25,7 +25,7 @@ def _input_from(form: VoiceForm) -> VoiceInput:
         wants_reply=bool(form.wants_reply.data),
         consent_privacy=bool(form.consent_privacy.data),
         consent_publish=bool(form.consent_publish.data),
-        client_token=form.client_token.data or None,
+        client_token=namespaced_token("web", form.client_token.data),
     )
 
 
@@ -71,7 +71,7 @@ def confirm():
     if request.form.get("action") == "back":
         return _render_input(form)
     try:
-        receipt = submit(_input_from(form))
+        receipt = submit(_input_from(form), new_token_if_reused=True)
     except IntakeError as error:
         return _render_input(form, error.errors), 422
     session["last_receipt"] = {"receipt_no": receipt.receipt_no, "access_code": receipt.access_code}
