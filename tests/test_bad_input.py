@@ -92,6 +92,24 @@ def test_a_my_number_is_masked_before_it_is_stored(app, client):
             assert "9018" not in column and "９０１８" not in column
 
 
+def test_a_my_number_hidden_by_invisible_characters_is_masked_too(app, client):
+    """Zero-width spaces and word joiners are dropped at intake; the API stores what the form would."""
+    hidden = "1234\u200b5678\u20609018"
+    response = client.post("/api/v1/voices", json={
+        "voice_type": "問合せ", "consent_privacy": True, "body": f"番号は{hidden}です。\u00ad通知カードの件。"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    with app.app_context():
+        voice = db.session.scalar(select(Voice))
+        assert voice.body == f"番号は{MY_NUMBER_MASK}です。通知カードの件。"
+
+
+def test_a_body_of_invisible_characters_only_is_empty(app, client):
+    response = _post_input(client, voice_type="要望", body="\u200b\u200b\u2060\u00ad", consent_privacy="y")
+    assert response.status_code == 422
+    assert "内容を入力してください。" in response.get_data(as_text=True)
+    assert _voice_count(app) == 0
+
+
 def test_control_characters_and_html_are_stored_safely_and_displayed_escaped(app, client):
     hostile = '<script>alert("x")</script>\x00\x07\x1b<b>太字</b>'
     receipt, _ = submit_via_form(client, {

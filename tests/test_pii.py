@@ -20,6 +20,12 @@ def test_check_digit():
     "１２３４５６７８９０１８",
     "１２３４－５６７８－９０１８",
     "1234　5678　9018",
+    "1234\u200b5678\u200b9018",  # zero-width spaces
+    "1234\u20605678\u20609018",  # word joiners
+    "1234\u00ad5678\u00ad9018",  # soft hyphens
+    "1234  5678  9018",
+    "1234\t5678\n9018",
+    "1234 - 5678 - 9018",
 ])
 def test_valid_numbers_are_masked_in_any_format(written):
     masked, count = mask_my_numbers(f"私の番号は{written}です。")

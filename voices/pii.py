@@ -6,10 +6,11 @@ import unicodedata
 
 MY_NUMBER_MASK = "［マイナンバー削除］"
 
-# 12 digits (half- or full-width), optionally split by spaces or hyphen-like characters,
-# not glued to further digits on either side.
+# 12 digits (half- or full-width), optionally split by up to three spaces, line breaks, hyphen-like or
+# invisible characters (zero-width space, word joiner, soft hyphen) between any two digits, not glued to
+# further digits on either side. Masking a number that only looks like one is the safe mistake.
 _DIGIT = r"[0-9０-９]"
-_SEP = r"[ \u3000\-‐‑‒–—―−－ー]?"
+_SEP = r"[\s\-‐‑‒–—―−－ー\u00ad\u200b-\u200f\u2060-\u2064\ufeff]{0,3}"
 _MY_NUMBER_CANDIDATE = re.compile(rf"(?<![0-9０-９]){_DIGIT}(?:{_SEP}{_DIGIT}){{11}}(?![0-9０-９])")
 
 

@@ -23,9 +23,14 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 SELF_SERVICE_CHANNELS = frozenset({"web", "api"})
 
 _PHONE_CHARS = re.compile(r"^[0-9()\-+ ]+$")
-# Control characters (Unicode category Cc) but newline and tab, surrogates (Cs), and the line/paragraph
-# separators and BOM that break one-line fields.
-_DROPPED_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff]")
+# Control characters (Unicode category Cc) but newline and tab, surrogates (Cs), the line/paragraph
+# separators and BOM that break one-line fields, and invisible format characters (soft hyphen, zero-width
+# space, direction marks and overrides, word joiner) that hide what a text says: a マイナンバー split by
+# zero-width spaces, a body that looks empty. The zero-width (non-)joiners stay: emoji and some scripts
+# need them.
+_DROPPED_CHARS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff"
+    "\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
