@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 
 from models import Assignment, SimilarVoice, Voice, db, set_setting
 from tests.support import csrf_token_from, hidden_value, login, make_user
+from voices.intake import submit
+from voices.validation import VoiceInput
 
 JST = ZoneInfo("Asia/Tokyo")
 GARBAGE = ("燃えるごみの収集日に、集積所のごみが夕方まで回収されずに残っていました。"
@@ -119,6 +121,33 @@ def test_the_live_panel_endpoint_suggests_sections_measures_and_similar_voices(a
     assert [s["receipt_no"] for s in data["similar"]] == [first.receipt_no]
     short = counter_client.post("/staff/counter/suggest", json={"text": "ごみ"}, headers={"X-CSRFToken": hidden["csrf_token"]})
     assert short.get_json()["sections"] == []
+
+
+def test_the_live_panel_shows_a_similar_voices_text_only_to_who_may_open_it_and_redacted(app, client):
+    """The counter shows personal data to nobody across the desk; a section sees only its own voices."""
+    text = "鈴木一郎です。集積所のごみが回収されず、カラスが散らかしています。連絡は090-1234-5678へ。"
+    with app.app_context():
+        make_user("kankyo", "section_staff", "生活環境課")
+        make_user("kensetsu", "section_staff", "建設課")
+        auto_assign(app)
+        receipt = submit(VoiceInput(body=text, voice_type="苦情", channel="phone", name="鈴木一郎"))
+        assert db.session.get(Voice, receipt.voice_id).section.name == "生活環境課"
+    shown = {}
+    for login_id in ("kankyo", "kensetsu"):
+        staff = app.test_client()
+        login(staff, login_id)
+        _html, hidden = open_form(staff)
+        response = staff.post("/staff/counter/suggest", json={"text": "集積所のごみが回収されずカラスが散らかしています"},
+                              headers={"X-CSRFToken": hidden["csrf_token"]})
+        [item] = [s for s in response.get_json()["similar"] if s["receipt_no"] == receipt.receipt_no]
+        shown[login_id] = item
+        page = staff.post("/staff/counter", data={**hidden, "channel": "counter", "voice_type": "苦情",
+                                                  "body": "集積所のごみが回収されずカラスが散らかしています",
+                                                  "action": "suggest"}).get_data(as_text=True)
+        assert "鈴木" not in page and "090-1234-5678" not in page
+    assert shown["kankyo"]["visible"] and "集積所のごみ" in shown["kankyo"]["snippet"]
+    assert "鈴木" not in shown["kankyo"]["snippet"] and "090-1234-5678" not in shown["kankyo"]["snippet"]
+    assert shown["kensetsu"]["visible"] is False and shown["kensetsu"]["snippet"] == ""
 
 
 def test_the_live_panel_endpoint_needs_the_csrf_token_and_a_staff_login(app, client, counter_client):

@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 import classifier
-from models import Measure, Voice, db, label_targets, ranked_targets
+from models import Measure, User, Voice, db, label_targets, ranked_targets
+from voices.access import visible_voices
+from voices.redact import redact
 from voices.similar import similar_to_text
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -22,8 +24,9 @@ class SimilarItem:
     received_on: str
     status_label: str
     section: str
-    snippet: str
+    snippet: str  # redacted; empty where the user may not open the voice
     score: float
+    visible: bool
 
 
 @dataclass
@@ -40,8 +43,11 @@ class Suggestions:
                 "similar": [asdict(item) for item in self.similar]}
 
 
-def suggestions_for(text: str) -> Suggestions:
-    """Top-3 課 with scores, likely measures and up to 3 similar earlier voices for ``text``."""
+def suggestions_for(text: str, user: User) -> Suggestions:
+    """Top-3 課 with scores, likely measures and up to 3 similar earlier voices for ``text``.
+
+    A similar voice shows its text only to a ``user`` who may open it, and then with personal data
+    replaced: the panel is read at the counter, where the citizen across the desk can see the screen."""
     text = (text or "").strip()
     if len(text) < MIN_TEXT:
         return Suggestions()
@@ -56,15 +62,23 @@ def suggestions_for(text: str) -> Suggestions:
         model_version=prediction.model_version,
     )
     matches = similar_to_text(text)
-    voices = {v.id: v for v in db.session.scalars(select(Voice).where(Voice.id.in_([m.voice_id for m in matches])))}
+    ids = [m.voice_id for m in matches]
+    voices = {v.id: v for v in db.session.scalars(select(Voice).where(Voice.id.in_(ids)))}
+    visible = set(db.session.scalars(visible_voices(user).with_only_columns(Voice.id).where(Voice.id.in_(ids))))
     for match in matches:
         voice = voices.get(match.voice_id)
         if voice is None:
             continue
-        body = " ".join(voice.body.split())
         result.similar.append(SimilarItem(
             voice_id=voice.id, receipt_no=voice.receipt_no or "", received_on=voice.received_at.astimezone(JST).date().isoformat(),
             status_label=voice.status_label, section=voice.section.name if voice.section else "",
-            snippet=body[:SNIPPET] + ("…" if len(body) > SNIPPET else ""), score=match.score,
+            snippet=_snippet(voice) if voice.id in visible else "", score=match.score, visible=voice.id in visible,
         ))
     return result
+
+
+def _snippet(voice: Voice) -> str:
+    """The start of ``voice``'s body on one line, personal data replaced (its submitter's name too)."""
+    head = " ".join(voice.body.split())[:SNIPPET * 3]  # redact a little more than is shown: no name cut in two
+    text = redact(head, known_names=[voice.submitter_name] if voice.submitter_name else [])
+    return text[:SNIPPET] + ("…" if len(text) > SNIPPET or len(voice.body) > len(head) else "")

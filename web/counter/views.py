@@ -112,7 +112,7 @@ def form():
         return _render(form, notice="画面を開いてから時間がたったため、保存できませんでした。もう一度保存してください。"), 400
     action = request.form.get("action", "save_next")
     if action == "suggest":
-        return _render(form, suggestions=suggestions_for(_text_of(form.subject.data, form.body.data)))
+        return _render(form, suggestions=suggestions_for(_text_of(form.subject.data, form.body.data), current_user))
     data, errors = _input_from(form)
     if errors:
         return _render(form, errors=errors), 422
@@ -142,7 +142,7 @@ def suggest():
     text = payload.get("text")
     if not isinstance(text, str):
         return jsonify(error="validation_error", fields={"text": ["文字列で指定してください。"]}), 400
-    return jsonify(suggestions_for(text[:SUGGEST_TEXT_MAX]).as_json())
+    return jsonify(suggestions_for(text[:SUGGEST_TEXT_MAX], current_user).as_json())
 
 
 # --- meetings -------------------------------------------------------------------------------------

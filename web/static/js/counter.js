@@ -66,7 +66,8 @@
     data.similar.forEach(function (v) {
       var meta = "（" + v.received_on + "・" + v.status_label + (v.section ? "・" + v.section : "") +
         "・類似度 " + Math.round(v.score * 100) + "%）";
-      item(similar, [span(v.receipt_no, "receipt-no"), span(meta), document.createElement("br"), span(v.snippet)]);
+      item(similar, [span(v.receipt_no, "receipt-no"), span(meta), document.createElement("br"),
+        span(v.visible ? v.snippet : "（担当外の声のため、内容は表示しません）")]);
     });
   }
 
