@@ -78,6 +78,23 @@ def test_the_matrix_for_a_month_range(app, client, world):
     assert "合計 2 件" in html
 
 
+def test_a_district_typed_with_personal_data_reaches_planners_redacted(app, client, world):
+    """地区 is free text: a house number, a household or a phone number typed there stays with the voice."""
+    from tests.planner_fixtures import add_voice, jst
+
+    with app.app_context():
+        for district in ("小絹123-4 鈴木方", "鈴木一郎宅", "090-9999-8888", "伊奈"):
+            add_voice(jst(2025, 8, 1, 10), ["M3-1"], district=district)
+        labels = dict(stats.breakdown("M3-1", stats.fiscal_year_period(2025), "district"))
+    assert labels == {"小絹［住所］ ［氏名］方": 1, "［氏名］宅": 1, "［電話番号］": 1, "伊奈": 1}
+    login(client, "planner")
+    page = client.get("/planner/measures/M3-1?year=2025").get_data(as_text=True)
+    export = client.get("/planner/measures/M3-1/export/breakdown-district.csv?year=2025").data.decode("utf-8-sig")
+    for text in (page, export):
+        assert "伊奈" in text
+        assert not any(secret in text for secret in ("鈴木", "123-4", "9999-8888"))
+
+
 def test_the_measure_page_shows_trend_breakdowns_terms_items_and_voices(app, client, world):
     with app.app_context():
         action_item("AP-5-2-01", "M5-2", "電子申請の拡充")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from voices.pii import MY_NUMBER_MASK
-from voices.redact import ADDRESS_MASK, EMAIL_MASK, NAME_MASK, PHONE_MASK, POSTAL_MASK, redact
+from voices.redact import ADDRESS_MASK, EMAIL_MASK, NAME_MASK, PHONE_MASK, POSTAL_MASK, redact, redact_place
 
 
 @pytest.mark.parametrize("text, secret, mask", [
@@ -55,3 +55,17 @@ def test_a_known_submitter_name_is_removed_even_when_sudachi_misses_it():
 
 def test_empty_text():
     assert redact("") == "" and redact(None) == ""
+
+
+@pytest.mark.parametrize("typed, shown", [
+    ("伊奈", "伊奈"), ("谷和原", "谷和原"), ("小張", "小張"), ("陽光台", "陽光台"),  # places named like surnames
+    ("小絹123-4 鈴木方", f"小絹{ADDRESS_MASK} {NAME_MASK}方"),
+    ("鈴木一郎宅", f"{NAME_MASK}宅"),
+    ("佐藤様方", f"{NAME_MASK}様方"),
+    ("山田太郎", NAME_MASK),
+    ("090-9999-8888", PHONE_MASK),
+    ("伊奈東 taro@example.jp", f"伊奈東 {EMAIL_MASK}"),
+])
+def test_a_district_keeps_its_place_and_loses_its_people(typed, shown):
+    """地区 is free text: a surname alone is the place it names, a given name or 方/宅 make it a person."""
+    assert redact_place(typed) == shown

@@ -3,7 +3,8 @@
 ``redact(text)`` removes マイナンバー (through ``voices.pii.mask_my_numbers``), e-mail addresses, postal
 codes, phone numbers, street addresses (番地・丁目・号 and hyphenated house numbers) and personal names
 (Sudachi's 人名 part of speech, plus any names the caller knows, e.g. the submitter's). Every planner page,
-export, report and public page passes text through it; nothing else redacts.
+export, report and public page passes text through it; nothing else redacts. ``redact_place`` is its
+variant for a place a citizen typed (地区), where a surname alone is read as the place it names.
 """
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ _ADDRESS = re.compile(
     rf"(?:\s?[^\s、。,]{{0,20}}?{_D}{{2,4}}号室)?"
 )
 _HONORIFIC_FREE = ("様", "さん", "氏", "君", "くん", "ちゃん", "殿")
+# After a surname in a place, these make it a person's household: 鈴木方, 佐藤様方, 山田宅.
+_HOUSEHOLD = frozenset({"方", "宅", "様", "さん", "氏", "殿", "家", "邸"})
 
 _lock = threading.Lock()
 _state: dict[str, object] = {}
@@ -90,14 +93,43 @@ def _phone(match: re.Match[str]) -> str:
     return PHONE_MASK if 10 <= digits <= 12 else match.group(0)
 
 
-@lru_cache(maxsize=4096)
-def _redact_cached(text: str) -> str:
+def _mask_patterns(text: str) -> str:
+    """マイナンバー, e-mail addresses, postal codes, phone numbers and street addresses masked."""
     text, _ = mask_my_numbers(text)
     text = _EMAIL.sub(EMAIL_MASK, text)
     text = _POSTAL.sub(POSTAL_MASK, text)
     text = _PHONE.sub(_phone, text)
-    text = _ADDRESS.sub(ADDRESS_MASK, text)
-    return _mask_names(text)
+    return _ADDRESS.sub(ADDRESS_MASK, text)
+
+
+@lru_cache(maxsize=4096)
+def _redact_cached(text: str) -> str:
+    return _mask_names(_mask_patterns(text))
+
+
+@lru_cache(maxsize=4096)
+def redact_place(text: str) -> str:
+    """A place a citizen typed (地区) with personal data replaced. Many places are named like surnames
+    (伊奈, 谷和原, 小張), so a 人名 run is masked only when it holds a given name (鈴木一郎) or a household
+    word follows it (鈴木方, 佐藤様方); numbers, addresses, phones and e-mail are masked as in ``redact``."""
+    if not text:
+        return ""
+    tokenizer, morphemes = _tokenizer(), []
+    with _lock:
+        for start in range(0, len(text), 4000):
+            morphemes += [(m.surface(), m.part_of_speech()) for m in tokenizer.tokenize(text[start:start + 4000])]
+    out: list[str] = []
+    run: list[tuple[str, tuple[str, ...]]] = []
+    for surface, pos in [*morphemes, ("", ("",) * 4)]:
+        if pos[0] == "名詞" and pos[2] == "人名":
+            run.append((surface, pos))
+            continue
+        if run:
+            personal = any(p[3] == "名" for _, p in run) or surface in _HOUSEHOLD
+            out.append(NAME_MASK if personal else "".join(s for s, _ in run))
+            run = []
+        out.append(surface)
+    return _mask_patterns("".join(out))
 
 
 def redact(text: str | None, known_names: Iterable[str] = ()) -> str:

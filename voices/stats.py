@@ -29,7 +29,7 @@ from models import (
     db,
 )
 from voices import rollups
-from voices.redact import redact
+from voices.redact import redact, redact_place
 
 JST = ZoneInfo("Asia/Tokyo")
 DIMENSIONS: dict[str, str] = {"section": "課", "channel": "受付経路", "voice_type": "種別", "district": "地区",
@@ -237,7 +237,14 @@ def _dimension_label(dimension: str, key: str | None) -> str:
         return "未設定"
     if dimension == "channel":
         return CHANNELS.get(key, key)
+    if dimension == "district":
+        return _district_label(key)
     return key
+
+
+def _district_label(district: str) -> str:
+    """地区 as typed is free text (「小絹123-4 鈴木方」): planners see it with personal data replaced."""
+    return redact_place(district)
 
 
 @lru_cache(maxsize=20000)
