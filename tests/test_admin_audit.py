@@ -102,3 +102,14 @@ def test_voice_events_filter_by_receipt_number_and_kind(app, admin_client):
     assert _rows(html) == 1 and "自動分類" in html
     html = admin_client.get("/admin/audit?tab=events&receipt_no=2026-999999").get_data(as_text=True)
     assert _rows(html) == 0
+
+
+def test_a_page_number_past_any_integer_column_shows_the_last_page(app, admin_client):
+    """Does ?page=99999999999999999999 show the log's last page instead of a server error?"""
+    with app.app_context():
+        db.session.add(AuditLog(action="setting.update", target_type="setting", target_id="only"))
+        db.session.commit()
+    for page in ("99999999999999999999", str(2**63), "-99999999999999999999", "abc"):
+        response = admin_client.get(f"/admin/audit?page={page}")
+        assert response.status_code == 200, page
+        assert "setting #only" in response.get_data(as_text=True), page

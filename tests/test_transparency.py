@@ -91,3 +91,15 @@ def test_per_measure_monthly_trend_on_the_public_page(app, client):
     html = client.get("/mieruka/?year=2025").get_data(as_text=True)
     row = html.split('id="m-measure-trend"')[1].split('<th scope="row">M5-2</th>')[1].split("</tr>")[0]
     assert row.startswith("<td>1</td><td>0</td><td>1</td>") and row.endswith("<td>2</td>")
+
+
+def test_a_page_number_past_any_integer_column_shows_the_last_page(app, client):
+    """Does ?page=99999999999999999999 (or junk, or a negative page) show a page instead of a server error?"""
+    with app.app_context():
+        make_user("admin", "admin")
+        _publish_all(pii_voices(1))
+    for page in ("99999999999999999999", str(2**63), str(2**31), "-99999999999999999999", "abc", "0"):
+        response = client.get(f"/mieruka/?page={page}")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, page
+        assert "公開している声と回答（1件）" in html and "ご意見ありがとうございます" in html, page

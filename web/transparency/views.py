@@ -6,6 +6,7 @@ from flask import render_template, request
 from routing.answer_times import answer_days_by_department
 from voices import stats
 from voices.publication import published_voices
+from web.pagination import page_arg
 from web.planner import charts
 from web.planner.tables import fiscal_label
 from web.transparency import bp
@@ -28,12 +29,16 @@ def index():
     monthly = stats.monthly_counts(None, [year - 1, year])
     chart = charts.line_chart({fiscal_label(y): v for y, v in monthly.items()},
                               title=f"市民の声の月別件数（{fiscal_label(year - 1)}と{fiscal_label(year)}）")
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     voices, total = published_voices(PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    if page > pages:  # a page past the end (an old link, a typed number) shows the last one
+        page = pages
+        voices, total = published_voices(PAGE_SIZE, (page - 1) * PAGE_SIZE)
     return render_template(
         "transparency/index.html", year=year, label=fiscal_label(year), years=range(current, current - 5, -1),
         rows=rows, previous=previous, total=matrix.total, monthly=monthly, chart=chart, months=charts.MONTH_LABELS,
         fiscal_label=fiscal_label, answer_days=answer_days_by_department(period), voices=voices,
-        page=page, pages=max(1, -(-total // PAGE_SIZE)), published_total=total,
+        page=page, pages=pages, published_total=total,
         by_measure=stats.monthly_counts_by_measure(year),
     )

@@ -16,6 +16,7 @@ from web.admin.audit_log import (
     event_query,
 )
 from web.admin.forms import AuditFilterForm
+from web.pagination import page_arg
 
 
 @bp.get("/audit")
@@ -32,8 +33,10 @@ def audit():
                           date_from=form.date_from.data, date_to=form.date_to.data,
                           receipt_no=form.receipt_no.data or "")
     query = event_query(filters) if tab == "events" else audit_query(filters)
-    page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(query, page=max(page, 1), per_page=PER_PAGE, error_out=False)
+    page = page_arg()
+    pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    if page > max(pagination.pages, 1):  # a page past the end shows the last one
+        pagination = db.paginate(query, page=max(pagination.pages, 1), per_page=PER_PAGE, error_out=False)
     kept = {k: v for k, v in request.args.items() if k != "page" and v}
     kept["tab"] = tab
     return render_template("admin/audit.html", active="audit", tab=tab, tabs=TABS, form=form,
