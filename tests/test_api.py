@@ -2,6 +2,8 @@
 behind administrator-issued tokens?"""
 from __future__ import annotations
 
+import io
+import json
 import re
 
 import pytest
@@ -114,6 +116,27 @@ def test_bad_submissions_get_400_with_a_message_per_field(client, contract):
 def test_an_oversized_request_gets_413_in_json(app, client, contract):
     too_big = {**VOICE, "body": "あ" * (app.config["MAX_CONTENT_LENGTH"] // 2)}
     assert contract.check("POST", "/voices", client.post("/api/v1/voices", json=too_big))["error"] == "too_large"
+
+
+def test_a_deeply_nested_document_gets_400_invalid_json_on_every_endpoint(client, contract, token):
+    """Does JSON nested thousands deep (which the parser cannot follow) get invalid_json, not a server error?"""
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for raw in (deep, b'{"body": ' + deep + b"}"):
+        for path in ("/voices", "/staff/voices", "/staff/meetings"):
+            response = client.post(f"/api/v1{path}", data=raw, content_type="application/json", headers=bearer(token))
+            assert contract.check("POST", path, response)["error"] == "invalid_json", path
+
+
+def test_a_streamed_body_over_the_size_cap_gets_413_not_invalid_json(app, client, contract):
+    """Is a chunked body (no Content-Length) that goes past the cap refused as too large, not cut and misread?"""
+    def streamed(document: dict):
+        return client.post("/api/v1/voices", input_stream=io.BytesIO(json.dumps(document).encode()),
+                           content_type="application/json", headers={"Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+
+    too_big = streamed({**VOICE, "body": "x" * app.config["MAX_CONTENT_LENGTH"]})
+    assert contract.check("POST", "/voices", too_big)["error"] == "too_large"
+    assert contract.check("POST", "/voices", streamed(VOICE))["receipt_no"]
 
 
 def test_the_status_lookup_needs_the_right_code_and_says_nothing_more(app, client, contract):

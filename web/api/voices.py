@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app, g, jsonify, request, url_for
 from sqlalchemy import func, select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from models import CHANNELS, STATUSES, Meeting, Section, Voice, db
 from voices.intake import IntakeError, submit
@@ -85,7 +86,7 @@ def parse_body(spec: dict[str, Field], check=None) -> dict[str, Any]:
 
     ``check(values, errors)`` may add messages of its own, so that every problem is reported at once.
     """
-    data = request.get_json(silent=True)
+    data = _json_body()
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "JSON オブジェクトを Content-Type: application/json で送ってください。")
     errors: dict[str, list[str]] = {}
@@ -117,6 +118,23 @@ def parse_body(spec: dict[str, Field], check=None) -> dict[str, Any]:
     if errors:
         raise validation_error(errors)
     return values
+
+
+def _json_body() -> Any:
+    """The request's JSON document, or None when it is not JSON or cannot be read.
+
+    A streamed (chunked) body has no Content-Length for Werkzeug to refuse, and its reader stops quietly at
+    ``MAX_CONTENT_LENGTH``: a body that reaches the cap is refused as too large rather than parsed cut short.
+    """
+    if not request.is_json:
+        return None
+    cap = request.max_content_length
+    if request.content_length is None and cap is not None and len(request.get_data()) >= cap:
+        raise RequestEntityTooLarge()
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser can follow
+        return None
 
 
 def _parse_datetime(value: Any) -> datetime | None:
