@@ -139,6 +139,19 @@ def test_a_streamed_body_over_the_size_cap_gets_413_not_invalid_json(app, client
     assert contract.check("POST", "/voices", streamed(VOICE))["receipt_no"]
 
 
+def test_a_method_the_api_does_not_offer_gets_405_in_json_with_allow(client):
+    """Does ``PUT /api/v1/voices`` get a Japanese JSON error (of the documented shape) and an Allow header?"""
+    error_schema = document()["components"]["schemas"]["Error"]
+    for method, path, allowed in (("PUT", "/api/v1/voices", {"POST"}),
+                                  ("DELETE", "/api/v1/staff/voices", {"GET", "POST"})):
+        response = client.open(path, method=method)
+        assert response.status_code == 405 and response.mimetype == "application/json"
+        body = response.get_json()
+        Draft202012Validator(error_schema).validate(body)
+        assert body == {"error": "method_not_allowed", "message": "この操作には対応していません。"}
+        assert allowed <= set(response.headers["Allow"].split(", "))
+
+
 def test_the_status_lookup_needs_the_right_code_and_says_nothing_more(app, client, contract):
     created = client.post("/api/v1/voices", json=VOICE).get_json()
     no_code = contract.check("GET", "/voices/{receipt_no}", client.get(f"/api/v1/voices/{created['receipt_no']}"))

@@ -154,3 +154,14 @@ def test_events_cannot_be_changed(app, client):
         with pytest.raises(AppendOnlyError):
             db.session.commit()
         db.session.rollback()
+
+
+def test_a_method_a_page_does_not_offer_gets_a_japanese_405_page(client):
+    """Does GET /voice/confirm (a reload of the confirmation step) or POST / get a Japanese page, with Allow?"""
+    for method, path, allowed in (("GET", "/voice/confirm", {"POST"}), ("POST", "/", {"GET"}),
+                                  ("PUT", "/voice/new", {"GET", "POST"})):
+        response = client.open(path, method=method)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 405 and response.mimetype == "text/html"
+        assert "この操作はできません" in html and "Method Not Allowed" not in html
+        assert allowed <= set(response.headers["Allow"].split(", "))

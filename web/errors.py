@@ -1,8 +1,9 @@
 """Error pages in Japanese; an expired form keeps what the citizen typed."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import MethodNotAllowed
 
 
 def _wants_json() -> bool:
@@ -36,6 +37,18 @@ def register(app: Flask) -> None:
             return jsonify(error="not_found", message="見つかりません。"), 404
         return render_template("error.html", title="ページが見つかりません",
                                message="お探しのページは見つかりませんでした。"), 404
+
+    @app.errorhandler(405)
+    def _method_not_allowed(error: MethodNotAllowed):
+        if _wants_json():
+            response = jsonify(error="method_not_allowed", message="この操作には対応していません。")
+        else:
+            response = make_response(render_template(
+                "error.html", title="この操作はできません",
+                message="このページは、この方法では開けません。入力画面やトップページから、もう一度操作してください。"))
+        response.status_code = 405
+        response.headers["Allow"] = ", ".join(error.valid_methods or ())
+        return response
 
     @app.errorhandler(413)
     def _too_large(error):

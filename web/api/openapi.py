@@ -51,7 +51,8 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["error", "message"], "additionalProperties": False,
         "properties": {
             "error": {"type": "string", "enum": ["validation_error", "invalid_json", "not_found", "unauthorized",
-                                                 "forbidden", "rate_limited", "too_large", "server_error"]},
+                                                 "forbidden", "method_not_allowed", "rate_limited", "too_large",
+                                                 "server_error"]},
             "message": _STRING,
             "fields": {"type": "object", "description": "項目ごとのエラーメッセージ",
                        "additionalProperties": {"type": "array", "items": _STRING, "minItems": 1}},
