@@ -15,6 +15,9 @@ SUBJECT_MAX = 200
 NAME_MAX = 100
 DISTRICT_MAX = 50
 EMAIL_MAX = 254
+PHONE_MAX = 32
+# Row ids are 32-bit integers on PostgreSQL: a larger id cannot exist and must not reach a query.
+ID_MAX = 2**31 - 1
 SPEAKER_MAX = 32
 # A received_at this far ahead of the server clock is a typo, not clock skew.
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -125,7 +128,9 @@ def validate(data: VoiceInput) -> ValidationResult:
         result.add("age_group", "年代を一覧から選んでください。")
     if cleaned.email:
         _check_email(cleaned.email, result)
-    if cleaned.phone:
+    if len(cleaned.phone) > PHONE_MAX:
+        result.add("phone", f"電話番号は{PHONE_MAX}文字以内で入力してください。")
+    elif cleaned.phone:
         digits = re.sub(r"\D", "", cleaned.phone)
         if not _PHONE_CHARS.match(cleaned.phone) or not 10 <= len(digits) <= 11:
             result.add("phone", "電話番号は市外局番から、数字とハイフンで入力してください（例：0297-00-0000）。")
@@ -133,6 +138,8 @@ def validate(data: VoiceInput) -> ValidationResult:
         result.add("wants_reply", "回答を希望する場合は、メールアドレスか電話番号を入力してください。")
     if cleaned.channel in SELF_SERVICE_CHANNELS and not cleaned.consent_privacy:
         result.add("consent_privacy", "個人情報の取扱いに同意してください。")
+    if cleaned.meeting_id is not None and not 1 <= cleaned.meeting_id <= ID_MAX:
+        result.add("meeting_id", "会合が見つかりません。一覧から選んでください。")
     if len(cleaned.speaker_category) > SPEAKER_MAX:
         result.add("speaker_category", f"発言者区分は{SPEAKER_MAX}文字以内で入力してください。")
     if cleaned.meeting_id is not None and cleaned.channel != "meeting":

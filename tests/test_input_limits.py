@@ -1,0 +1,91 @@
+"""Do over-long, NUL-laden and out-of-range values get a Japanese message instead of a server error —
+on SQLite and on PostgreSQL (where a varchar overflows, NUL is refused and int4 ends at 2**31 - 1)?"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Voice, db
+from tests.support import csrf_token_from, hidden_value
+from web.api.tokens import issue_token
+
+VOICE = {"voice_type": "苦情", "body": "集積所のごみが回収されずに残っていて、カラスが散らかしています。",
+         "consent_privacy": True}
+LONG_PHONE = "(" * 40 + "0297-00-0000"  # 10 digits: only the length is wrong
+
+
+@pytest.fixture
+def app(app_on_both_databases):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return app_on_both_databases
+
+
+@pytest.fixture
+def staff_headers(app) -> dict:
+    with app.app_context():
+        return {"Authorization": f"Bearer {issue_token('オンラインフォーム連携')[1]}"}
+
+
+def _voice_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Voice.id)))
+
+
+def test_a_phone_longer_than_its_column_is_refused_on_the_form_and_the_api(app, client):
+    """Is a 52-character phone number (10 digits among brackets) refused with a message, not stored?"""
+    page = client.get("/voice/new").get_data(as_text=True)
+    form = client.post("/voice/new", data={
+        "csrf_token": csrf_token_from(page), "client_token": hidden_value(page, "client_token"),
+        "voice_type": "要望", "body": "街灯を増やしてください", "consent_privacy": "y", "phone": LONG_PHONE})
+    html = form.get_data(as_text=True)
+    assert form.status_code == 422
+    assert "電話番号は32文字以内で入力してください。" in html and LONG_PHONE in html  # kept in the form
+    page = client.get("/voice/new").get_data(as_text=True)
+    confirm = client.post("/voice/confirm", data={
+        "csrf_token": csrf_token_from(page), "client_token": hidden_value(page, "client_token"),
+        "voice_type": "要望", "body": "街灯を増やしてください", "consent_privacy": "y", "phone": LONG_PHONE,
+        "action": "submit"})
+    assert confirm.status_code == 422 and "電話番号は32文字以内" in confirm.get_data(as_text=True)
+    api = client.post("/api/v1/voices", json={**VOICE, "phone": LONG_PHONE})
+    assert api.status_code == 400
+    assert api.get_json()["fields"] == {"phone": ["電話番号は32文字以内で入力してください。"]}
+    assert _voice_count(app) == 0
+
+
+def test_every_text_field_is_capped_at_its_column_length(app, client, staff_headers):
+    """Is each string the API stores refused one character past its column, and stored at the column length?"""
+    too_long = {"subject": "件" * 201, "name": "名" * 101, "district": "区" * 51, "phone": "0" * 11 + "-" * 22,
+                "email": "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 62 + ".jp",  # 258 characters
+                "speaker_category": "発" * 33}
+    refused = client.post("/api/v1/staff/voices", json={**VOICE, **too_long}, headers=staff_headers)
+    assert refused.status_code == 400
+    fields = refused.get_json()["fields"]
+    assert set(fields) == set(too_long)
+    assert fields["subject"] == ["件名は200文字以内で入力してください。"]
+    assert fields["speaker_category"] == ["発言者区分は32文字以内で入力してください。"]
+    assert fields["email"] == ["メールアドレスが長すぎます。"]
+    at_limit = {"subject": "件" * 200, "name": "名" * 100, "district": "区" * 50, "phone": "0" * 11 + "-" * 21,
+                "speaker_category": "発" * 32}
+    token = "t" * 48  # the longest client_token, with the staff prefix, still fits the column
+    stored = client.post("/api/v1/staff/voices", json={**VOICE, **at_limit, "client_token": token},
+                         headers=staff_headers)
+    assert stored.status_code == 201, stored.get_json()
+    public = client.post("/api/v1/voices", json={**VOICE, "client_token": token})
+    assert public.status_code == 201, public.get_json()
+    with app.app_context():
+        voice = db.session.get(Voice, stored.get_json()["id"])
+        assert (voice.subject, voice.submitter_name, voice.district, voice.submitter_phone, voice.speaker_category) \
+            == (at_limit["subject"], at_limit["name"], at_limit["district"], at_limit["phone"],
+                at_limit["speaker_category"])
+
+
+def test_a_meeting_id_out_of_range_is_not_found(app, client, staff_headers):
+    """Is a meeting id past the integer column (or below 1) refused like an unknown meeting?"""
+    for meeting_id in (2**31 - 1, 2**31, 2**63, 99999999999999999999999, 0, -1):
+        response = client.post("/api/v1/staff/voices", json={**VOICE, "channel": "meeting", "meeting_id": meeting_id},
+                               headers=staff_headers)
+        assert response.status_code == 400, meeting_id
+        assert response.get_json()["fields"] == {"meeting_id": ["会合が見つかりません。一覧から選んでください。"]}
+    assert _voice_count(app) == 0
+
+
