@@ -79,6 +79,18 @@ def test_every_text_field_is_capped_at_its_column_length(app, client, staff_head
                 at_limit["speaker_category"])
 
 
+def test_the_staff_list_refuses_a_section_with_nul_in_its_name(app, client, staff_headers):
+    """Is ``section=%00`` (or a 課 name with NUL inside) a field error, not a server error?"""
+    for section in ("%00", "生活環境課%00x"):
+        response = client.get(f"/api/v1/staff/voices?section={section}", headers=staff_headers)
+        assert response.status_code == 400
+        assert list(response.get_json()["fields"]) == ["section"]
+    nul_only = client.get("/api/v1/staff/voices?section=%00", headers=staff_headers).get_json()
+    assert nul_only["fields"]["section"] == ["課の名前を指定してください（例：生活環境課）。"]
+    huge_page = client.get("/api/v1/staff/voices?section=生活環境課&page=99999999999999999999", headers=staff_headers)
+    assert huge_page.status_code == 400 and list(huge_page.get_json()["fields"]) == ["page"]
+
+
 def test_a_meeting_id_out_of_range_is_not_found(app, client, staff_headers):
     """Is a meeting id past the integer column (or below 1) refused like an unknown meeting?"""
     for meeting_id in (2**31 - 1, 2**31, 2**63, 99999999999999999999999, 0, -1):
@@ -89,3 +101,15 @@ def test_a_meeting_id_out_of_range_is_not_found(app, client, staff_headers):
     assert _voice_count(app) == 0
 
 
+def test_a_received_at_before_1990_or_past_year_9999_is_a_field_error(app, client, staff_headers):
+    """Is a 受付日時 before 1990 (or one that leaves year 9999 in UTC) refused with a Japanese message?"""
+    for received_at in ("0001-01-01T00:00:00+09:00", "0001-01-01T00:00:00+00:00", "1989-12-31T23:59:59+09:00",
+                        "9999-12-31T23:59:59-09:00"):
+        response = client.post("/api/v1/staff/voices", json={**VOICE, "channel": "phone", "received_at": received_at},
+                               headers=staff_headers)
+        assert response.status_code == 400, received_at
+        assert list(response.get_json()["fields"]) == ["received_at"]
+    assert _voice_count(app) == 0
+    old = client.post("/api/v1/staff/voices", json={**VOICE, "channel": "phone",
+                                                     "received_at": "1990-01-02T00:00:00+09:00"}, headers=staff_headers)
+    assert old.status_code == 201, old.get_json()

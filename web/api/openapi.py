@@ -67,7 +67,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             **_VOICE_PROPERTIES,
             "channel": {"type": "string", "enum": list(CHANNELS), "default": "api", "description": "受付経路"},
-            "received_at": {**_DATETIME, "description": "受付日時（タイムゾーン付き、既定は現在）"},
+            "received_at": {**_DATETIME, "description": "受付日時（タイムゾーン付き、1990年以降、既定は現在）"},
             "meeting_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "description": "会合の id（経路は meeting）"},
             "speaker_category": {"type": "string", "maxLength": 32, "description": "発言者区分"},
             "section": {"type": "string", "description": "担当課の名前。指定すると自動分類より優先する"},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import wraps
 from typing import Any
 
@@ -20,7 +20,7 @@ from models import CHANNELS, STATUSES, Meeting, Section, Voice, db
 from voices.intake import IntakeError, submit
 from voices.meetings import MeetingInput, create_meeting
 from voices.status import lookup_status
-from voices.validation import VoiceInput
+from voices.validation import VoiceInput, strip_control_chars
 from web.abuse import status_limit, submit_limit
 from web.api import bp
 from web.api.tokens import authenticate, token_from_header
@@ -28,6 +28,8 @@ from web.extensions import limiter
 
 CLIENT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,48}$")
 PER_PAGE_MAX = 200
+# The oldest 受付日時 accepted, as for imports (voices/importers/rows.py).
+OLDEST_YEAR = 1990
 
 
 class ApiError(Exception):
@@ -102,6 +104,8 @@ def parse_body(spec: dict[str, Field], check=None) -> dict[str, Any]:
             parsed = _parse_datetime(value)
             if parsed is None:
                 errors[name] = [_TYPE_MESSAGES[datetime]]
+            elif not _storable(parsed):
+                errors[name] = [f"{field.label}は{OLDEST_YEAR}年1月1日から現在までの日時で指定してください。"]
             else:
                 values[name] = parsed
         elif field.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
@@ -145,6 +149,16 @@ def _parse_datetime(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else None
+
+
+def _storable(moment: datetime) -> bool:
+    """Whether ``moment`` is no older than imports accept and can be stored in UTC (near year 1 or 9999 the
+    conversion overflows); validation judges the rest, such as a moment in the future."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return False
+    return moment.year >= OLDEST_YEAR
 
 
 def _voice_input(values: dict[str, Any], **extra: Any) -> VoiceInput:
@@ -260,7 +274,7 @@ def staff_create_voice():
 @token_required("voices:read")
 def staff_list_voices():
     """Voices of one 課 (the current primary assignment), newest first; no personal data."""
-    section_name = request.args.get("section", "").strip()
+    section_name = strip_control_chars(request.args.get("section", ""), multiline=False).strip()
     errors: dict[str, list[str]] = {}
     section = db.session.scalar(select(Section).where(Section.name == section_name)) if section_name else None
     if not section_name:
