@@ -156,6 +156,16 @@ def test_events_cannot_be_changed(app, client):
         db.session.rollback()
 
 
+def test_a_phone_number_with_any_common_dash_is_accepted(app, client):
+    """Is 0297−00−0000 typed with a minus sign (U+2212), a dash or a full-width hyphen taken as 0297-00-0000?"""
+    for dash in ("\u2212", "\u2010", "\u2013", "\u2014", "ー", "－", "\uff70"):
+        receipt, _ = submit_via_form(client, {"voice_type": "要望", "body": "街灯を増やしてください", "consent_privacy": "y",
+                                              "phone": f"0297{dash}00{dash}0000"})
+        with app.app_context():
+            voice = db.session.scalar(select(Voice).where(Voice.receipt_no == receipt))
+            assert voice.submitter_phone == "0297-00-0000", dash
+
+
 def test_a_method_a_page_does_not_offer_gets_a_japanese_405_page(client):
     """Does GET /voice/confirm (a reload of the confirmation step) or POST / get a Japanese page, with Allow?"""
     for method, path, allowed in (("GET", "/voice/confirm", {"POST"}), ("POST", "/", {"GET"}),

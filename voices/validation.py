@@ -89,6 +89,17 @@ def _clean_line(text: str) -> str:
     return strip_control_chars(text, multiline=False).strip()
 
 
+# The dashes people type in a number: hyphen, non-breaking hyphen, figure dash, en and em dash, horizontal
+# bar, minus sign, and the katakana prolonged sound mark ー (a Japanese keyboard's "-" in kana mode).
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc", "-"))
+
+
+def normalize_number_text(text: str) -> str:
+    """``text`` with full-width digits and letters made ASCII (NFKC) and every common dash made ``-``:
+    how a phone or 受付番号 typed on any keyboard is compared."""
+    return unicodedata.normalize("NFKC", text).translate(_DASHES)
+
+
 def clean(data: VoiceInput) -> VoiceInput:
     """Normalise whitespace and strip control characters in every text field."""
     return replace(
@@ -98,7 +109,7 @@ def clean(data: VoiceInput) -> VoiceInput:
         subject=_clean_line(data.subject),
         name=_clean_line(data.name),
         email=unicodedata.normalize("NFKC", _clean_line(data.email)),
-        phone=unicodedata.normalize("NFKC", _clean_line(data.phone)).replace("ー", "-"),
+        phone=normalize_number_text(_clean_line(data.phone)),
         district=_clean_line(data.district),
         age_group=_clean_line(data.age_group),
         speaker_category=_clean_line(data.speaker_category),
