@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from urllib.parse import quote
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
@@ -150,6 +151,20 @@ def test_a_method_the_api_does_not_offer_gets_405_in_json_with_allow(client):
         Draft202012Validator(error_schema).validate(body)
         assert body == {"error": "method_not_allowed", "message": "この操作には対応していません。"}
         assert allowed <= set(response.headers["Allow"].split(", "))
+
+
+def test_a_receipt_number_is_found_without_its_hyphen_or_with_another_dash(client, contract):
+    """Is 2026000071 (an iOS number pad has no hyphen), 2026‐000071 or ２０２６−００００７１ the same 受付番号?"""
+    created = client.post("/api/v1/voices", json=VOICE).get_json()
+    receipt, code = created["receipt_no"], created["access_code"]
+    year, number = receipt.split("-")
+    full_width = str.maketrans("0123456789", "０１２３４５６７８９")
+    for typed in (year + number, *(f"{year}{dash}{number}" for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212ー－"),
+                  f"{year}\u2212{number}".translate(full_width), f" {year} - {number} "):
+        response = client.get(f"/api/v1/voices/{quote(typed)}?code={code}")
+        assert contract.check("GET", "/voices/{receipt_no}", response)["receipt_no"] == receipt, typed
+    for wrong in (year + number + "0", year, "20260000", "2026--" + number):
+        assert client.get(f"/api/v1/voices/{quote(wrong)}?code={code}").status_code == 404, wrong
 
 
 def test_the_status_lookup_needs_the_right_code_and_says_nothing_more(app, client, contract):

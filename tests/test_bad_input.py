@@ -156,6 +156,19 @@ def test_events_cannot_be_changed(app, client):
         db.session.rollback()
 
 
+def test_a_receipt_number_typed_without_its_hyphen_or_with_another_dash_is_found(app, client):
+    """Does /status find 2026000071 (an iOS number pad has no hyphen), 2026‐000071 or ２０２６−００００７１?"""
+    receipt, code = submit_via_form(client, {"voice_type": "問合せ", "body": "粗大ごみの出し方を教えて",
+                                             "consent_privacy": "y"})
+    year, number = receipt.split("-")
+    token = csrf_token_from(client.get("/status").get_data(as_text=True))
+    for typed in (year + number, f"{year}\u2010{number}", f"{year}\u2015{number}",
+                  f"{year}\u2212{number}".translate(str.maketrans("0123456789", "０１２３４５６７８９"))):
+        html = client.post("/status", data={"receipt_no": typed, "access_code": code, "csrf_token": token}) \
+            .get_data(as_text=True)
+        assert 'id="status-label"' in html and f"受付番号 {receipt} の状況" in html, typed
+
+
 def test_a_phone_number_with_any_common_dash_is_accepted(app, client):
     """Is 0297−00−0000 typed with a minus sign (U+2212), a dash or a full-width hyphen taken as 0297-00-0000?"""
     for dash in ("\u2212", "\u2010", "\u2013", "\u2014", "ー", "－", "\uff70"):

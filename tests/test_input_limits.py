@@ -79,6 +79,23 @@ def test_every_text_field_is_capped_at_its_column_length(app, client, staff_head
                 at_limit["speaker_category"])
 
 
+def test_a_nul_in_a_receipt_number_is_just_not_found(app, client):
+    """Does a 受付番号 with NUL or other control characters get 「見つかりません」, on the API and on /status?"""
+    created = client.post("/api/v1/voices", json=VOICE).get_json()
+    receipt = created["receipt_no"]
+    for number in (f"{receipt}%00", "2026-000001%00", "%00", "%01%02"):
+        response = client.get(f"/api/v1/voices/{number}?code=AAAAAAAA")
+        assert response.status_code == 404 and response.get_json()["error"] == "not_found"
+    token = csrf_token_from(client.get("/status").get_data(as_text=True))
+    for number in (f"{receipt}\x00", "2026-000001\x00", "\x00"):
+        page = client.post("/status", data={"receipt_no": number, "access_code": "AAAAAAAA", "csrf_token": token})
+        assert page.status_code == 200
+        assert "受付番号または確認コードが正しくありません" in page.get_data(as_text=True)
+    # Stray control characters around a right pair are dropped, as in every other field.
+    right = client.get(f"/api/v1/voices/{receipt}%00?code={created['access_code']}")
+    assert right.status_code == 200 and right.get_json()["receipt_no"] == receipt
+
+
 def test_the_staff_list_refuses_a_section_with_nul_in_its_name(app, client, staff_headers):
     """Is ``section=%00`` (or a 課 name with NUL inside) a field error, not a server error?"""
     for section in ("%00", "生活環境課%00x"):

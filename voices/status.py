@@ -1,7 +1,7 @@
 """What a citizen may see about their own voice."""
 from __future__ import annotations
 
-import unicodedata
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -9,6 +9,10 @@ from sqlalchemy import select
 
 from models import Voice, db
 from voices.receipt import access_code_matches
+from voices.validation import normalize_number_text, strip_control_chars
+
+# 年度, then the voice's number (six digits or more); see voices.receipt.receipt_number.
+_RECEIPT_NO = re.compile(r"([0-9]{4})-?([0-9]{6,})")
 
 
 @dataclass(frozen=True)
@@ -26,9 +30,20 @@ class CitizenStatus:
     answered_at: datetime | None
 
 
+def normalize_receipt_no(typed: str | None) -> str | None:
+    """A typed 受付番号 in its stored form (``2026-000071``), or None when it cannot be one.
+
+    Full-width digits, any common dash, no hyphen at all (an iOS number pad has none), spaces and control
+    characters are all accepted; anything else never reaches the database (PostgreSQL refuses NUL).
+    """
+    text = normalize_number_text(strip_control_chars(typed or "", multiline=False))
+    match = _RECEIPT_NO.fullmatch("".join(text.split()))
+    return f"{match[1]}-{match[2]}" if match else None
+
+
 def lookup_status(receipt_no: str, access_code: str) -> CitizenStatus | None:
     """The status for a matching pair, or None (the same answer for a wrong number or a wrong code)."""
-    number = unicodedata.normalize("NFKC", receipt_no or "").strip().replace("ー", "-").replace("−", "-")
+    number = normalize_receipt_no(receipt_no)
     voice = db.session.scalar(select(Voice).where(Voice.receipt_no == number)) if number else None
     if voice is None or not access_code_matches(access_code, voice.access_code_hash):
         return None
