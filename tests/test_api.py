@@ -14,7 +14,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
-from models import Meeting, Voice, db, set_setting
+from models import STATUSES, Meeting, Voice, db, set_setting
+from tests.support import csrf_token_from
 from web.api.openapi import document
 from web.api.tokens import issue_token, revoke_token
 
@@ -151,6 +152,32 @@ def test_a_method_the_api_does_not_offer_gets_405_in_json_with_allow(client):
         Draft202012Validator(error_schema).validate(body)
         assert body == {"error": "method_not_allowed", "message": "この操作には対応していません。"}
         assert allowed <= set(response.headers["Allow"].split(", "))
+
+
+def test_a_closed_voice_has_no_due_date_on_the_api_or_the_status_page(app, client, contract):
+    """Once a voice is 回答済, 完了 or 対応なし, do the API and /status stop giving a 回答予定日?"""
+    with app.app_context():
+        set_setting("routing.auto_threshold", 0.0)
+        db.session.commit()
+    created = client.post("/api/v1/voices", json=VOICE).get_json()
+    path = f"/api/v1/voices/{created['receipt_no']}?code={created['access_code']}"
+    token = csrf_token_from(client.get("/status").get_data(as_text=True))
+
+    def status_page() -> str:
+        return client.post("/status", data={"receipt_no": created["receipt_no"], "access_code": created["access_code"],
+                                            "csrf_token": token}).get_data(as_text=True)
+
+    assert contract.check("GET", "/voices/{receipt_no}", client.get(path))["due_date"] is not None
+    assert "回答予定日" in status_page()
+    for status in ("answered", "closed", "no_action"):
+        with app.app_context():
+            db.session.scalar(select(Voice)).status = status
+            db.session.commit()
+        body = contract.check("GET", "/voices/{receipt_no}", client.get(path))
+        assert (body["status"], body["due_date"]) == (status, None)
+        html = status_page()
+        assert STATUSES[status] in html and "回答予定日" not in html and "ごろ" not in html
+    assert "null" in document()["components"]["schemas"]["VoiceStatus"]["properties"]["due_date"]["description"]
 
 
 def test_a_receipt_number_is_found_without_its_hyphen_or_with_another_dash(client, contract):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from models import Voice, db
+from models import DONE_STATUSES, Voice, db
 from voices.receipt import access_code_matches
 from voices.validation import normalize_number_text, strip_control_chars
 
@@ -25,7 +25,7 @@ class CitizenStatus:
     voice_type: str
     received_at: datetime
     section_name: str | None
-    due_date: date | None
+    due_date: date | None  # None once the voice is answered or closed
     answer: str | None
     answered_at: datetime | None
 
@@ -48,6 +48,8 @@ def lookup_status(receipt_no: str, access_code: str) -> CitizenStatus | None:
     if voice is None or not access_code_matches(access_code, voice.access_code_hash):
         return None
     sent = [reply for reply in voice.replies if reply.state == "sent"]
+    # Once answered or closed, a due date only misleads: "回答予定日 …ごろ" under 対応なし.
+    finished = bool(sent) or voice.status in (*DONE_STATUSES, "answered")
     return CitizenStatus(
         receipt_no=voice.receipt_no,
         status=voice.status,
@@ -55,7 +57,7 @@ def lookup_status(receipt_no: str, access_code: str) -> CitizenStatus | None:
         voice_type=voice.voice_type,
         received_at=voice.received_at,
         section_name=voice.section.name if voice.section and voice.status != "triage" else None,
-        due_date=voice.due_date,
+        due_date=None if finished else voice.due_date,
         answer=sent[-1].body if sent else None,
         answered_at=sent[-1].sent_at if sent else None,
     )

@@ -104,7 +104,7 @@ SCHEMAS: dict[str, Any] = {
             "voice_type": {"type": "string", "enum": list(VOICE_TYPES)},
             "received_at": _DATETIME,
             "section": {**_NULLABLE_STRING, "description": "担当課（振り分け待ちの間は null）"},
-            "due_date": _NULLABLE_DATE,
+            "due_date": {**_NULLABLE_DATE, "description": "回答予定日（回答済・完了・対応なしのとき、または未定のときは null）"},
         },
     },
     "VoiceItem": {
