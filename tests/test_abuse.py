@@ -54,6 +54,21 @@ def test_too_many_submissions_from_one_address_are_refused_with_429(app, client)
     assert api.status_code == 429 and api.get_json()["error"] == "rate_limited"
 
 
+def test_a_refused_submission_re_shows_the_form_with_what_was_typed(app, client):
+    """Does a 429 at the 確認 step keep the citizen's text, as an expired form does, and store nothing?"""
+    app.config.update(RATE_LIMIT_SUBMIT="1 per minute")
+    submit_via_form(client, VOICE)
+    data = {**_form_data(client), "body": "長い文章を書いたのに消えたら困ります", "subject": "駐輪場", "phone": "0297-00-0000"}
+    refused = client.post("/voice/confirm", data={**data, "action": "submit"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    assert "短い時間に多くの送信がありました" in html
+    assert "長い文章を書いたのに消えたら困ります" in html and 'value="駐輪場"' in html and 'value="0297-00-0000"' in html
+    assert hidden_value(html, "client_token") == data["client_token"]  # a later retry stays idempotent
+    assert 'name="csrf_token"' in html
+    assert _count(app) == 1
+
+
 def test_status_lookups_are_limited_against_guessing_codes(app, client):
     app.config.update(RATE_LIMIT_STATUS="3 per minute")
     token = csrf_token_from(client.get("/status").get_data(as_text=True))

@@ -70,6 +70,12 @@ def register(app: Flask) -> None:
         if request.path.startswith("/api/"):
             response = jsonify(error="rate_limited",
                                message="短い時間に多くの送信がありました。しばらくしてからもう一度お試しください。")
+        elif request.endpoint == "public.confirm":  # keep what the citizen typed, as for an expired form
+            from web.public.views import render_typed_form
+
+            response = current_app.make_response((render_typed_form(
+                "短い時間に多くの送信がありました。入力内容はそのまま残っています。"
+                "しばらくしてからもう一度お試しください。"), 429))
         else:
             response = current_app.make_response((render_template(
                 "error.html", title="しばらくお待ちください",

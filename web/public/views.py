@@ -36,10 +36,15 @@ def _render_input(form: VoiceForm, errors: dict[str, list[str]] | None = None, n
 
 def render_after_expired_form():
     """Re-show the input page with what was typed, after a CSRF failure (nothing is stored)."""
-    form = VoiceForm(formdata=request.form, meta={"csrf": True})
-    return _render_input(
-        form, notice="画面を開いてから時間がたったため、送信できませんでした。内容を確認し、もう一度「確認画面へ」を押してください。"
+    return render_typed_form(
+        "画面を開いてから時間がたったため、送信できませんでした。内容を確認し、もう一度「確認画面へ」を押してください。"
     )
+
+
+def render_typed_form(notice: str):
+    """Re-show the input page with what was typed and ``notice``, for a submission refused before the view ran."""
+    form = VoiceForm(formdata=request.form, meta={"csrf": True})
+    return _render_input(form, notice=notice)
 
 
 @bp.get("/")
