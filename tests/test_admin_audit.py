@@ -113,3 +113,16 @@ def test_a_page_number_past_any_integer_column_shows_the_last_page(app, admin_cl
         response = admin_client.get(f"/admin/audit?page={page}")
         assert response.status_code == 200, page
         assert "setting #only" in response.get_data(as_text=True), page
+
+
+def test_the_receipt_filter_reads_a_number_as_the_status_page_does(app, admin_client):
+    """Is 2026000001 (no hyphen) or one with a U+2010 hyphen the same 受付番号, and junk simply no match?"""
+    voice_id = store_voice(app)
+    with app.app_context():
+        route_voice(voice_id)
+        receipt = db.session.get(Voice, voice_id).receipt_no
+    year, number = receipt.split("-")
+    for typed in (year + number, f"{year}\u2010{number}"):
+        html = admin_client.get(f"/admin/audit?tab=events&receipt_no={typed}").get_data(as_text=True)
+        assert _rows(html) >= 3 and receipt in html, typed
+    assert _rows(admin_client.get("/admin/audit?tab=events&receipt_no=%01").get_data(as_text=True)) == 0

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -13,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from models import AuditLog, User, Voice, VoiceEvent, db
+from voices.status import normalize_receipt_no
 
 JST = ZoneInfo("Asia/Tokyo")
 PER_PAGE = 50
@@ -55,9 +55,9 @@ def _matching_user_ids(actor: str) -> Select:
 
 
 def _voice_for(receipt_no: str) -> Voice | None:
-    """The voice of a 受付番号 as typed (全角 digits and long dashes accepted, as on the status page)."""
-    number = unicodedata.normalize("NFKC", receipt_no).strip().replace("ー", "-").replace("−", "-")
-    return db.session.scalar(select(Voice).where(Voice.receipt_no == number))
+    """The voice of a 受付番号 as typed, read as the status page reads it."""
+    number = normalize_receipt_no(receipt_no)
+    return db.session.scalar(select(Voice).where(Voice.receipt_no == number)) if number else None
 
 
 def audit_query(filters: Filters) -> Select:
