@@ -13,6 +13,7 @@ from voices.access import require
 
 REPLY_MAX = 8000
 EDITABLE = ("draft", "returned")
+AWAITING = ("pending", "approved")  # submitted and not yet sent: the voice's one answer in the making
 
 
 def _load_reply(reply_id: int) -> tuple[Reply, Voice]:
@@ -33,6 +34,14 @@ def save_draft(voice_id: int, body: str, actor: User, reply_id: int | None = Non
         raise RoutingError(f"回答文は{REPLY_MAX:,}文字以内で入力してください。")
     if voice.status not in ("assigned", "in_progress"):
         raise RoutingError("対応中の声にだけ回答を作成できます。")
+    awaiting = next((r for r in voice.replies if r.state in AWAITING), None)
+    if awaiting is not None:
+        if awaiting.body == body and reply_id in (None, awaiting.id):
+            db.session.rollback()
+            return awaiting  # a repeated click on 「承認を依頼する」
+        if awaiting.state == "pending":
+            raise RoutingError("この声の回答は承認待ちです。書き直すには、課長に差し戻してもらってください。")
+        raise RoutingError("この声の回答は承認済みです。送付してください。")
     reply = db.session.get(Reply, reply_id) if reply_id else None
     if reply is not None and (reply.voice_id != voice.id or reply.state not in EDITABLE):
         raise RoutingError("この回答は編集できません。")
@@ -53,6 +62,12 @@ def save_draft(voice_id: int, body: str, actor: User, reply_id: int | None = Non
     return reply
 
 
+def _refuse_unless_answerable(voice: Voice, doing: str) -> None:
+    """A voice that already has its answer takes no further reply."""
+    if voice.status == "answered" or any(r.state == "sent" for r in voice.replies):
+        raise RoutingError(f"この声には回答を送付済みです。別の回答は{doing}できません。")
+
+
 def submit_for_approval(reply_id: int, actor: User) -> Reply:
     """Ask the section head to approve."""
     reply, voice = _load_reply(reply_id)
@@ -60,6 +75,7 @@ def submit_for_approval(reply_id: int, actor: User) -> Reply:
     if reply.state == "pending":
         db.session.rollback()
         return reply
+    _refuse_unless_answerable(voice, "承認依頼")
     if reply.state not in EDITABLE:
         raise RoutingError("この回答は承認依頼できません。")
     reply.state = "pending"
@@ -75,6 +91,7 @@ def approve(reply_id: int, actor: User) -> Reply:
     if reply.state == "approved":
         db.session.rollback()
         return reply
+    _refuse_unless_answerable(voice, "承認")
     if reply.state != "pending":
         raise RoutingError("承認待ちの回答だけを承認できます。")
     reply.state = "approved"
@@ -108,6 +125,7 @@ def send(reply_id: int, method: str, actor: User) -> Reply:
     if reply.state == "sent":
         db.session.rollback()
         return reply
+    _refuse_unless_answerable(voice, "送付")
     if reply.state != "approved":
         raise RoutingError("承認された回答だけを送付できます。")
     if method not in REPLY_METHODS:

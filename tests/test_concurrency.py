@@ -98,6 +98,24 @@ def test_an_answer_sent_twice_at_once_is_sent_and_e_mailed_once(pg_inprocess_app
                                  .where(JobRecord.key == f"send_reply_email:{reply_id}")) == 1
 
 
+def test_asking_for_approval_twice_at_once_makes_one_pending_reply(pg_inprocess_app, world):
+    """The double click on 「承認を依頼する」 reaching two workers: what the view does, twice at once."""
+    from models import Reply
+    from routing import replies
+
+    def ask(user):
+        return replies.submit_for_approval(replies.save_draft(world.voice_id, "回答です", user).id, user).id
+
+    # the first pair races on a voice with no reply yet; the later pairs find the reply already pending
+    for _ in range(3):
+        outcomes = _at_once(pg_inprocess_app, world.voice_id, ("kankyo", ask), ("kankyo", ask))
+        assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+        assert outcomes[0] == outcomes[1]
+    with pg_inprocess_app.app_context():
+        assert [r.state for r in db.session.scalars(select(Reply).where(Reply.voice_id == world.voice_id))] == ["pending"]
+        assert _events(world.voice_id, "reply_submitted") == 1
+
+
 @pytest.mark.redis
 def test_a_routing_job_run_by_two_workers_at_once_routes_the_voice_once(pg_app):
     """The outbox may hand a job to Redis again while a worker still runs it: the voice is classified,

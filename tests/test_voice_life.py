@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from models import Assignment, Reply, Voice, VoiceEvent, db
+from models import Assignment, Reply, User, Voice, VoiceEvent, db
 from tests.mail_server import LocalSMTP, subject_of, text_of
 from tests.section_fixtures import build_world
 from tests.support import csrf_token_from, login
@@ -172,3 +172,62 @@ def test_no_action_needs_a_reason_and_closes_the_voice(app, world):
     with app.app_context():
         voice = _voice(app, world.voice_id)
         assert (voice.status, voice.no_action_reason) == ("no_action", "duplicate")
+
+
+def _count(voice_id, kind) -> int:
+    return db.session.scalar(select(func.count(VoiceEvent.id)).where(
+        VoiceEvent.voice_id == voice_id, VoiceEvent.kind == kind))
+
+
+def _replies(voice_id) -> list[Reply]:
+    return list(db.session.scalars(select(Reply).where(Reply.voice_id == voice_id).order_by(Reply.id)))
+
+
+def test_asking_for_approval_twice_makes_one_reply_and_the_citizen_gets_one_answer(app, world):
+    """Can a double click on 「承認を依頼する」 end with two answers sent to the citizen?"""
+    v = f"/staff/voices/{world.voice_id}"
+    staff, head = _as(app, "kankyo"), _as(app, "kankyo-head")
+    for _ in range(2):
+        assert _post(staff, f"{v}/reply", body="回答です", submit_for_approval="1").status_code == 302
+    with app.app_context():
+        assert [r.state for r in _replies(world.voice_id)] == ["pending"]
+        assert _count(world.voice_id, "reply_submitted") == 1
+        reply_id = _replies(world.voice_id)[0].id
+    # a different text while one waits for approval is refused, with the reason, and changes nothing
+    refused = _post(staff, f"{v}/reply", body="別の回答です", submit_for_approval="1")
+    shown = staff.get(v) if refused.status_code == 302 else refused
+    assert "この声の回答は承認待ちです。書き直すには、課長に差し戻してもらってください。" in shown.get_data(as_text=True)
+    with app.app_context():
+        replies = _replies(world.voice_id)
+        assert [(r.state, r.body) for r in replies] == [("pending", "回答です")]
+    _post(head, f"{v}/replies/{reply_id}/approve")
+    for _ in range(2):
+        _post(staff, f"{v}/replies/{reply_id}/send", method="post")
+    with app.app_context():
+        assert _count(world.voice_id, "reply_sent") == 1
+        assert _voice(app, world.voice_id).status == "answered"
+
+
+def test_a_second_approved_reply_is_not_sent_once_the_voice_has_its_answer(app, world):
+    """Replies left over from before the fix: once one was sent, neither approving nor sending another works."""
+    from routing import replies
+    from routing.service import RoutingError
+
+    with app.app_context():
+        by = {u.login_id: u for u in db.session.scalars(select(User))}
+        first = replies.save_draft(world.voice_id, "一通目", by["kankyo"])
+        replies.submit_for_approval(first.id, by["kankyo"])
+        replies.approve(first.id, by["kankyo-head"])
+        second = Reply(voice_id=world.voice_id, body="二通目", author_id=by["kankyo"].id, state="approved")
+        third = Reply(voice_id=world.voice_id, body="三通目", author_id=by["kankyo"].id, state="pending")
+        db.session.add_all([second, third])
+        db.session.commit()
+        second_id, third_id = second.id, third.id
+        replies.send(first.id, "phone", by["kankyo"])
+        with pytest.raises(RoutingError, match="送付済み"):
+            replies.send(second_id, "post", by["kankyo"])
+        with pytest.raises(RoutingError, match="送付済み"):
+            replies.approve(third_id, by["kankyo-head"])
+        assert db.session.get(Reply, second_id).state == "approved"
+        assert db.session.get(Reply, third_id).state == "pending"
+        assert _count(world.voice_id, "reply_sent") == 1
