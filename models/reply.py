@@ -14,6 +14,7 @@ REPLY_STATES = {
     "approved": "承認済",
     "returned": "差戻し",
     "sent": "送付済",
+    "withdrawn": "取り下げ",  # the voice was finished (完了・対応なし) before this reply was sent
 }
 REPLY_METHODS = {"email": "メール", "post": "郵送", "phone": "電話", "counter": "窓口"}
 

@@ -63,7 +63,9 @@ def save_draft(voice_id: int, body: str, actor: User, reply_id: int | None = Non
 
 
 def _refuse_unless_answerable(voice: Voice, doing: str) -> None:
-    """A voice that already has its answer takes no further reply."""
+    """A voice that is finished, or already has its answer, takes no further reply."""
+    if voice.status in ("closed", "no_action"):
+        raise RoutingError(f"対応が終わった声（完了・対応なし）の回答は{doing}できません。")
     if voice.status == "answered" or any(r.state == "sent" for r in voice.replies):
         raise RoutingError(f"この声には回答を送付済みです。別の回答は{doing}できません。")
 

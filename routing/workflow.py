@@ -135,6 +135,15 @@ def add_note(voice_id: int, text: str, actor: User) -> Voice:
     return voice
 
 
+def _withdraw_unsent_replies(voice: Voice, why: str, actor: User) -> None:
+    """A finished voice gets no further answer: its drafts and replies awaiting approval or sending are
+    withdrawn, each recorded on the timeline. Part of the caller's transaction."""
+    for reply in voice.replies:
+        if reply.state in ("draft", "returned", "pending", "approved"):
+            reply.state = "withdrawn"
+            record_event(voice, "reply_withdrawn", {"reply_id": reply.id, "reason": why}, actor)
+
+
 def close(voice_id: int, actor: User) -> Voice:
     """完了: after the answer was sent, or at once when no answer was wanted."""
     voice = load_voice(voice_id)
@@ -148,6 +157,7 @@ def close(voice_id: int, actor: User) -> Voice:
     voice.closed_at = utcnow()
     voice.section_confirmed = True
     record_event(voice, "closed", {"section": voice.section.name if voice.section else None}, actor)
+    _withdraw_unsent_replies(voice, "完了にしたため", actor)
     db.session.commit()
     return voice
 
@@ -167,6 +177,7 @@ def mark_no_action(voice_id: int, reason: str, actor: User, detail: str = "") ->
     voice.no_action_reason = reason
     voice.closed_at = utcnow()
     record_event(voice, "no_action", {"reason": NO_ACTION_REASONS[reason], "detail": (detail or "").strip()}, actor)
+    _withdraw_unsent_replies(voice, "対応なしにしたため", actor)
     db.session.commit()
     return voice
 

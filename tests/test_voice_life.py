@@ -231,3 +231,63 @@ def test_a_second_approved_reply_is_not_sent_once_the_voice_has_its_answer(app, 
         assert db.session.get(Reply, second_id).state == "approved"
         assert db.session.get(Reply, third_id).state == "pending"
         assert _count(world.voice_id, "reply_sent") == 1
+
+
+def test_marking_no_action_withdraws_the_reply_waiting_for_approval(app, world):
+    """Can a reply still be approved and sent after the voice was marked 対応なし?"""
+    v = f"/staff/voices/{world.voice_id}"
+    staff, head = _as(app, "kankyo"), _as(app, "kankyo-head")
+    _post(staff, f"{v}/reply", body="回答です", submit_for_approval="1")
+    with app.app_context():
+        reply_id = _replies(world.voice_id)[0].id
+    _post(staff, f"{v}/no-action", reason="duplicate")
+    with app.app_context():
+        assert db.session.get(Reply, reply_id).state == "withdrawn"
+        assert _count(world.voice_id, "reply_withdrawn") == 1
+    page = head.get(v).get_data(as_text=True)
+    assert "承認する" not in page and "回答を送付する" not in page
+    assert "回答を取り下げ" in page  # the timeline says what happened to it
+    _post(head, f"{v}/replies/{reply_id}/approve")
+    _post(staff, f"{v}/replies/{reply_id}/send", method="phone")
+    with app.app_context():
+        voice = _voice(app, world.voice_id)
+        assert (voice.status, voice.no_action_reason) == ("no_action", "duplicate")
+        assert voice.answered_at is None and voice.closed_at is not None
+        assert _count(world.voice_id, "reply_approved") == 0 and _count(world.voice_id, "reply_sent") == 0
+
+
+def test_a_finished_voice_refuses_approving_and_sending_a_reply_left_open(app, world):
+    """A reply left pending or approved on a voice already 対応なし or 完了 (older data) is neither approved nor sent."""
+    from routing import replies
+    from routing.service import RoutingError
+
+    with app.app_context():
+        by = {u.login_id: u for u in db.session.scalars(select(User))}
+        pending = Reply(voice_id=world.voice_id, body="承認待ち", author_id=by["kankyo"].id, state="pending")
+        approved = Reply(voice_id=world.voice_id, body="承認済", author_id=by["kankyo"].id, state="approved")
+        db.session.add_all([pending, approved])
+        voice = _voice(app, world.voice_id)
+        voice.status, voice.no_action_reason = "no_action", "spam"
+        db.session.commit()
+        pending_id, approved_id = pending.id, approved.id
+        with pytest.raises(RoutingError, match="対応が終わった声"):
+            replies.approve(pending_id, by["kankyo-head"])
+        with pytest.raises(RoutingError, match="対応が終わった声"):
+            replies.send(approved_id, "phone", by["kankyo"])
+        assert _voice(app, world.voice_id).status == "no_action"
+    page = _as(app, "kankyo-head").get(f"/staff/voices/{world.voice_id}").get_data(as_text=True)
+    assert "承認する" not in page and "回答を送付する" not in page
+
+
+def test_closing_a_voice_that_wants_no_answer_withdraws_its_draft(app, world):
+    v = f"/staff/voices/{world.voice_id}"
+    staff = _as(app, "kankyo")
+    with app.app_context():
+        _voice(app, world.voice_id).wants_reply = False
+        db.session.commit()
+    _post(staff, f"{v}/reply", body="念のための下書き")
+    _post(staff, f"{v}/close")
+    with app.app_context():
+        assert _voice(app, world.voice_id).status == "closed"
+        assert [r.state for r in _replies(world.voice_id)] == ["withdrawn"]
+        assert _count(world.voice_id, "reply_withdrawn") == 1

@@ -57,6 +57,7 @@ EVENT_LABELS = {
     "reply_approved": "回答を承認",
     "reply_returned": "回答を差戻し",
     "reply_sent": "回答を送付",
+    "reply_withdrawn": "回答を取り下げ",
     "reply_emailed": "回答メールを送信",
     "email_not_sent": "回答メールを送信できず",
     "closed": "完了",
