@@ -291,3 +291,16 @@ def test_closing_a_voice_that_wants_no_answer_withdraws_its_draft(app, world):
         assert _voice(app, world.voice_id).status == "closed"
         assert [r.state for r in _replies(world.voice_id)] == ["withdrawn"]
         assert _count(world.voice_id, "reply_withdrawn") == 1
+
+
+def test_after_forwarding_the_section_lands_on_its_queue_not_on_a_missing_page(app, world):
+    """Where does 生活環境課 land after forwarding a voice it can then no longer see?"""
+    v = f"/staff/voices/{world.voice_id}"
+    staff = _as(app, "kankyo")
+    response = _post(staff, f"{v}/forward", section_id=world.kensetsu_id, reason="道路上の散乱で建設課の所管")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/staff/queue")
+    queue = staff.get(response.headers["Location"])
+    assert queue.status_code == 200 and "転送しました。" in queue.get_data(as_text=True)
+    # 広聴 still sees the voice after forwarding it, so it stays on the voice page
+    back = _post(_as(app, "hearing"), f"{v}/forward", section_id=world.kankyo_id, reason="ごみの件")
+    assert back.headers["Location"].endswith(v)

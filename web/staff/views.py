@@ -186,7 +186,8 @@ def _section_choices() -> list[SelectChoice]:
 
 
 def _run(voice_id: int, form, action, message: str, back: str | None = None):
-    """Validate CSRF, run a service action, flash the outcome, go back to the voice page."""
+    """Validate CSRF, run a service action, flash the outcome, go back to the voice page (or to the queue,
+    when the action took the voice out of the user's sight, as a forward to another 課 does)."""
     _visible_voice_or_404(voice_id)
     if not form.validate_on_submit():
         abort(400)
@@ -198,7 +199,14 @@ def _run(voice_id: int, form, action, message: str, back: str | None = None):
         flash(str(error), "error")
     else:
         flash(message)
-    return redirect(back or url_for("staff.voice", voice_id=voice_id))
+    return redirect(back or _voice_or_queue_url(voice_id))
+
+
+def _voice_or_queue_url(voice_id: int) -> str:
+    """The voice page if the user can still open it, else where their work is."""
+    if db.session.scalar(visible_voices(current_user).where(Voice.id == voice_id).with_only_columns(Voice.id)):
+        return url_for("staff.voice", voice_id=voice_id)
+    return url_for("staff.queue") if current_user.role in QUEUE_ROLES else url_for("staff.home")
 
 
 @bp.post("/voices/<int:voice_id>/assign")
