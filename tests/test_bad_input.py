@@ -188,3 +188,45 @@ def test_a_method_a_page_does_not_offer_gets_a_japanese_405_page(client):
         assert response.status_code == 405 and response.mimetype == "text/html"
         assert "この操作はできません" in html and "Method Not Allowed" not in html
         assert allowed <= set(response.headers["Allow"].split(", "))
+
+
+def _field_error(html: str, field_id: str) -> str:
+    """The error message shown next to a field (empty when there is none)."""
+    import re
+
+    match = re.search(rf'<p class="field-error" id="{field_id}-error">(.*?)</p>', html, re.DOTALL)
+    return re.sub(r"<[^>]+>", "", match.group(1)) if match else ""
+
+
+def test_a_reply_or_note_too_long_is_shown_again_with_the_message_and_nothing_typed_is_lost(app, client):
+    """Does staff lose an 8,001-character reply or a 2,001-character note when it is refused?"""
+    from models import Reply
+    from tests.section_fixtures import build_world
+
+    with app.app_context():
+        world = build_world()
+    login(client, "kankyo")
+    v = f"/staff/voices/{world.voice_id}"
+    token = csrf_token_from(client.get(v).get_data(as_text=True))
+    reply_text = "回答" * 4000 + "。"
+    response = client.post(f"{v}/reply", data={"body": reply_text, "submit_for_approval": "1", "csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert _field_error(html, "reply-body") == "回答文は8,000文字以内で入力してください。"
+    assert f">{reply_text}</textarea>" in html
+    note_text = "メ" * 2001
+    response = client.post(f"{v}/note", data={"text": note_text, "csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert _field_error(html, "note-text") == "メモは2,000文字以内で入力してください。"
+    assert f">{note_text}</textarea>" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reply.id))) == 0
+        assert db.session.scalar(select(func.count(VoiceEvent.id)).where(VoiceEvent.kind == "note")) == 0
+    # a refusal that is not about the text (a reply already waiting for approval) keeps the text too
+    client.post(f"{v}/reply", data={"body": "回答です", "submit_for_approval": "1", "csrf_token": token})
+    response = client.post(f"{v}/reply", data={"body": "書き直した回答", "csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "課長に差し戻してもらってください" in _field_error(html, "reply-body")
+    assert ">書き直した回答</textarea>" in html

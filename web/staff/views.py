@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
 from models import Reply, ReplyTemplate, Section, Voice, db, utcnow
@@ -156,7 +157,11 @@ def _visible_voice_or_404(voice_id: int) -> Voice:
 @bp.get("/voices/<int:voice_id>")
 @login_required
 def voice(voice_id: int):
-    item = _visible_voice_or_404(voice_id)
+    return _voice_page(_visible_voice_or_404(voice_id))
+
+
+def _voice_page(item: Voice, reply_form: ReplyForm | None = None, note_form: NoteForm | None = None) -> str:
+    """The voice page; a form passed in is shown as the user submitted it (with its errors)."""
     show_personal = can_see_personal_data(current_user)
     if show_personal and (item.submitter_name or item.submitter_email or item.submitter_phone):
         workflow.record_personal_data_view(item, current_user)
@@ -167,12 +172,14 @@ def voice(voice_id: int):
     if item.section_id:
         assign_form.section_id.data = item.section_id
     draft = next((r for r in item.replies if r.state in ("draft", "returned")), None)
-    reply_form = ReplyForm(data={"body": draft.body if draft else ""})
+    if reply_form is None:
+        reply_form = ReplyForm(data={"body": draft.body if draft else ""})
     templates = db.session.scalars(select(ReplyTemplate).where(
         ReplyTemplate.active.is_(True), ReplyTemplate.voice_type.in_(("", item.voice_type)))).all()
     return render_template(
         "staff/voice.html", voice=item, show_personal=show_personal, actions=allowed_actions(current_user, item),
-        assign_form=assign_form, forward_form=forward_form, related_form=related_form, note_form=NoteForm(),
+        assign_form=assign_form, forward_form=forward_form, related_form=related_form,
+        note_form=NoteForm() if note_form is None else note_form,
         reply_form=reply_form, draft=draft, return_form=ReturnForm(), send_form=SendForm(),
         no_action_form=NoActionForm(), action_form=ActionForm(), templates=templates, today=today_jst(),
     )
@@ -185,9 +192,13 @@ def _section_choices() -> list[SelectChoice]:
     return [SelectChoice(s.id, f"{s.department.name} {s.name}") for s in sections]
 
 
-def _run(voice_id: int, form, action, message: str, back: str | None = None):
+def _run(voice_id: int, form, action, message: str, back: str | None = None, typed_into: Field | None = None):
     """Validate CSRF, run a service action, flash the outcome, go back to the voice page (or to the queue,
-    when the action took the voice out of the user's sight, as a forward to another 課 does)."""
+    when the action took the voice out of the user's sight, as a forward to another 課 does).
+
+    With ``typed_into`` (the text field of ``form``), a refused action shows the voice page again (422)
+    with the message next to that field and the text as typed, instead of redirecting and losing it.
+    """
     _visible_voice_or_404(voice_id)
     if not form.validate_on_submit():
         abort(400)
@@ -196,6 +207,12 @@ def _run(voice_id: int, form, action, message: str, back: str | None = None):
     except PermissionDenied:
         abort(403)
     except RoutingError as error:
+        if typed_into is not None:
+            db.session.rollback()  # the service refused before committing: show the voice as it is
+            typed_into.errors.append(str(error))
+            flash(str(error), "error")  # also at the top of the page, where the reloaded page starts
+            forms = {"reply_form": form} if isinstance(form, ReplyForm) else {"note_form": form}
+            return _voice_page(_visible_voice_or_404(voice_id), **forms), 422
         flash(str(error), "error")
     else:
         flash(message)
@@ -245,7 +262,8 @@ def related(voice_id: int):
 @login_required
 def note(voice_id: int):
     form = NoteForm()
-    return _run(voice_id, form, lambda: workflow.add_note(voice_id, form.text.data, current_user), "メモを追加しました。")
+    return _run(voice_id, form, lambda: workflow.add_note(voice_id, form.text.data, current_user), "メモを追加しました。",
+                typed_into=form.text)
 
 
 @bp.post("/voices/<int:voice_id>/close")
@@ -273,7 +291,8 @@ def save_reply(voice_id: int):
         if submit:
             replies.submit_for_approval(reply.id, current_user)
 
-    return _run(voice_id, form, action, "回答を承認依頼しました。" if submit else "回答の下書きを保存しました。")
+    return _run(voice_id, form, action, "回答を承認依頼しました。" if submit else "回答の下書きを保存しました。",
+                typed_into=form.body)
 
 
 @bp.post("/voices/<int:voice_id>/replies/<int:reply_id>/approve")
