@@ -62,9 +62,26 @@ def bulk_accept(voice_ids: list[int], actor: User) -> int:
     return changed
 
 
+def forwarded_moments_ago(voice_id: int, section_id: int | None, actor: User) -> bool:
+    """Whether ``actor`` forwarded the voice to that section within the last minute (and it is still there):
+    a repeated click, which finds the voice gone from the actor's section and so no longer theirs to forward."""
+    voice = db.session.get(Voice, voice_id)
+    if voice is None or section_id is None or voice.section_id != section_id:
+        return False
+    latest = db.session.scalar(
+        select(VoiceEvent).where(VoiceEvent.voice_id == voice_id, VoiceEvent.kind == "forwarded")
+        .order_by(VoiceEvent.id.desc()).limit(1)
+    )
+    return (latest is not None and latest.actor_id == actor.id
+            and latest.created_at >= utcnow() - timedelta(minutes=1))
+
+
 def forward(voice_id: int, section_id: int, reason: str, actor: User) -> Voice:
     """Hand the voice to another section; the reason is required and the forward is counted."""
     voice = load_voice(voice_id)
+    if forwarded_moments_ago(voice_id, section_id, actor):
+        db.session.rollback()
+        return voice  # the same click again: checked before ``require``, which the first forward now refuses
     require(actor, voice, "forward")
     reason = (reason or "").strip()
     if not reason:

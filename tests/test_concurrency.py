@@ -80,6 +80,15 @@ def test_two_forwards_at_once_forward_once_and_the_second_is_told_it_is_no_longe
         assert _events(world.voice_id, "forwarded") == 1
 
 
+def test_a_double_click_on_forward_reaching_two_workers_forwards_once_without_an_error(pg_inprocess_app, world):
+    forward = lambda user: workflow.forward(world.voice_id, world.kensetsu_id, "建設課の所管", user)
+    outcomes = _at_once(pg_inprocess_app, world.voice_id, ("kankyo", forward), ("kankyo", forward))
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    with pg_inprocess_app.app_context():
+        assert db.session.get(Voice, world.voice_id).forward_count == 1
+        assert _events(world.voice_id, "forwarded") == 1
+
+
 def test_an_answer_sent_twice_at_once_is_sent_and_e_mailed_once(pg_inprocess_app, world):
     from models import JobRecord
     from routing import replies

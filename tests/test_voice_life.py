@@ -304,3 +304,18 @@ def test_after_forwarding_the_section_lands_on_its_queue_not_on_a_missing_page(a
     # 広聴 still sees the voice after forwarding it, so it stays on the voice page
     back = _post(_as(app, "hearing"), f"{v}/forward", section_id=world.kankyo_id, reason="ごみの件")
     assert back.headers["Location"].endswith(v)
+
+
+def test_a_double_click_on_forward_lands_on_the_queue_twice_and_forwards_once(app, world):
+    """The second click reaches a voice its sender can no longer see: it is told the forward happened."""
+    v = f"/staff/voices/{world.voice_id}"
+    staff = _as(app, "kankyo")
+    for _ in range(2):
+        response = _post(staff, f"{v}/forward", section_id=world.kensetsu_id, reason="建設課の所管")
+        assert response.status_code == 302 and response.headers["Location"].endswith("/staff/queue")
+        assert "転送しました。" in staff.get("/staff/queue").get_data(as_text=True)
+    with app.app_context():
+        assert _voice(app, world.voice_id).forward_count == 1 and _count(world.voice_id, "forwarded") == 1
+    # anyone else posting a forward of a voice they cannot see still finds nothing there
+    assert _post(_as(app, "kankyo-head"), f"{v}/forward", section_id=world.kensetsu_id,
+                 reason="建設課の所管").status_code == 404

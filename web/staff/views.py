@@ -246,6 +246,12 @@ def accept(voice_id: int):
 @login_required
 def forward(voice_id: int):
     form = ForwardForm()
+    if workflow.forwarded_moments_ago(voice_id, form.section_id.data, current_user):
+        # a double click: the first one moved the voice, perhaps out of this user's sight (no 404 for that)
+        if not form.validate_on_submit():
+            abort(400)
+        flash("転送しました。")
+        return redirect(_voice_or_queue_url(voice_id))
     return _run(voice_id, form, lambda: workflow.forward(voice_id, form.section_id.data, form.reason.data,
                                                          current_user), "転送しました。")
 
