@@ -1,6 +1,7 @@
 """Do routing rules, thresholds and due days set in the admin pages change how voices are routed?"""
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import pytest
@@ -8,6 +9,7 @@ from sqlalchemy import select
 
 from models import Assignment, ReplyTemplate, RoutingRule, Voice, db, get_setting
 from routing.due import JST, due_date_for
+from routing.rules import first_matching_rule, rule_matches
 from routing.service import route_voice
 from tests.test_admin import audits, field_error, post_form, section_id, signed_in_admin, store_voice
 
@@ -115,6 +117,78 @@ def test_the_test_box_shows_which_rule_would_match(app, admin_client):
     assert "適用されるルールはありません" in html
     with app.app_context():
         assert audits("rule.update") == []  # trying a text changes nothing
+
+
+def test_a_catastrophic_regex_cannot_freeze_intake_or_the_test_box(app, admin_client):
+    """Does a rule like (a+)+$ (hours of backtracking in Python's re) answer at once on RE2?"""
+    with app.app_context():
+        school = section_id("学校総務課")
+    saved = post_form(admin_client, "/admin/rules/new", _rule_form(match_type="regex", pattern="(a+)+$",
+                                                                  section_id=school))
+    assert saved.status_code == 303  # RE2 runs it in linear time, so it may be saved
+    text = "a" * 27 + "!"
+    with app.app_context():
+        started = time.perf_counter()
+        assert first_matching_rule(text) is None
+        assert time.perf_counter() - started < 2
+    started = time.perf_counter()
+    html = post_form(admin_client, "/admin/rules/test", {"text": text}, page_url="/admin/rules").get_data(
+        as_text=True)
+    assert time.perf_counter() - started < 2
+    assert "適用されるルールはありません" in html
+    with app.app_context():
+        assert first_matching_rule("a" * 27).pattern == "(a+)+$"
+
+
+@pytest.mark.parametrize("pattern", [r"(ごみ)\1", r"(?<=家の前の)ごみ", r"ごみ(?!箱)", r"(?P<w>ごみ)(?P=w)", r"ごみ\Z"])
+def test_a_pattern_re2_cannot_run_is_refused_with_what_is_not_supported(app, admin_client, pattern):
+    """Are backreferences and lookaround refused next to the field, naming what RE2 does not support?"""
+    with app.app_context():
+        school = section_id("学校総務課")
+    response = post_form(admin_client, "/admin/rules/new", _rule_form(match_type="regex", pattern=pattern,
+                                                                     section_id=school))
+    assert response.status_code == 200
+    message = field_error(response.get_data(as_text=True), "pattern")
+    assert message.startswith("この正規表現は使えません。")
+    assert "後方参照" in message and "先読み・後読み" in message
+    with app.app_context():
+        assert db.session.scalar(select(RoutingRule)) is None and audits("rule.create") == []
+
+
+def test_a_saved_rule_re2_cannot_run_never_matches_and_is_flagged(app, admin_client):
+    """Does a lookahead rule saved before RE2 neither match nor crash, and does the list say why?"""
+    with app.app_context():
+        rule = RoutingRule(name="古いルール", match_type="regex", pattern="(?=ごみ)ごみ",
+                           section_id=section_id("学校総務課"), priority=1, active=True)
+        db.session.add(rule)
+        db.session.commit()
+        rule_id = rule.id
+        assert first_matching_rule(GARBAGE) is None
+        assert rule_matches(rule, GARBAGE) is False
+    listing = admin_client.get("/admin/rules").get_data(as_text=True)
+    assert f'id="rule-{rule_id}-unusable"' in listing
+    voice_id = store_voice(app, GARBAGE)
+    with app.app_context():
+        route_voice(voice_id)
+        assignment = db.session.scalar(select(Assignment).where(Assignment.voice_id == voice_id))
+        assert assignment.decided_by != "rule"
+
+
+def test_ordinary_japanese_regex_rules_still_match_normalized_text(app):
+    """Do alternation, classes and repeats match as before (全角 digits and カナ normalized first)?"""
+    with app.app_context():
+        school = section_id("学校総務課")
+        for pattern, text, expected in [
+            ("集積所|収集日", GARBAGE, True),
+            ("ごみ.*カラス", GARBAGE, True),
+            (r"\d{3}-\d{4}", "〒３００－１１９２ 伊奈町", True),  # 全角 digits and dash
+            (r"\d{3}", "番地は１２３です", True),
+            ("[ぁ-ん]+ごみ", "もえるごみ", True),
+            ("^道路", "歩道の段差", False),
+            ("カラス", "ｶﾗｽが散らかしています", True),  # 半角カナ in the text
+        ]:
+            rule = RoutingRule(name="t", match_type="regex", pattern=pattern, section_id=school, priority=1)
+            assert rule_matches(rule, text) is expected, pattern
 
 
 # --- settings ----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from models import MATCH_TYPES, RoutingRule, db
-from routing.rules import first_matching_rule, rule_matches
+from routing.rules import compiled_regex, first_matching_rule, rule_matches
 from web.admin import bp, services
 from web.admin.forms import ActionForm, RuleForm, RuleTestForm
 from web.admin.views import form_values, section_choices, show_error
@@ -20,8 +20,11 @@ def _all_rules() -> list[RoutingRule]:
 
 
 def _render_list(test_form: RuleTestForm, result: dict | None = None):
-    return render_template("admin/rules.html", active="rules", rules=_all_rules(), match_types=MATCH_TYPES,
-                           test_form=test_form, result=result)
+    rules = _all_rules()
+    # rules saved before patterns were checked against RE2 may hold one it cannot run: they never match
+    unusable_ids = {r.id for r in rules if r.match_type == "regex" and compiled_regex(r.pattern) is None}
+    return render_template("admin/rules.html", active="rules", rules=rules, match_types=MATCH_TYPES,
+                           test_form=test_form, result=result, unusable_ids=unusable_ids)
 
 
 @bp.get("/rules")
