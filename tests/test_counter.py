@@ -105,6 +105,35 @@ def test_an_earlier_received_time_is_kept(app, counter_client):
         assert db.session.scalar(select(Voice)).received_at == earlier
 
 
+@pytest.mark.parametrize("received_at", ["0001-01-01 00:00", "1900-01-01 10:00", "1989-12-31 23:59"])
+def test_a_received_time_before_1990_is_refused_like_in_imports(app, counter_client, received_at):
+    """Is 0001-01-01 (a 500 before) or 1900-01-01 refused in Japanese, with the bound imports use, and nothing stored?"""
+    response = post_counter(counter_client, {"body": GARBAGE, "received_at": received_at})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"受付日時（{received_at[:10]}）が古すぎます。1990年以降の日付を入力してください。" in html
+    assert GARBAGE in html  # what was typed is kept
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Voice.id))) == 0
+    assert post_counter(counter_client, {"body": GARBAGE, "received_at": "1990-01-01 00:00"}).status_code == 303
+
+
+def test_imports_and_the_counter_share_the_earliest_received_date():
+    """Do an import row and a counter entry dated 1900-01-01 both fail, and 1990-01-01 both pass?"""
+    from voices.importers.reader import RawRow
+    from voices.importers.rows import RowParser
+    from voices.validation import VoiceInput, validate
+
+    header = ["受付日", "経路", "種別", "内容", "氏名", "連絡先", "地区", "担当課"]
+    parser = RowParser("voices", header, section_names={}, created_by_id=None)
+    for day, refused in (("1900-01-01", True), ("1990-01-01", False)):
+        moment = datetime.fromisoformat(day).replace(tzinfo=JST)
+        counter = validate(VoiceInput(body=GARBAGE, voice_type="苦情", channel="counter", received_at=moment))
+        row = parser.parse(RawRow(2, [day, "窓口", "苦情", GARBAGE, "", "", "", ""]))
+        assert ("received_at" in counter.errors) is refused, day
+        assert any(e.startswith("受付日:") for e in row.errors) is refused, (day, row.errors)
+
+
 def test_the_live_panel_endpoint_suggests_sections_measures_and_similar_voices(app, counter_client):
     auto_assign(app)
     post_counter(counter_client, {"body": GARBAGE})

@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 
 from models import AGE_GROUPS, CHANNELS, VOICE_TYPES
+from voices.dates import EARLIEST_DATE, JST, TOO_OLD
 
 BODY_MAX = 4000
 SUBJECT_MAX = 200
@@ -160,6 +161,8 @@ def validate(data: VoiceInput) -> ValidationResult:
             result.add("received_at", "受付日時のタイムゾーンがありません。")
         elif cleaned.received_at > datetime.now(UTC) + FUTURE_TOLERANCE:
             result.add("received_at", "受付日時が未来になっています。日時を確認してください。")
+        elif cleaned.received_at < datetime.combine(EARLIEST_DATE, time(), JST):  # the bound imports use
+            result.add("received_at", f"受付日時（{cleaned.received_at.date().isoformat()}）が古すぎます。{TOO_OLD}")
     return result
 
 

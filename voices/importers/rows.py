@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from models import CHANNELS, MEETING_KINDS
+from voices.dates import EARLIEST_DATE, parse_moment_text
 from voices.importers.columns import COLUMNS, normalize_header
 from voices.importers.reader import ImportFileError, RawRow
 from voices.validation import VoiceInput, validate
@@ -40,15 +41,6 @@ FIELD_COLUMNS: dict[str, dict[str, str]] = {
 
 # Values a spreadsheet would run as a formula (CSV injection): =…, @…, +cmd|…, -HYPERLINK(…), +A1…
 _FORMULA_LIKE = re.compile(r"^(?:[=@]|[+\-]\s*(?:[A-Za-z_][A-Za-z0-9_.]*\s*[(!|]|[A-Za-z]{1,3}\d+))")
-_DATE = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
-)
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_ERA_DATE = re.compile(
-    r"^(令和|平成|R|H)\s*(元|\d{1,2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?"
-    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
-)
-_ERA_START = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988}
 
 
 @dataclass
@@ -87,21 +79,7 @@ def parse_moment(value: Any) -> datetime | None:
         return value.replace(tzinfo=JST) if value.tzinfo is None else value
     if isinstance(value, date):
         return datetime.combine(value, time(), JST)
-    text = unicodedata.normalize("NFKC", cell_text(value)).strip()
-    try:
-        if match := _DATE.match(text):
-            year, month, day, hour, minute, second = match.groups()
-        elif match := _COMPACT_DATE.match(text):
-            (year, month, day), hour, minute, second = match.groups(), None, None, None
-        elif match := _ERA_DATE.match(text):
-            era, era_year, month, day, hour, minute, second = match.groups()
-            year = _ERA_START[era] + (1 if era_year == "元" else int(era_year))
-        else:
-            return None
-        return datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
-                        tzinfo=JST)
-    except ValueError:
-        return None
+    return parse_moment_text(cell_text(value))
 
 
 def content_key(kind: str, *parts: Any) -> str:
@@ -187,7 +165,7 @@ class RowParser:
         elif moment.astimezone(JST).date() > self.today:
             row.errors.append(f"{name}: 未来の日付（{moment.date().isoformat()}）です。")
             return None
-        elif moment.year < 1990:
+        elif moment.date() < EARLIEST_DATE:
             row.errors.append(f"{name}: 日付（{moment.date().isoformat()}）が古すぎます。")
             return None
         return moment
