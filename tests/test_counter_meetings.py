@@ -1,9 +1,10 @@
 """Do remarks made at a meeting (会合) become routed voices linked to that meeting?"""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from models import Meeting, Voice, db, set_setting
@@ -66,6 +67,59 @@ def test_a_meeting_needs_a_name_and_a_date_and_is_not_registered_twice(app, clie
     assert again.status_code == 422 and "既に登録されています" in again.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(Meeting.id))) == 1
+
+
+@pytest.mark.parametrize("held_on", ["2026/5/20", "2026-5-20", "２０２６/５/２０", "2026/05/20"])
+def test_a_meeting_date_may_be_written_without_zero_padding(app, client, held_on):
+    """Is 2026/5/20 (refused before) read as 2026-05-20, like 2026/05/20 and 全角 digits?"""
+    _staff(app, client)
+    assert _create_meeting(client, held_on=held_on).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Meeting.held_on)) == date(2026, 5, 20)
+
+
+def test_a_meeting_before_1990_is_refused_on_its_date(app, client):
+    """Is 開催日 0001-01-01 (accepted before, then a 500 on its first remark) refused next to the field?"""
+    _staff(app, client)
+    response = _create_meeting(client, held_on="0001-01-01")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "開催日（0001-01-01）が古すぎます。1990年以降の日付を入力してください。" in html
+    assert 'id="held_on-error"' in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Meeting.id))) == 0
+
+
+def test_a_meeting_in_the_future_is_refused_when_it_is_created(app, client):
+    """Is a 開催日 of the day after tomorrow refused at creation, instead of refusing every remark later?"""
+    _staff(app, client)
+    later = (datetime.now(JST) + timedelta(days=2)).date()
+    response = _create_meeting(client, held_on=later.isoformat())
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "開催日が未来になっています。" in html and 'id="held_on-error"' in html
+    today = datetime.now(JST).date()
+    assert _create_meeting(client, held_on=today.isoformat()).status_code == 303  # today is fine
+    with app.app_context():
+        assert db.session.scalar(select(Meeting.held_on)) == today
+
+
+def test_a_remark_refused_for_its_date_names_the_field_in_japanese(app, client):
+    """If a stored meeting lies in the future, does the remark error say 受付日時（開催日）, not received_at?"""
+    _staff(app, client)
+    with app.app_context():
+        meeting = Meeting(name="来月の会合", kind="タウンミーティング",
+                          held_on=(datetime.now(JST) + timedelta(days=30)).date())
+        db.session.add(meeting)
+        db.session.commit()
+        page_url = f"/staff/meetings/{meeting.id}"
+    page = client.get(page_url).get_data(as_text=True)
+    response = client.post(page_url, data={
+        "csrf_token": csrf_token_from(page), "client_token": hidden_value(page, "client_token"),
+        "voice_type": "要望", "body": REMARK})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "受付日時（開催日）：受付日時が未来になっています。" in html and "received_at：" not in html
 
 
 def test_the_counter_form_links_a_voice_to_a_meeting_only_with_the_meeting_channel(app, client):

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from models import MEETING_KINDS, Meeting, User, Voice, db
+from voices.dates import EARLIEST_DATE, TOO_OLD
 from voices.intake import IntakeError, Receipt, submit
 from voices.validation import VoiceInput, strip_control_chars
 
@@ -38,6 +39,10 @@ def create_meeting(data: MeetingInput, actor: User | None) -> Meeting:
         errors["kind"] = ["種別を一覧から選んでください。"]
     if data.held_on is None:
         errors["held_on"] = ["開催日を入力してください（例：2026-05-20）。"]
+    elif data.held_on < EARLIEST_DATE:  # the bound every 受付日時 is held to
+        errors["held_on"] = [f"開催日（{data.held_on.isoformat()}）が古すぎます。{TOO_OLD}"]
+    elif data.held_on > datetime.now(JST).date():  # its remarks are received on that day: not yet possible
+        errors["held_on"] = ["開催日が未来になっています。会合を開いた日を入力してください（発言は開催後に登録します）。"]
     if len(place) > PLACE_MAX:
         errors["place"] = [f"場所は{PLACE_MAX}文字以内で入力してください。"]
     if not errors and db.session.scalar(

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from models import Meeting, Section, Voice, db
 from voices.access import visible_voices
+from voices.dates import parse_date_text
 from voices.intake import IntakeError, submit
 from voices.meetings import MeetingInput, add_remark, create_meeting, recent_meetings
 from voices.receipt import namespaced_token, new_client_token
@@ -173,10 +174,8 @@ def meetings():
 
 
 def _parse_date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat((text or "").strip().replace("/", "-"))
-    except ValueError:
-        return None
+    """2026-05-20, 2026/5/20, ２０２６/５/２０ or 令和8年5月20日, as the import files accept them."""
+    return parse_date_text(text or "")
 
 
 @bp.route("/meetings/<int:meeting_id>", methods=["GET", "POST"])
@@ -210,7 +209,8 @@ def meeting(meeting_id: int):
     total = db.session.query(Voice.id).filter(Voice.meeting_id == item.id).count()
     return render_template("counter/meeting.html", meeting=item, form=form, errors=errors, remarks=remarks,
                            total=total, labels={"body": "発言内容", "voice_type": "種別",
-                                                "speaker_category": "発言者区分", "district": "地区"}), \
+                                                "speaker_category": "発言者区分", "district": "地区",
+                                                "received_at": "受付日時（開催日）"}), \
         422 if errors else 200
 
 
