@@ -185,6 +185,15 @@ def test_the_live_panel_endpoint_needs_the_csrf_token_and_a_staff_login(app, cli
     assert anonymous.post("/staff/counter/suggest", json={"text": GARBAGE}).status_code in (302, 400, 401)
 
 
+@pytest.mark.parametrize("body", [["text"], 42, "just a string", None])
+def test_the_live_panel_endpoint_refuses_json_that_is_not_an_object(app, counter_client, body):
+    """Is a JSON array (a 500 before), number or string answered 400 with the Japanese field message?"""
+    _html, hidden = open_form(counter_client)
+    response = counter_client.post("/staff/counter/suggest", json=body, headers={"X-CSRFToken": hidden["csrf_token"]})
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "validation_error", "fields": {"text": ["文字列で指定してください。"]}}
+
+
 def test_without_javascript_the_suggestions_come_with_the_page_and_nothing_is_stored(app, counter_client):
     response = post_counter(counter_client, {"body": GARBAGE}, action="suggest")
     html = response.get_data(as_text=True)

@@ -139,8 +139,8 @@ def _text_of(subject: str | None, body: str | None) -> str:
 @roles_required(*INTAKE_ROLES)
 def suggest():
     """JSON for the live panel: {"sections": […], "measures": […], "similar": […]}."""
-    payload = request.get_json(silent=True) or {}
-    text = payload.get("text")
+    payload = request.get_json(silent=True)
+    text = payload.get("text") if isinstance(payload, dict) else None  # a JSON array or number has no text
     if not isinstance(text, str):
         return jsonify(error="validation_error", fields={"text": ["文字列で指定してください。"]}), 400
     return jsonify(suggestions_for(text[:SUGGEST_TEXT_MAX], current_user).as_json())
