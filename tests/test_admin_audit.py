@@ -70,6 +70,28 @@ def test_bad_dates_are_explained_in_japanese(app, admin_client):
     assert field_error(html, "date_to") == "終わりの日は始まりの日以降にしてください。"
 
 
+@pytest.mark.parametrize("query, field", [
+    ("date_to=9999-12-31", "date_to"), ("date_from=0001-01-01", "date_from"),
+    ("tab=events&date_to=9999-12-31", "date_to"), ("tab=events&date_from=0001-01-01", "date_from")])
+def test_dates_out_of_range_are_explained_not_a_500(app, admin_client, query, field):
+    """Do 9999-12-31 and 0001-01-01 on either tab give a Japanese message next to the field?"""
+    response = admin_client.get(f"/admin/audit?{query}")
+    assert response.status_code == 200
+    assert field_error(response.get_data(as_text=True), field) == (
+        "日付は1990年1月1日から2100年12月31日までの間で入力してください。")
+
+
+def test_a_date_may_be_typed_as_people_write_it(app, admin_client):
+    """Is 2026/4/1 (or 全角) read as 2026-04-01, as in the import files?"""
+    with app.app_context():
+        db.session.add(AuditLog(action="setting.update", target_type="setting", target_id="a",
+                                created_at=datetime(2026, 4, 1, 12, 0, tzinfo=JST)))
+        db.session.commit()
+    for typed in ("2026/4/1", "２０２６/４/１", "2026-4-1"):
+        html = admin_client.get(f"/admin/audit?date_from={typed}&date_to={typed}").get_data(as_text=True)
+        assert _rows(html) == 1 and field_error(html, "date_from") == "", typed
+
+
 def test_the_log_is_paginated_fifty_per_page_keeping_the_filters(app, admin_client):
     """With 120 matching rows, are there 50 + 50 + 20, and do the page links keep the filter?"""
     with app.app_context():

@@ -63,3 +63,33 @@ def test_an_administrator_rule_wins_over_the_model(app):
         assert voice.assignments[-1].decided_by == "rule"
         assert "カーブミラーは交通安全" in voice.events[-1].data["reason"]
         assert voice.latest_classification is not None  # the model's view is still kept for audit
+
+
+@pytest.mark.parametrize("query, field", [("date_to=9999-12-31", "date_to"), ("date_from=0001-01-01", "date_from")])
+def test_a_date_filter_out_of_range_is_explained_and_ignored(app, query, field):
+    """Do 9999-12-31 and 0001-01-01 (500s before) give a Japanese message next to the field, listing every voice?"""
+    with app.app_context():
+        make_user("kankyo", "section_staff", "生活環境課")
+        _, receipt, _ = routed_voice()
+    client = app.test_client()
+    login(client, "kankyo")
+    response = client.get(f"/staff/queue?{query}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'<p class="field-error" id="{field}-error"><span>日付は1990年1月1日から2100年12月31日までの間で入力してください。' in html
+    assert receipt in html
+
+
+def test_a_date_filter_may_be_typed_without_zero_padding(app):
+    """Is 受付日 2026/4/1 read as 2026-04-01 (and a date that is not one explained in Japanese)?"""
+    with app.app_context():
+        make_user("kankyo", "section_staff", "生活環境課")
+        _, receipt, _ = routed_voice()
+    client = app.test_client()
+    login(client, "kankyo")
+    html = client.get("/staff/queue?date_from=2000/4/1&date_to=２１００/１/１").get_data(as_text=True)
+    assert receipt in html and "field-error" not in html
+    html = client.get("/staff/queue?date_from=2100/1/1").get_data(as_text=True)
+    assert receipt not in html
+    html = client.get("/staff/queue?date_from=4月1日").get_data(as_text=True)
+    assert "日付は 2026-04-01 の形で入力してください。" in html and receipt in html

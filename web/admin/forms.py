@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -14,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields import DateField, DecimalField
+from wtforms.fields import DecimalField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -31,6 +30,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import API_SCOPES, MATCH_TYPES, ROLES, VOICE_TYPES
 from web.admin.services import PASSWORD_MIN
+from web.date_fields import JaDateField
 
 LOGIN_ID_PATTERN = r"^[A-Za-z0-9._-]+$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -115,20 +115,6 @@ class JaDecimalField(_ParsedOnce, DecimalField):
         except ValueError:
             self.data = None
             raise ValueError("0から1までの数値（例：0.5）で入力してください。")
-
-
-class JaDateField(_ParsedOnce, DateField):
-    """A date input (YYYY-MM-DD) with a Japanese error."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not _nfkc(valuelist[0]):
-            self.data = None
-            return
-        try:
-            self.data = date.fromisoformat(_nfkc(valuelist[0]).replace("/", "-"))
-        except ValueError:
-            self.data = None
-            raise ValueError("日付は 2026-04-01 の形で入力してください。")
 
 
 class ActionForm(FlaskForm):

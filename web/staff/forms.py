@@ -1,12 +1,13 @@
 """Forms of the staff pages. Business rules live in the services; forms carry fields and CSRF."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from models import CHANNELS, REPLY_METHODS, STATUSES, VOICE_TYPES
 from routing.workflow import NO_ACTION_REASONS, RELATED_ROLES
 from voices.search import MAX_QUERY
+from web.date_fields import JaDateField
 
 
 class LoginForm(FlaskForm):
@@ -73,7 +74,7 @@ class QueueFilterForm(FlaskForm):
                           validate_choice=False, default="")
     measure = StringField("改革項目（例：M5-3）")
     overdue = BooleanField("期限超過のみ")
-    date_from = DateField("受付日（から）", validators=[Optional()])
-    date_to = DateField("受付日（まで）", validators=[Optional()])
+    date_from = JaDateField("受付日（から）", validators=[Optional()])
+    date_to = JaDateField("受付日（まで）", validators=[Optional()])
     q = StringField("キーワード・受付番号", validators=[
         Length(max=MAX_QUERY, message=f"キーワードは{MAX_QUERY}文字以内で入力してください。")])

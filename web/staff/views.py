@@ -98,7 +98,7 @@ def _queue_filter(form: QueueFilterForm) -> QueueFilter:
     return QueueFilter(
         tab=form.tab.data or "own", status=form.status.data or "open", voice_type=form.voice_type.data or "",
         channel=form.channel.data or "", measure=(form.measure.data or "").strip().upper(),
-        overdue=bool(form.overdue.data), date_from=form.date_from.data, date_to=form.date_to.data,
+        overdue=bool(form.overdue.data), date_from=form.date_from.usable, date_to=form.date_to.usable,
         q="" if form.q.errors else form.q.data or "",
     )
 
