@@ -227,3 +227,16 @@ def test_rising_terms_compare_this_period_with_the_previous_and_skip_personal_te
         assert [t.term for t in terms][:1] == ["電子申請"]
         assert (terms[0].current, terms[0].previous) == (3, 0)
         assert not {"山田", "taro"} & {t.term for t in terms}
+
+
+@pytest.mark.parametrize("months, shown", [("from=9999-12&to=9999-12", "2100年12月〜2100年12月"),
+                                            ("from=0001-01&to=0001-02", "2000年1月〜2000年2月")])
+def test_a_month_range_far_outside_the_years_is_brought_within_them(app, client, world, months, shown):
+    """Do 9999-12 and 0001-01 (500s before) show 2100 / 2000 on every planner page and download?"""
+    login(client, "planner")
+    html = client.get(f"/planner/?{months}").get_data(as_text=True)
+    assert shown in html and "合計 0 件" in html
+    for url in (f"/planner/measures/M5-2?{months}", f"/planner/report?{months}", f"/planner/report.xlsx?{months}",
+                f"/planner/export/matrix.csv?{months}", f"/planner/export/matrix.xlsx?{months}",
+                f"/planner/measures/M5-2/export/all.csv?{months}&enc=cp932"):
+        assert client.get(url).status_code == 200, url

@@ -12,23 +12,33 @@ from voices.exports import ENCODINGS, Table, record_export, to_csv, to_xlsx
 from web.planner import bp, charts, tables
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# The years the dashboards can show: far outside, dates overflow (9999-12 has no next month, 0001 no UTC).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _clamped_year(year: int) -> int:
+    return max(FIRST_YEAR, min(LAST_YEAR, year))
+
+
+def _month_start(text: str) -> date:
+    """The first day of a YYYY-MM, its year and month brought within range."""
+    return date(_clamped_year(int(text[:4])), max(1, min(12, int(text[5:]))), 1)
 
 
 def _period_from_request() -> tuple[stats.Period, int, dict[str, str]]:
     """The chosen 年度 (``year``) or month range (``from``/``to`` as YYYY-MM); defaults to this 年度."""
     start, end = request.args.get("from", ""), request.args.get("to", "")
     if _MONTH.match(start) and _MONTH.match(end):
-        first = date(int(start[:4]), max(1, min(12, int(start[5:]))), 1)
-        last = date(int(end[:4]), max(1, min(12, int(end[5:]))), 1)
+        first, last = _month_start(start), _month_start(end)
         if last < first:
             first, last = last, first
         period = stats.month_period(first, last)
-        return period, stats.fiscal_year_of(last), {"from": start, "to": end}
+        return period, stats.fiscal_year_of(last), {"from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}"}
     try:
         year = int(request.args.get("year", ""))
     except ValueError:
         year = stats.current_fiscal_year()
-    year = max(2000, min(2100, year))
+    year = _clamped_year(year)
     period = stats.fiscal_year_period(year)
     return period, year, {"year": str(year)}
 
