@@ -1,7 +1,10 @@
 """Does bad input get a clear Japanese message, lose nothing the citizen typed, and store nothing half-done?"""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
 from models import Voice, VoiceEvent, db
 from tests.support import csrf_token_from, hidden_value, login, make_user, submit_via_form
@@ -230,3 +233,25 @@ def test_a_reply_or_note_too_long_is_shown_again_with_the_message_and_nothing_ty
     assert response.status_code == 422
     assert "課長に差し戻してもらってください" in _field_error(html, "reply-body")
     assert ">書き直した回答</textarea>" in html
+
+
+def test_an_id_too_large_for_the_database_is_not_found_on_every_int_route(app, client):
+    """Is /staff/voices/99999999999999999999 (a SQLite overflow before) a 404, on every <int:…> route?"""
+    with app.app_context():
+        make_user("boss", "admin")
+    login(client, "boss")
+    huge = "99999999999999999999"
+    response = client.get(f"/staff/voices/{huge}")
+    assert response.status_code == 404 and "ページが見つかりません" in response.get_data(as_text=True)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not any(isinstance(c, IntegerConverter) for c in rule._converters.values()):
+            continue
+        url = rule.rule
+        for name, converter in rule._converters.items():
+            value = huge if isinstance(converter, IntegerConverter) else "x"
+            url = re.sub(rf"<(?:[^:>]+:)?{name}>", value, url)
+        method = "GET" if "GET" in rule.methods else min(rule.methods - {"HEAD", "OPTIONS"})
+        assert client.open(url, method=method).status_code == 404, url
+        checked += 1
+    assert checked >= 20  # voices, meetings, rules, users, sections, templates, tokens, action items…

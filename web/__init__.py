@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 import routing.queue
 from classifier.config import configure as configure_classifier
@@ -14,11 +15,20 @@ from web.config import Config, instance_dir
 from web.extensions import csrf, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "models" / "migrations")
+BIGINT_MAX = 2**63 - 1
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """``<int:…>`` up to the largest 64-bit id: /staff/voices/99999999999999999999 is a 404, not an overflow."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=BIGINT_MAX, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; nothing connects to a database or Redis until it is used."""
     app = Flask(__name__, instance_path=instance_dir(), instance_relative_config=True)
+    app.url_map.converters["int"] = BoundedIntegerConverter  # before any route is added
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(Config(app.instance_path).as_dict())
     if test_config:
