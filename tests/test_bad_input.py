@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
 from models import Voice, VoiceEvent, db
+from tests.section_fixtures import routed_voice
 from tests.support import csrf_token_from, hidden_value, login, make_user, submit_via_form
 from voices.pii import MY_NUMBER_MASK
 
@@ -255,3 +256,36 @@ def test_an_id_too_large_for_the_database_is_not_found_on_every_int_route(app, c
         assert client.open(url, method=method).status_code == 404, url
         checked += 1
     assert checked >= 20  # voices, meetings, rules, users, sections, templates, tokens, action items…
+
+
+def test_a_bad_request_gets_the_japanese_error_page(app, client):
+    """Does a 400 (a section id that is not a number) show the Japanese error page, not Werkzeug's English one?"""
+    with app.app_context():
+        make_user("koucho", "hearing", "秘書広報課")
+        voice_id, _, _ = routed_voice()
+    login(client, "koucho")
+    token = csrf_token_from(client.get(f"/staff/voices/{voice_id}").get_data(as_text=True))
+    response = client.post(f"/staff/voices/{voice_id}/assign", data={"csrf_token": token, "section_id": "abc"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "<h1>リクエストの内容が正しくありません</h1>" in html and "Bad Request" not in html
+
+
+def test_a_bad_export_encoding_gets_the_japanese_error_page(app, client):
+    """Is /planner/export/matrix.csv?enc=latin1 a Japanese 400 page?"""
+    with app.app_context():
+        make_user("kikaku", "planner", "企画政策課")
+    login(client, "kikaku")
+    response = client.get("/planner/export/matrix.csv?enc=latin1")
+    assert response.status_code == 400
+    assert "リクエストの内容が正しくありません" in response.get_data(as_text=True)
+
+
+def test_a_bad_request_under_api_is_answered_in_json(app):
+    """Does a 400 under /api/ come back as JSON with a Japanese message, like the other API errors?"""
+    from flask import abort
+
+    app.add_url_rule("/api/v1/_test_bad_request", "test_bad_request", lambda: abort(400))
+    response = app.test_client().get("/api/v1/_test_bad_request")
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "bad_request", "message": "リクエストの内容が正しくありません。"}

@@ -24,6 +24,15 @@ def register(app: Flask) -> None:
             message="画面を開いてから時間がたったため、送信できませんでした。もう一度操作してください。",
         ), 400
 
+    @app.errorhandler(400)
+    def _bad_request(error):
+        # CSRFError is a 400 too, but its own handler above is the more specific one and wins.
+        if _wants_json():
+            return jsonify(error="bad_request", message="リクエストの内容が正しくありません。"), 400
+        return render_template("error.html", title="リクエストの内容が正しくありません",
+                               message="送信された内容を受け付けられませんでした。"
+                                       "画面を開き直して、もう一度操作してください。"), 400
+
     @app.errorhandler(403)
     def _forbidden(error):
         if _wants_json():
