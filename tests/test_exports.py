@@ -117,3 +117,26 @@ def test_each_download_is_recorded_in_the_audit_log(app, planner_client):
     with app.app_context():
         row = db.session.scalar(select(AuditLog).where(AuditLog.action == "planner.export"))
         assert row.target_id == "M5-2_trend_2025" and row.data["encoding"] == "cp932" and row.actor.login_id == "planner"
+
+
+def test_every_csv_download_names_exactly_one_charset(app, client):
+    """Does each CSV say its charset once (Shift_JIS for CP932), not 'charset=shift_jis; charset=utf-8'?"""
+    with app.app_context():
+        boundary_voices()
+        make_user("boss", "admin")
+    login(client, "boss")
+    expected = {
+        "/planner/export/matrix.csv?year=2025": "text/csv; charset=utf-8",
+        "/planner/export/matrix.csv?year=2025&enc=cp932": "text/csv; charset=Shift_JIS",
+        "/planner/measures/M5-2/export/trend.csv?year=2025": "text/csv; charset=utf-8",
+        "/planner/measures/M5-2/export/all.csv?year=2025&enc=cp932": "text/csv; charset=Shift_JIS",
+        "/planner/action-items/template.csv": "text/csv; charset=utf-8",
+        "/staff/imports/template/voices.csv": "text/csv; charset=utf-8",
+        "/staff/imports/template/meeting.csv": "text/csv; charset=utf-8",
+    }
+    for url, content_type in expected.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Content-Type"] == content_type, url
+    xlsx = client.get("/planner/export/matrix.xlsx?year=2025").headers["Content-Type"]
+    assert xlsx == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 ENCODINGS = {"utf-8-sig": "UTF-8（BOM付き）", "cp932": "Shift_JIS（CP932）"}
+# The HTTP charset of each: browsers read Shift_JIS as CP932 (WHATWG), and Python knows no "Windows-31J".
+_CHARSETS = {"utf-8-sig": "utf-8", "cp932": "Shift_JIS"}
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def csv_content_type(encoding: str = "utf-8-sig") -> str:
+    """The Content-Type of a CSV written in ``encoding``, with exactly one charset.
+
+    Pass it as ``content_type=``: with ``mimetype=`` Werkzeug appends a second ``charset=utf-8``.
+    """
+    return f"text/csv; charset={_CHARSETS[encoding]}"
 
 
 @dataclass

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from models import IMPORT_KINDS, ImportJob, db
+from voices.exports import csv_content_type
 from voices.importers.columns import COLUMNS, template_csv, template_xlsx
 from voices.importers.encoding import ENCODING_LABELS
 from voices.importers.reader import ImportFileError
@@ -110,10 +111,10 @@ def template(kind: str, fmt: str):
         abort(404)
     names = {"meeting": "会合発言_取込テンプレート", "voices": "市民の声_取込テンプレート"}
     if fmt == "csv":
-        data, mimetype = template_csv(kind), "text/csv; charset=utf-8"
+        data, content_type = template_csv(kind), csv_content_type()
     else:
-        data, mimetype = template_xlsx(kind), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = current_app.response_class(data, mimetype=mimetype)
+        data, content_type = template_xlsx(kind), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = current_app.response_class(data, content_type=content_type)
     filename = f"{names[kind]}.{fmt}"
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{kind}-template.{fmt}\"; filename*=UTF-8''{quote(filename)}")

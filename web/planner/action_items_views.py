@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from models import ACTION_ITEM_STATUSES, ActionItem, Measure, Section, db
 from routing.action_items import COLUMNS, ActionItemError, import_file, save_item
-from voices.exports import Table, to_csv
+from voices.exports import Table, csv_content_type, to_csv
 from voices.stats import action_item_rows
 from web.planner import bp
 
@@ -42,7 +42,7 @@ def action_items_template():
     from flask import Response
 
     body = to_csv(Table("アクションプラン", [aliases[0] for aliases in COLUMNS.values()], []))
-    return Response(body, mimetype="text/csv; charset=utf-8",
+    return Response(body, content_type=csv_content_type(),
                     headers={"Content-Disposition": 'attachment; filename="action_items_template.csv"'})
 
 

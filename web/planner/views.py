@@ -8,7 +8,7 @@ from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
 
 from voices import stats
-from voices.exports import ENCODINGS, Table, record_export, to_csv, to_xlsx
+from voices.exports import ENCODINGS, Table, csv_content_type, record_export, to_csv, to_xlsx
 from web.planner import bp, charts, tables
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -92,17 +92,17 @@ def measure(code: str):
 def _download(table_or_tables: Table | list[Table], filename: str, fmt: str) -> Response:
     if fmt == "xlsx":
         body = to_xlsx(table_or_tables)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif fmt == "csv":
         encoding = request.args.get("enc", "utf-8-sig")
         if encoding not in ENCODINGS:
             abort(400)
         body = to_csv(table_or_tables, encoding)
-        mimetype = f"text/csv; charset={'shift_jis' if encoding == 'cp932' else 'utf-8'}"
+        content_type = csv_content_type(encoding)
     else:
         abort(404)
     record_export(current_user, filename, fmt, encoding=request.args.get("enc", "utf-8-sig") if fmt == "csv" else "")
-    response = Response(body, mimetype=mimetype)
+    response = Response(body, content_type=content_type)
     ascii_name = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
     response.headers["Content-Disposition"] = f'attachment; filename="{ascii_name}.{fmt}"'
     response.headers["Cache-Control"] = "no-store"
