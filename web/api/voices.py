@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from models import CHANNELS, STATUSES, Meeting, Section, Voice, db
+from voices.dates import EARLIEST_DATE
 from voices.intake import IntakeError, submit
 from voices.meetings import MeetingInput, create_meeting
 from voices.status import lookup_status
@@ -28,8 +29,6 @@ from web.extensions import limiter
 
 CLIENT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,48}$")
 PER_PAGE_MAX = 200
-# The oldest 受付日時 accepted, as for imports (voices/importers/rows.py).
-OLDEST_YEAR = 1990
 
 
 class ApiError(Exception):
@@ -105,7 +104,7 @@ def parse_body(spec: dict[str, Field], check=None) -> dict[str, Any]:
             if parsed is None:
                 errors[name] = [_TYPE_MESSAGES[datetime]]
             elif not _storable(parsed):
-                errors[name] = [f"{field.label}は{OLDEST_YEAR}年1月1日から現在までの日時で指定してください。"]
+                errors[name] = [f"{field.label}は{EARLIEST_DATE.year}年1月1日から現在までの日時で指定してください。"]
             else:
                 values[name] = parsed
         elif field.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
@@ -158,7 +157,7 @@ def _storable(moment: datetime) -> bool:
         moment.astimezone(UTC)
     except OverflowError:
         return False
-    return moment.year >= OLDEST_YEAR
+    return moment.year >= EARLIEST_DATE.year
 
 
 def _voice_input(values: dict[str, Any], **extra: Any) -> VoiceInput:
