@@ -104,6 +104,8 @@ def forward(voice_id: int, section_id: int, reason: str, actor: User) -> Voice:
     }, actor)
     if voice.forward_count >= int(get_setting("tarai.alert_forwards")):
         record_event(voice, "tarai_alert", {"count": voice.forward_count})
+    # The answer is now the new section's to write and its head's to approve, not the old section's draft.
+    _withdraw_unsent_replies(voice, f"{target.name}へ転送したため", actor)
     db.session.commit()
     return voice
 
@@ -153,8 +155,9 @@ def add_note(voice_id: int, text: str, actor: User) -> Voice:
 
 
 def _withdraw_unsent_replies(voice: Voice, why: str, actor: User) -> None:
-    """A finished voice gets no further answer: its drafts and replies awaiting approval or sending are
-    withdrawn, each recorded on the timeline. Part of the caller's transaction."""
+    """A finished or forwarded voice gets no further answer from these replies: its drafts and replies
+    awaiting approval or sending are withdrawn, each recorded on the timeline. Part of the caller's
+    transaction."""
     for reply in voice.replies:
         if reply.state in ("draft", "returned", "pending", "approved"):
             reply.state = "withdrawn"

@@ -293,6 +293,20 @@ def test_closing_a_voice_that_wants_no_answer_withdraws_its_draft(app, world):
         assert _count(world.voice_id, "reply_withdrawn") == 1
 
 
+def test_forwarding_withdraws_the_old_sections_reply_waiting_for_approval(app, world):
+    """Could 建設課's head approve, and its staff send, the answer 生活環境課 drafted before forwarding?"""
+    v = f"/staff/voices/{world.voice_id}"
+    staff = _as(app, "kankyo")
+    _post(staff, f"{v}/reply", body="生活環境課からの回答です", submit_for_approval="1")
+    _post(staff, f"{v}/forward", section_id=world.kensetsu_id, reason="道路上の散乱で建設課の所管")
+    with app.app_context():
+        assert [r.state for r in _replies(world.voice_id)] == ["withdrawn"]
+        event = db.session.scalar(select(VoiceEvent).where(VoiceEvent.voice_id == world.voice_id,
+                                                           VoiceEvent.kind == "reply_withdrawn"))
+        assert event.data["reason"] == "建設課へ転送したため"
+        assert _voice(app, world.voice_id).section.name == "建設課"
+
+
 def test_after_forwarding_the_section_lands_on_its_queue_not_on_a_missing_page(app, world):
     """Where does 生活環境課 land after forwarding a voice it can then no longer see?"""
     v = f"/staff/voices/{world.voice_id}"
