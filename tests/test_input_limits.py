@@ -130,3 +130,25 @@ def test_a_received_at_before_1990_or_past_year_9999_is_a_field_error(app, clien
     old = client.post("/api/v1/staff/voices", json={**VOICE, "channel": "phone",
                                                      "received_at": "1990-01-02T00:00:00+09:00"}, headers=staff_headers)
     assert old.status_code == 201, old.get_json()
+
+
+def test_a_nul_in_any_query_or_form_parameter_is_dropped_not_a_server_error(app, client):
+    """PostgreSQL refuses NUL in text: a tampered ?actor=%00 or login id must not reach it."""
+    from tests.support import PASSWORD, login, make_user
+
+    with app.app_context():
+        make_user("admin", "admin")
+        make_user("kankyo", "section_staff", "生活環境課")
+    page = client.get("/staff/login").get_data(as_text=True)
+    refused = client.post("/staff/login", data={"login_id": "adm\x00in", "password": "wrong",
+                                                "csrf_token": csrf_token_from(page)})
+    assert refused.status_code == 401 and "ログインID" in refused.get_data(as_text=True)
+    page = client.get("/staff/login").get_data(as_text=True)
+    signed_in = client.post("/staff/login", data={"login_id": "kank\x00yo", "password": PASSWORD,
+                                                  "csrf_token": csrf_token_from(page)})
+    assert signed_in.status_code == 302  # the NUL is gone, and what is left is the login id
+    assert client.get("/staff/queue?q=%E3%81%94%E3%81%BF%00&status=%00").status_code == 200
+    login(client, "admin")
+    for path in ("/admin/audit?actor=%00", "/admin/audit?tab=events&actor=ad%00min",
+                 "/admin/audit?receipt_no=2026-000001%00"):
+        assert client.get(path).status_code == 200, path

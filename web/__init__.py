@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, Request
 from sqlalchemy import event
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -25,9 +26,27 @@ class BoundedIntegerConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+class _ParametersWithoutNul(ImmutableMultiDict):
+    """Query and form parameters with NUL removed from names and texts (uploaded files are left alone).
+
+    No one types a NUL, and PostgreSQL refuses one in any text it compares or stores, so a tampered
+    ``?actor=%00`` or login id would otherwise be a server error wherever a parameter reaches a query."""
+
+    def __init__(self, mapping=None):
+        if isinstance(mapping, list):
+            mapping = [(key.replace("\0", ""), value.replace("\0", "") if isinstance(value, str) else value)
+                       for key, value in mapping]
+        super().__init__(mapping)
+
+
+class MiraiRequest(Request):
+    parameter_storage_class = _ParametersWithoutNul
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; nothing connects to a database or Redis until it is used."""
     app = Flask(__name__, instance_path=instance_dir(), instance_relative_config=True)
+    app.request_class = MiraiRequest
     app.url_map.converters["int"] = BoundedIntegerConverter  # before any route is added
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(Config(app.instance_path).as_dict())
