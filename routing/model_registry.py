@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 import classifier
 from classifier.artifacts import is_compatible
@@ -82,13 +83,20 @@ def retrain_in_progress(kinds: tuple[str, ...] = (RETRAIN_KIND, MORNING_RETRAIN_
         .order_by(JobRecord.id.desc()).limit(1))
 
 
+RETRAIN_BUSY = "再学習は既に実行待ちか実行中です。終わってからもう一度お試しください。"
+
+
 def request_retrain(actor: User | None) -> JobRecord:
     """Record a retraining job and hand it to the queue (in-process: it runs now); one at a time."""
     if retrain_in_progress() is not None:
-        raise ModelAdminError("再学習は既に実行待ちか実行中です。終わってからもう一度お試しください。")
+        raise ModelAdminError(RETRAIN_BUSY)
     stamp = utcnow().isoformat(timespec="seconds")
     job = new_job(f"{RETRAIN_KIND}:{stamp}", RETRAIN_KIND, requested_at=stamp)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # a double click: the other request recorded this second's retraining
+        db.session.rollback()
+        raise ModelAdminError(RETRAIN_BUSY) from None
     audit(actor, "model.retrain_requested", "job", job.id, key=job.key)
     db.session.commit()
     dispatch_committed([job.id])

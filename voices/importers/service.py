@@ -15,6 +15,7 @@ import hashlib
 import multiprocessing
 import os
 import shutil
+import signal
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -274,7 +275,25 @@ def _prediction_pool(rows: int):
             or not current_app.config.get("IMPORT_PARALLEL", True)):
         return None
     predict_with_tokens(["準備"])  # load the model and the dictionary before forking
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_predictor_process_start)
+
+
+def _predictor_process_start() -> None:
+    """In the forked predictor: SIGTERM ends it (the worker's own handler, inherited by the fork, would
+    not), and on Linux it ends with the worker, so a killed worker leaves no 500 MB process behind."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if hasattr(os, "getppid") and os.path.exists("/proc/self"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        except (OSError, AttributeError):  # not Linux's libc: SIGTERM still works
+            return
+        if os.getppid() == 1:  # the worker died before prctl took effect
+            os._exit(1)
 
 
 def _expected_text(row: ParsedRow) -> str:
