@@ -21,8 +21,10 @@ from routing.jobs import job_spec
 
 log = logging.getLogger(__name__)
 
-# An enqueued job not done after this long is handed over again (Redis here keeps nothing on disk).
+# An enqueued job not done after this long is handed over again (Redis here keeps nothing on disk); a
+# running one only once its own timeout has passed too, when RQ has stopped it or its worker is gone.
 STALE_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 10  # a job lost this often (Redis restarts, killed workers) is left for an administrator
 
 
 def rq_job_id(key: str) -> str:
@@ -70,8 +72,9 @@ class RQDispatcher:
             rq_id = rq_job_id(record.key)
             try:
                 spec = job_spec(record.kind)
+                # No RQ retry: the outbox sweep retries a failed job as its spec says (jobs_to_flush).
                 self.queue(spec.queue).enqueue_call(
-                    spec.func, kwargs=record.args, timeout=spec.timeout, retry=spec.retry,
+                    spec.func, kwargs=record.args, timeout=spec.timeout,
                     job_id=rq_id, result_ttl=3600, failure_ttl=7 * 86400,
                 )
             except RedisError as exc:
@@ -98,19 +101,39 @@ class RQDispatcher:
 
 
 def jobs_to_flush(now=None) -> list[int]:
-    """Ids of jobs never handed over, failed, or handed over long ago and not finished."""
+    """Ids of jobs to hand over (again): never handed over; failed, with a retry left and its wait over
+    (``JobSpec.retry``: a retraining is not retried, a routing job three times after 10 s, 60 s, 300 s);
+    or handed over long ago and not finished (lost with Redis, or with a worker that died), where a
+    running job counts as lost only after its own timeout, so a long import is never run twice at once."""
     now = now or utcnow()
-    stale = now - STALE_AFTER
-    rows = db.session.scalars(
-        select(JobRecord.id).where(
-            or_(
-                JobRecord.state.in_(("pending", "failed")),
-                (JobRecord.state.in_(("enqueued", "running"))) & (JobRecord.enqueued_at < stale),
-            ),
-            JobRecord.attempts < 10,
-        ).order_by(JobRecord.id)
-    )
-    return list(rows)
+    rows = db.session.execute(
+        select(JobRecord.id, JobRecord.kind, JobRecord.state, JobRecord.attempts, JobRecord.enqueued_at,
+               JobRecord.finished_at)
+        .where(or_(JobRecord.state.in_(("pending", "failed")),
+                   JobRecord.state.in_(("enqueued", "running")) & (JobRecord.enqueued_at < now - STALE_AFTER)),
+               JobRecord.attempts < MAX_ATTEMPTS)
+        .order_by(JobRecord.id)
+    ).all()
+    return [row.id for row in rows if _due(row, now)]
+
+
+def _due(row, now) -> bool:
+    if row.state == "pending":
+        return True
+    try:
+        spec = job_spec(row.kind)
+    except LookupError:  # a kind this version no longer runs: dispatch marks it failed
+        return True
+    if row.state == "failed":
+        retries = spec.retry.max if spec.retry else 0
+        if row.attempts > retries:
+            return False
+        intervals = (spec.retry.intervals if spec.retry else None) or [0]
+        wait = timedelta(seconds=intervals[min(max(row.attempts - 1, 0), len(intervals) - 1)])
+        return (row.finished_at or row.enqueued_at or now) + wait <= now
+    if row.state == "running":
+        return row.enqueued_at + timedelta(seconds=spec.timeout) + STALE_AFTER < now
+    return True  # enqueued long ago and never started: lost with Redis
 
 
 def flush_outbox(dispatcher) -> int:

@@ -132,6 +132,7 @@ def run_recorded(key: str, work: Callable[[], str]) -> str:
         return "done"
     if record is not None:
         record.state = "running"
+        record.enqueued_at = utcnow()  # taken by a worker now: a running job is judged lost from here
         record.attempts += 1
         db.session.commit()
     try:
@@ -141,6 +142,7 @@ def run_recorded(key: str, work: Callable[[], str]) -> str:
         if record is not None:
             record = db.session.get(JobRecord, record.id)
             record.state = "failed"
+            record.finished_at = utcnow()  # when it failed: a retry waits its interval from here
             record.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             db.session.commit()
         raise
