@@ -69,3 +69,15 @@ def test_empty_text():
 def test_a_district_keeps_its_place_and_loses_its_people(typed, shown):
     """地区 is free text: a surname alone is the place it names, a given name or 方/宅 make it a person."""
     assert redact_place(typed) == shown
+
+
+@pytest.mark.parametrize("text", ["ささき れんです", "ササキレンより", "ささきと申します", "ササキ　レン"])
+def test_a_known_name_is_removed_when_written_in_kana_too(text):
+    """A citizen who signs 佐々木 蓮 may write ささき れん in the text: Sudachi's 人名 does not know kana."""
+    masked = redact(text, known_names=["佐々木 蓮"])
+    assert NAME_MASK in masked and "ささき" not in masked and "ササキ" not in masked
+
+
+def test_short_kana_parts_of_a_known_name_are_left_alone():
+    """れん alone is part of 連絡 written in kana: only whole readings and parts of three kana are masked."""
+    assert redact("れんらくをください", known_names=["佐々木 蓮"]) == "れんらくをください"

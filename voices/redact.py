@@ -43,6 +43,7 @@ _ADDRESS = re.compile(
     rf"|(?<=[一-龥ぁ-んァ-ヶ々]){_D}{{1,4}}{_HY}{_D}{{1,4}}(?:{_HY}{_D}{{1,4}})?(?![0-9０-９]|[分秒時円%％人件歳回年月日台]))"
     rf"(?:\s?[^\s、。,]{{0,20}}?{_D}{{2,4}}号室)?"
 )
+_KANJI_RE = re.compile(r"[\u3400-\u9fff々]")
 _HONORIFIC_FREE = ("様", "さん", "氏", "君", "くん", "ちゃん", "殿")
 # After a surname in a place, these make it a person's household: 鈴木方, 佐藤様方, 山田宅.
 _HOUSEHOLD = frozenset({"方", "宅", "様", "さん", "氏", "殿", "家", "邸"})
@@ -81,11 +82,32 @@ def _mask_names(text: str) -> str:
 
 
 def _mask_known(text: str, names: Iterable[str]) -> str:
-    parts = {p for name in names if name for p in re.split(r"[\s\u3000・]+", name.strip()) if len(p) >= 2}
-    whole = {name.strip() for name in names if name and len(name.strip()) >= 2}
-    for part in sorted(whole | parts, key=len, reverse=True):
+    names = [name.strip() for name in names if name and name.strip()]
+    parts = {p for name in names for p in re.split(r"[\s\u3000・]+", name) if len(p) >= 2}
+    whole = {name for name in names if len(name) >= 2}
+    for part in sorted(whole | parts | _readings(names), key=len, reverse=True):
         text = text.replace(part, NAME_MASK)
     return text
+
+
+_TO_HIRAGANA = str.maketrans({chr(k): chr(k - 0x60) for k in range(0x30A1, 0x30F7)})
+
+
+def _readings(names: list[str]) -> set[str]:
+    """The known names as they may also be written in kana: 佐々木 蓮 → ササキ レン, ささきれん, ささき….
+    A single part is kept only from three kana on (れん alone is part of too many words)."""
+    if not any(_KANJI_RE.search(name) for name in names):
+        return set()
+    tokenizer, found = _tokenizer(), set()
+    for name in names:
+        with _lock:  # one reading per morpheme: 山田太郎 is ヤマダ + タロウ, written apart or together
+            readings = [m.reading_form() for part in re.split(r"[\s\u3000・]+", name) if part
+                        for m in tokenizer.tokenize(part)]
+        for katakana in {" ".join(readings), "".join(readings), "\u3000".join(readings),
+                         *(r for r in readings if len(r) >= 3)}:
+            if len(katakana.replace(" ", "")) >= 3:
+                found |= {katakana, katakana.translate(_TO_HIRAGANA)}
+    return found
 
 
 def _phone(match: re.Match[str]) -> str:
