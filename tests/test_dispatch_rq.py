@@ -53,3 +53,20 @@ def test_a_job_that_cannot_be_enqueued_is_marked_failed_and_the_rest_are_still_e
         assert "dropped_kind" in stale.last_error and stale.rq_job_id is None
         assert later.state == "enqueued"
         assert later.rq_job_id in Queue("mail", connection=pg_app.extensions["mirai_redis"]).job_ids
+
+
+def test_a_second_retraining_asked_for_in_the_same_second_is_refused_in_japanese(app, monkeypatch):
+    """A double click whose requests both pass the 'one at a time' check: the job key is the second."""
+    from datetime import UTC, datetime
+
+    import routing.model_registry as registry
+
+    moment = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+    monkeypatch.setattr(registry, "utcnow", lambda: moment)
+    with app.app_context():
+        first = new_job(f"retrain_model:{moment.isoformat(timespec='seconds')}", "retrain_model")
+        first.state = "done"  # finished already, so the check lets the second request through
+        db.session.commit()
+        with pytest.raises(registry.ModelAdminError, match="既に実行待ちか実行中"):
+            request_retrain(None)
+        assert db.session.scalar(select(JobRecord.state).where(JobRecord.id == first.id)) == "done"
