@@ -145,10 +145,16 @@ def publish(voice_id: int, body: str, answer: str, actor: User) -> Voice:
     if not voice.consent_publish:
         db.session.rollback()
         raise RoutingError("市民が公開に同意していない声は公開できません。")
+    if voice.status not in ("answered", "closed"):
+        db.session.rollback()
+        raise RoutingError("回答済みか完了の声だけを公開できます。回答を送付してから公開してください。")
     body, answer = (body or "").strip(), (answer or "").strip()
     if not body or len(body) > PUBLICATION_MAX or len(answer) > PUBLICATION_MAX:
         db.session.rollback()
         raise RoutingError(f"公開する本文を{PUBLICATION_MAX}文字以内で入力してください。")
+    if not answer:
+        db.session.rollback()
+        raise RoutingError("公開する回答を入力してください（みえる化には声と市の回答を並べて載せます）。")
     publication = db.session.get(VoicePublication, voice.id)
     if publication is None:
         db.session.add(VoicePublication(voice_id=voice.id, body=body, answer=answer, approved_by_id=actor.id))

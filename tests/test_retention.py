@@ -40,6 +40,9 @@ def finished(app):
             workflow.forward(voice_id, kensetsu.section_id, "山田様宅前の側溝のため建設課へ", hearing)
         reply = replies.save_draft(voice_id, "山田太郎 様\n側溝のふたを交換しました。", staff["kensetsu"])
         replies.submit_for_approval(reply.id, staff["kensetsu"])
+        replies.return_for_changes(reply.id, "山田太郎様の 090-1111-2222 は書かないでください", staff["kensetsu-head"])
+        reply = replies.save_draft(voice_id, "山田太郎 様\n側溝のふたを交換しました。", staff["kensetsu"], reply.id)
+        replies.submit_for_approval(reply.id, staff["kensetsu"])
         replies.approve(reply.id, staff["kensetsu-head"])
         replies.send(reply.id, "post", staff["kensetsu"])
         workflow.close(voice_id, staff["kensetsu"])
@@ -54,7 +57,7 @@ def _everything_written_about(voice_id: int) -> str:
     voice = db.session.get(Voice, voice_id)
     parts = [voice.subject, voice.body, voice.search_tokens, voice.submitter_name, voice.submitter_email,
              voice.submitter_phone]
-    parts += [r.body for r in db.session.scalars(select(Reply).where(Reply.voice_id == voice_id))]
+    parts += [f"{r.body}\n{r.return_reason}" for r in db.session.scalars(select(Reply).where(Reply.voice_id == voice_id))]
     parts += [a.reason for a in db.session.scalars(select(Assignment).where(Assignment.voice_id == voice_id))]
     parts += [json.dumps(d, ensure_ascii=False)
               for d in db.session.scalars(select(VoiceEvent.data).where(VoiceEvent.voice_id == voice_id))]

@@ -23,6 +23,8 @@ def _publish_all(ids, body_suffix=""):
     admin = db.session.scalar(select(User).where(User.role == "admin"))
     for voice_id in ids:
         voice = db.session.get(Voice, voice_id)
+        voice.status = "answered"  # only an answered or finished voice is published
+        db.session.commit()
         # Staff edit the text, but forget a phone number: the redaction on top must still catch it.
         links.publish(voice_id, voice.body + body_suffix, "山田太郎様、ご意見ありがとうございます。電話0297-58-2111まで。", admin)
 
@@ -58,6 +60,22 @@ def test_only_consented_and_approved_voices_are_published_and_they_are_redacted(
     leaked = [s for s in (*PII_STRINGS, "090-9999-8888", "0297-58-2111") if s in html]
     assert leaked == []
     assert unapproved
+
+
+def test_a_voice_is_published_only_with_the_citys_answer(app, client):
+    """/mieruka shows voices beside the city's answers: not a voice still being handled, nor an empty answer."""
+    with app.app_context():
+        admin = make_user("admin", "admin")
+        voice_id = add_voice(jst(2025, 8, 1, 9), ["M5-2"], body="公民館の予約をネットでしたい。", consent_publish=True).id
+        with pytest.raises(RoutingError, match="回答済みか完了"):
+            links.publish(voice_id, "公民館の予約をネットでしたい。", "検討します。", admin)
+        db.session.get(Voice, voice_id).status = "closed"
+        db.session.commit()
+        with pytest.raises(RoutingError, match="公開する回答を入力"):
+            links.publish(voice_id, "公民館の予約をネットでしたい。", "  ", admin)
+        links.publish(voice_id, "公民館の予約をネットでしたい。", "来年度から予約できるようにします。", admin)
+    html = client.get("/mieruka/?year=2025").get_data(as_text=True)
+    assert "公開している声と回答（1件）" in html and "来年度から予約できるようにします。" in html
 
 
 def test_unpublished_voices_disappear(app, client):

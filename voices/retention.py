@@ -121,6 +121,8 @@ def purge_voice(voice_id: int, now: datetime, years: int) -> str | None:
     voice.submitter_name = voice.submitter_email = voice.submitter_phone = ""
     for reply in voice.replies:
         reply.body = clean(reply.body)
+        if reply.return_reason:  # the head's reason for sending it back may quote the citizen
+            reply.return_reason = clean(reply.return_reason)
     for classification in voice.classifications:  # explanation terms are words of the text
         classification.explanation = [t for t in classification.explanation or [] if clean(t) == t]
     for assignment in db.session.scalars(select(Assignment).where(Assignment.voice_id == voice.id)):
