@@ -65,6 +65,13 @@ EVENT_LABELS = {
     "escalated": "期限超過で広聴へ共有",
     "personal_data_viewed": "個人情報を閲覧",
     "personal_data_purged": "保存期間の経過により個人情報を消去",
+    "measure_confirmed": "改革方策を確認",
+    "measure_removed": "改革方策を外す",
+    "action_item_linked": "アクションプラン項目に関連付け",
+    "action_item_unlinked": "アクションプラン項目との関連付けを解除",
+    "reflected": "反映済みにする",
+    "published": "みえる化に公開",
+    "unpublished": "みえる化の公開を取りやめ",
 }
 
 
