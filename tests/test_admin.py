@@ -275,6 +275,23 @@ def test_password_reset_needs_twelve_characters_and_works(app, admin_client):
         assert NEW_PASSWORD not in str(row.data) and user.password_hash not in str(row.data)
 
 
+def test_a_password_reset_ends_the_sessions_signed_in_with_the_old_password(app, admin_client):
+    """A reset is usually done because an account was exposed: its open sessions must end with it."""
+    with app.app_context():
+        user_id = make_user("kodomo", "section_staff", "みらいこども課").id
+    staff = app.test_client()
+    login(staff, "kodomo")
+    assert staff.get("/staff/queue").status_code == 200
+    assert post_form(admin_client, f"/admin/users/{user_id}/password",
+                     {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}).status_code == 303
+    assert staff.get("/staff/queue").status_code == 302  # back to the sign-in page
+    assert admin_client.get("/admin/users").status_code == 200  # the admin's own session is untouched
+    page = staff.get("/staff/login").get_data(as_text=True)
+    assert staff.post("/staff/login", data={"login_id": "kodomo", "password": NEW_PASSWORD,
+                                            "csrf_token": csrf_token_from(page)}).status_code == 302
+    assert staff.get("/staff/queue").status_code == 200
+
+
 def test_unlock_clears_failed_sign_ins_and_the_lock(app, admin_client):
     """Does 「ロック解除」 reset the failed count and the lock time, recording what they were?"""
     with app.app_context():

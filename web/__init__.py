@@ -97,9 +97,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+def _load_user(session_id: str) -> User | None:
+    """The signed-in user, unless deactivated or their password was changed since they signed in."""
+    user_id, _, stamp = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active or stamp != user.password_stamp:
+        return None
+    return user
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
