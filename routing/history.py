@@ -19,10 +19,11 @@ def record_event(voice: Voice, kind: str, data: dict[str, Any], actor: User | No
 
 def assign_primary(voice: Voice, section: Section, *, decided_by: str, reason: str,
                    actor: User | None = None) -> Assignment:
-    """End the current primary assignment and make ``section`` responsible."""
+    """End the current primary assignment and make ``section`` responsible. A section that was
+    consulted or informed (関係課) stops being one: it cannot be 担当課 and 関係課 of one voice."""
     now = utcnow()
     for current in voice.assignments:
-        if current.role == "primary" and current.active:
+        if current.active and (current.role == "primary" or current.section_id == section.id):
             current.active = False
             current.ended_at = now
     assignment = Assignment(

@@ -307,6 +307,19 @@ def test_forwarding_withdraws_the_old_sections_reply_waiting_for_approval(app, w
         assert _voice(app, world.voice_id).section.name == "建設課"
 
 
+def test_a_consulted_section_that_becomes_responsible_is_no_longer_a_related_one(app, world):
+    """Forwarded to the 課 it was consulting: 担当課 and 関係課 of one voice at once would be a contradiction."""
+    from routing import workflow
+
+    with app.app_context():
+        kankyo = db.session.scalar(select(User).where(User.login_id == "kankyo"))
+        workflow.add_related(world.voice_id, world.kensetsu_id, "consult", kankyo)
+        workflow.forward(world.voice_id, world.kensetsu_id, "道路上の散乱で建設課の所管", kankyo)
+        active = [(a.section_id, a.role) for a in db.session.scalars(
+            select(Assignment).where(Assignment.voice_id == world.voice_id, Assignment.active.is_(True)))]
+        assert active == [(world.kensetsu_id, "primary")]
+
+
 def test_after_forwarding_the_section_lands_on_its_queue_not_on_a_missing_page(app, world):
     """Where does 生活環境課 land after forwarding a voice it can then no longer see?"""
     v = f"/staff/voices/{world.voice_id}"
