@@ -218,7 +218,7 @@ def document() -> dict[str, Any]:
                                   "400": _error("入力に誤りがある"), **_staff_errors("voices:create")},
                 },
                 "get": {
-                    "operationId": "staffListVoices", "summary": "課ごとの声の一覧（個人情報を除く、新しい順）",
+                    "operationId": "staffListVoices", "summary": "課ごとの声の一覧（氏名・連絡先の項目を除く、新しい順。件名と本文は市民が書いたとおり）",
                     "security": _BEARER,
                     "parameters": [
                         {"name": "section", "in": "query", "required": True, "schema": {"type": "string"},

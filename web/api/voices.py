@@ -272,7 +272,8 @@ def staff_create_voice():
 @bp.get("/staff/voices")
 @token_required("voices:read")
 def staff_list_voices():
-    """Voices of one 課 (the current primary assignment), newest first; no personal data."""
+    """Voices of one 課 (the current primary assignment), newest first; without the name and contact
+    fields (subject and body as the citizen wrote them)."""
     section_name = strip_control_chars(request.args.get("section", ""), multiline=False).strip()
     errors: dict[str, list[str]] = {}
     section = db.session.scalar(select(Section).where(Section.name == section_name)) if section_name else None
