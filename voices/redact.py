@@ -13,6 +13,8 @@ import threading
 from collections.abc import Iterable
 from functools import lru_cache
 
+from classifier.kana import TO_HIRAGANA
+from classifier.tokenizer import KANJI
 from voices.pii import mask_my_numbers
 
 NAME_MASK = "［氏名］"
@@ -43,7 +45,6 @@ _ADDRESS = re.compile(
     rf"|(?<=[一-龥ぁ-んァ-ヶ々]){_D}{{1,4}}{_HY}{_D}{{1,4}}(?:{_HY}{_D}{{1,4}})?(?![0-9０-９]|[分秒時円%％人件歳回年月日台]))"
     rf"(?:\s?[^\s、。,]{{0,20}}?{_D}{{2,4}}号室)?"
 )
-_KANJI_RE = re.compile(r"[\u3400-\u9fff々]")
 _HONORIFIC_FREE = ("様", "さん", "氏", "君", "くん", "ちゃん", "殿")
 # After a surname in a place, these make it a person's household: 鈴木方, 佐藤様方, 山田宅.
 _HOUSEHOLD = frozenset({"方", "宅", "様", "さん", "氏", "殿", "家", "邸"})
@@ -62,22 +63,28 @@ def _tokenizer():
     return _state["tokenizer"]
 
 
-def _mask_names(text: str) -> str:
-    """Replace every run of Sudachi 人名 morphemes with the name mask."""
+def _morphemes(text: str) -> list[tuple[str, tuple[str, ...], str]]:
+    """(surface, part of speech, katakana reading) of each mode-C morpheme of ``text``."""
     tokenizer = _tokenizer()
-    out: list[str] = []
-    in_name = False
     with _lock:
-        for start in range(0, len(text), 4000):
-            for morpheme in tokenizer.tokenize(text[start:start + 4000]):
-                pos = morpheme.part_of_speech()
-                if pos[0] == "名詞" and pos[2] == "人名":
-                    if not in_name:
-                        out.append(NAME_MASK)
-                    in_name = True
-                    continue
-                in_name = False
-                out.append(morpheme.surface())
+        return [(m.surface(), m.part_of_speech(), m.reading_form())
+                for start in range(0, len(text), 4000) for m in tokenizer.tokenize(text[start:start + 4000])]
+
+
+def _mask_names(text: str, personal=lambda run, following: True) -> str:
+    """Replace runs of Sudachi 人名 morphemes with the name mask: every run, or those for which
+    ``personal(run, following)`` holds (``run``: its (surface, part of speech) pairs; ``following``: the
+    surface after it, "" at the end)."""
+    out: list[str] = []
+    run: list[tuple[str, tuple[str, ...]]] = []
+    for surface, pos, _ in [*_morphemes(text), ("", ("",) * 4, "")]:
+        if pos[0] == "名詞" and pos[2] == "人名":
+            run.append((surface, pos))
+            continue
+        if run:
+            out.append(NAME_MASK if personal(run, surface) else "".join(s for s, _ in run))
+            run = []
+        out.append(surface)
     return "".join(out)
 
 
@@ -90,23 +97,19 @@ def _mask_known(text: str, names: Iterable[str]) -> str:
     return text
 
 
-_TO_HIRAGANA = str.maketrans({chr(k): chr(k - 0x60) for k in range(0x30A1, 0x30F7)})
-
-
 def _readings(names: list[str]) -> set[str]:
     """The known names as they may also be written in kana: 佐々木 蓮 → ササキ レン, ささきれん, ささき….
     A single part is kept only from three kana on (れん alone is part of too many words)."""
-    if not any(_KANJI_RE.search(name) for name in names):
+    if not any(KANJI.search(name) for name in names):
         return set()
-    tokenizer, found = _tokenizer(), set()
-    for name in names:
-        with _lock:  # one reading per morpheme: 山田太郎 is ヤマダ + タロウ, written apart or together
-            readings = [m.reading_form() for part in re.split(r"[\s\u3000・]+", name) if part
-                        for m in tokenizer.tokenize(part)]
+    found = set()
+    for name in names:  # one reading per morpheme: 山田太郎 is ヤマダ + タロウ, written apart or together
+        readings = [reading for part in re.split(r"[\s\u3000・]+", name) if part
+                    for _, _, reading in _morphemes(part)]
         for katakana in {" ".join(readings), "".join(readings), "\u3000".join(readings),
                          *(r for r in readings if len(r) >= 3)}:
             if len(katakana.replace(" ", "")) >= 3:
-                found |= {katakana, katakana.translate(_TO_HIRAGANA)}
+                found |= {katakana, katakana.translate(TO_HIRAGANA)}
     return found
 
 
@@ -136,22 +139,8 @@ def redact_place(text: str) -> str:
     word follows it (鈴木方, 佐藤様方); numbers, addresses, phones and e-mail are masked as in ``redact``."""
     if not text:
         return ""
-    tokenizer, morphemes = _tokenizer(), []
-    with _lock:
-        for start in range(0, len(text), 4000):
-            morphemes += [(m.surface(), m.part_of_speech()) for m in tokenizer.tokenize(text[start:start + 4000])]
-    out: list[str] = []
-    run: list[tuple[str, tuple[str, ...]]] = []
-    for surface, pos in [*morphemes, ("", ("",) * 4)]:
-        if pos[0] == "名詞" and pos[2] == "人名":
-            run.append((surface, pos))
-            continue
-        if run:
-            personal = any(p[3] == "名" for _, p in run) or surface in _HOUSEHOLD
-            out.append(NAME_MASK if personal else "".join(s for s, _ in run))
-            run = []
-        out.append(surface)
-    return _mask_patterns("".join(out))
+    return _mask_patterns(_mask_names(
+        text, lambda run, following: any(pos[3] == "名" for _, pos in run) or following in _HOUSEHOLD))
 
 
 def redact(text: str | None, known_names: Iterable[str] = ()) -> str:
