@@ -13,7 +13,9 @@ JST = ZoneInfo("Asia/Tokyo")
 # No 0/O, 1/I/L: codes are read aloud on the phone and typed by elderly citizens.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
-_FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,48}")  # what new_client_token makes, with room for clients'
+# An idempotency token as a form or an API client sends it: what new_client_token makes, with room for
+# clients' own.
+CLIENT_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,48}")
 
 
 def fiscal_year(moment: datetime) -> int:
@@ -36,7 +38,7 @@ def namespaced_token(namespace: str, raw: str | None) -> str | None:
     """A form's idempotency token in its channel's namespace, or None when it is not well formed (a
     fresh token is then made). A token from the citizens' form can so never name a voice that came
     in another way, such as an imported remark, whose token is a hash of its published content."""
-    return f"{namespace}-{raw}" if raw and _FORM_TOKEN.fullmatch(raw) else None
+    return f"{namespace}-{raw}" if raw and CLIENT_TOKEN.fullmatch(raw) else None
 
 
 def access_code_for(secret_key: str, client_token: str) -> str:

@@ -6,7 +6,6 @@ errors are ``{"error": …, "message": …, "fields": {field: [message, …]}}``
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import wraps
@@ -20,6 +19,7 @@ from models import CHANNELS, STATUSES, Meeting, Section, Voice, db
 from voices.dates import EARLIEST_DATE
 from voices.intake import IntakeError, submit
 from voices.meetings import MeetingInput, create_meeting
+from voices.receipt import CLIENT_TOKEN
 from voices.status import lookup_status
 from voices.validation import VoiceInput, strip_control_chars
 from web.abuse import status_limit, submit_limit
@@ -27,7 +27,6 @@ from web.api import bp
 from web.api.tokens import authenticate, token_from_header
 from web.extensions import limiter
 
-CLIENT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,48}$")
 PER_PAGE_MAX = 200
 
 
@@ -114,7 +113,7 @@ def parse_body(spec: dict[str, Field], check=None) -> dict[str, Any]:
         else:
             values[name] = value
     token = values.get("client_token")
-    if token is not None and not CLIENT_TOKEN.match(token):
+    if token is not None and not CLIENT_TOKEN.fullmatch(token):
         errors["client_token"] = ["英数字・ハイフン・下線の16〜48文字で指定してください。"]
     if check is not None:
         check(values, errors)
