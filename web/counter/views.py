@@ -1,7 +1,7 @@
 """Thin views: the counter form (with its live-suggestion endpoint) and the meeting pages."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
@@ -158,7 +158,7 @@ def meetings():
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        held_on = _parse_date(form.held_on.data)
+        held_on = parse_date_text(form.held_on.data or "")  # as import files accept dates: 2026/5/20, 令和…
         try:
             meeting = create_meeting(MeetingInput(
                 name=form.name.data or "", kind=form.kind.data or "", held_on=held_on,
@@ -171,11 +171,6 @@ def meetings():
     return render_template("counter/meetings.html", form=form, errors=errors, meetings=recent_meetings(200),
                            labels={"name": "名称", "kind": "種別", "held_on": "開催日", "place": "場所"}), \
         422 if errors else 200
-
-
-def _parse_date(text: str | None) -> date | None:
-    """2026-05-20, 2026/5/20, ２０２６/５/２０ or 令和8年5月20日, as the import files accept them."""
-    return parse_date_text(text or "")
 
 
 @bp.route("/meetings/<int:meeting_id>", methods=["GET", "POST"])
