@@ -237,14 +237,9 @@ def _dimension_label(dimension: str, key: str | None) -> str:
         return "未設定"
     if dimension == "channel":
         return CHANNELS.get(key, key)
-    if dimension == "district":
-        return _district_label(key)
+    if dimension == "district":  # free text (「小絹123-4 鈴木方」): planners see it with personal data replaced
+        return redact_place(key)
     return key
-
-
-def _district_label(district: str) -> str:
-    """地区 as typed is free text (「小絹123-4 鈴木方」): planners see it with personal data replaced."""
-    return redact_place(district)
 
 
 @lru_cache(maxsize=20000)
