@@ -16,7 +16,14 @@ from models.planning import (
     VoiceReflection,
 )
 from models.reform import ActionItem, Means, Measure, Stance
-from models.reply import REPLY_METHODS, REPLY_STATES, Reply, ReplyTemplate
+from models.reply import (
+    AWAITING_REPLY_STATES,
+    EDITABLE_REPLY_STATES,
+    REPLY_METHODS,
+    REPLY_STATES,
+    Reply,
+    ReplyTemplate,
+)
 from models.routing_rule import MATCH_TYPES, RoutingRule
 from models.setting import Setting, get_setting, set_setting
 from models.similar import SimilarVoice
@@ -39,8 +46,10 @@ __all__ = [
     "ACTION_ITEM_STATUSES",
     "AGE_GROUPS",
     "API_SCOPES",
+    "AWAITING_REPLY_STATES",
     "CHANNELS",
     "DONE_STATUSES",
+    "EDITABLE_REPLY_STATES",
     "IMPORT_KINDS",
     "IMPORT_STATES",
     "MATCH_TYPES",

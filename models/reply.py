@@ -14,8 +14,10 @@ REPLY_STATES = {
     "approved": "承認済",
     "returned": "差戻し",
     "sent": "送付済",
-    "withdrawn": "取り下げ",  # the voice was finished (完了・対応なし) before this reply was sent
+    "withdrawn": "取り下げ",  # the voice was finished (完了・対応なし) or forwarded before this reply was sent
 }
+EDITABLE_REPLY_STATES = ("draft", "returned")
+AWAITING_REPLY_STATES = ("pending", "approved")  # submitted and not yet sent: the voice's one answer in the making
 REPLY_METHODS = {"email": "メール", "post": "郵送", "phone": "電話", "counter": "窓口"}
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from models import REPLY_METHODS, Reply, User, Voice, db, utcnow
+from models import AWAITING_REPLY_STATES, EDITABLE_REPLY_STATES, REPLY_METHODS, Reply, User, Voice, db, utcnow
 from models.outbox import dispatch_committed, new_job
 from routing.history import record_event
 from routing.mailer import MailNotConfigured, send_mail
@@ -12,8 +12,6 @@ from routing.workflow import load_voice
 from voices.access import require
 
 REPLY_MAX = 8000
-EDITABLE = ("draft", "returned")
-AWAITING = ("pending", "approved")  # submitted and not yet sent: the voice's one answer in the making
 
 
 def _load_reply(reply_id: int) -> tuple[Reply, Voice]:
@@ -34,7 +32,7 @@ def save_draft(voice_id: int, body: str, actor: User, reply_id: int | None = Non
         raise RoutingError(f"回答文は{REPLY_MAX:,}文字以内で入力してください。")
     if voice.status not in ("assigned", "in_progress"):
         raise RoutingError("対応中の声にだけ回答を作成できます。")
-    awaiting = next((r for r in voice.replies if r.state in AWAITING), None)
+    awaiting = next((r for r in voice.replies if r.state in AWAITING_REPLY_STATES), None)
     if awaiting is not None:
         if awaiting.body == body and reply_id in (None, awaiting.id):
             db.session.rollback()
@@ -43,10 +41,10 @@ def save_draft(voice_id: int, body: str, actor: User, reply_id: int | None = Non
             raise RoutingError("この声の回答は承認待ちです。書き直すには、課長に差し戻してもらってください。")
         raise RoutingError("この声の回答は承認済みです。送付してください。")
     reply = db.session.get(Reply, reply_id) if reply_id else None
-    if reply is not None and (reply.voice_id != voice.id or reply.state not in EDITABLE):
+    if reply is not None and (reply.voice_id != voice.id or reply.state not in EDITABLE_REPLY_STATES):
         raise RoutingError("この回答は編集できません。")
     if reply is None:
-        reply = next((r for r in voice.replies if r.state in EDITABLE), None)
+        reply = next((r for r in voice.replies if r.state in EDITABLE_REPLY_STATES), None)
     if reply is None:
         reply = Reply(voice_id=voice.id, body=body, author_id=actor.id, state="draft")
         db.session.add(reply)
@@ -78,7 +76,7 @@ def submit_for_approval(reply_id: int, actor: User) -> Reply:
         db.session.rollback()
         return reply
     _refuse_unless_answerable(voice, "承認依頼")
-    if reply.state not in EDITABLE:
+    if reply.state not in EDITABLE_REPLY_STATES:
         raise RoutingError("この回答は承認依頼できません。")
     reply.state = "pending"
     record_event(voice, "reply_submitted", {"reply_id": reply.id}, actor)

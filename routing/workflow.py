@@ -9,7 +9,18 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from models import Assignment, Section, User, Voice, VoiceEvent, db, get_setting, utcnow
+from models import (
+    AWAITING_REPLY_STATES,
+    EDITABLE_REPLY_STATES,
+    Assignment,
+    Section,
+    User,
+    Voice,
+    VoiceEvent,
+    db,
+    get_setting,
+    utcnow,
+)
 from routing.history import assign_primary, record_event
 from routing.service import RoutingError
 from voices.access import OPEN_STATES, allowed_actions, require
@@ -159,7 +170,7 @@ def _withdraw_unsent_replies(voice: Voice, why: str, actor: User) -> None:
     awaiting approval or sending are withdrawn, each recorded on the timeline. Part of the caller's
     transaction."""
     for reply in voice.replies:
-        if reply.state in ("draft", "returned", "pending", "approved"):
+        if reply.state in (*EDITABLE_REPLY_STATES, *AWAITING_REPLY_STATES):
             reply.state = "withdrawn"
             record_event(voice, "reply_withdrawn", {"reply_id": reply.id, "reason": why}, actor)
 

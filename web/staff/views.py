@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
-from models import Reply, ReplyTemplate, Section, Voice, db, utcnow
+from models import EDITABLE_REPLY_STATES, Reply, ReplyTemplate, Section, Voice, db, utcnow
 from routing import replies, workflow
 from routing.service import RoutingError, assign_by_hand
 from routing.tarai import forward_counts_by_section, voices_bouncing
@@ -171,7 +171,7 @@ def _voice_page(item: Voice, reply_form: ReplyForm | None = None, note_form: Not
         form.section_id.choices = sections
     if item.section_id:
         assign_form.section_id.data = item.section_id
-    draft = next((r for r in item.replies if r.state in ("draft", "returned")), None)
+    draft = next((r for r in item.replies if r.state in EDITABLE_REPLY_STATES), None)
     if reply_form is None:
         reply_form = ReplyForm(data={"body": draft.body if draft else ""})
     templates = db.session.scalars(select(ReplyTemplate).where(
