@@ -50,7 +50,7 @@ SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object", "required": ["error", "message"], "additionalProperties": False,
         "properties": {
-            "error": {"type": "string", "enum": ["validation_error", "invalid_json", "not_found", "unauthorized",
+            "error": {"type": "string", "enum": ["validation_error", "invalid_json", "bad_request", "not_found", "unauthorized",
                                                  "forbidden", "method_not_allowed", "rate_limited", "too_large",
                                                  "server_error"]},
             "message": _STRING,
