@@ -161,7 +161,7 @@ def _model_and_examples(args):
     from .predictor import ensure_model
 
     if bool(args.file) == bool(args.split):
-        print("エラー: FILE.jsonl か --split test のどちらか一方を指定してください", file=sys.stderr)
+        _fail("FILE.jsonl か --split test のどちらか一方を指定してください")
         return None
     examples = split(load_corpus())[1] if args.split else read_jsonl(args.file, strict=False)
     if not examples:
