@@ -6,9 +6,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import select
 
-from models import db
+from models import Reply, User, Voice, VoiceEvent, db
+from tests.section_fixtures import build_world, routed_voice
 from web import MIGRATIONS_DIR, create_app
 
 
@@ -46,3 +48,40 @@ def test_migrating_an_empty_postgresql_database_gives_the_models_schema(pg_datab
 
 def test_migrating_an_empty_sqlite_database_gives_the_models_schema(tmp_path):
     assert _schema_diff(f"sqlite:///{tmp_path / 'm.db'}", tmp_path) == []
+
+
+def test_upgrading_withdraws_unsent_replies_left_on_finished_voices(app_on_both_databases):
+    """Replies left pending, approved or draft on a voice finished before 完了 and 対応なし withdrew them
+    become withdrawn, each with its timeline event; a sent reply and an open voice's reply are untouched."""
+    app = app_on_both_databases
+    with app.app_context():
+        world = build_world()
+        staff = db.session.scalar(select(User).where(User.login_id == "kankyo"))
+        finished = db.session.get(Voice, world.voice_id)
+        finished.status, finished.no_action_reason = "no_action", "duplicate"
+        open_id, *_ = routed_voice("公園の街灯が夜になっても点かず、子どもの帰り道が暗くて心配です。")
+        rows = {state: Reply(voice_id=world.voice_id, body=state, author_id=staff.id, state=state)
+                for state in ("draft", "pending", "approved", "sent")}
+        open_reply = Reply(voice_id=open_id, body="open", author_id=staff.id, state="pending")
+        db.session.add_all([*rows.values(), open_reply])
+        db.session.commit()
+        ids = {state: reply.id for state, reply in rows.items()}
+        open_reply_id = open_reply.id
+
+        downgrade(revision="0007_reorganization")
+        upgrade()
+        db.session.expire_all()
+
+        states = {state: db.session.get(Reply, reply_id).state for state, reply_id in ids.items()}
+        assert states == {"draft": "withdrawn", "pending": "withdrawn", "approved": "withdrawn", "sent": "sent"}
+        assert db.session.get(Reply, open_reply_id).state == "pending"
+        events = db.session.scalars(select(VoiceEvent).where(VoiceEvent.kind == "reply_withdrawn")
+                                    .order_by(VoiceEvent.id)).all()
+        assert [(e.voice_id, e.data) for e in events] == [
+            (world.voice_id, {"reply_id": ids[state], "reason": "対応なしにしたため"})
+            for state in ("draft", "pending", "approved")
+        ]
+        assert all(e.actor_id is None and e.created_at.tzinfo is not None for e in events)
+        db.session.remove()
+        db.engine.dispose()
+
