@@ -26,10 +26,53 @@ def normalize_for_rules(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").lower()
 
 
+# RE2's \w and \W are ASCII only; Python's, which administrators know, take in every letter and digit.
+_WORD = r"\p{L}\p{N}_"
+_WORD_ESCAPES = {"w": (f"[{_WORD}]", _WORD), "W": (f"[^{_WORD}]", None)}
+
+
+def unicode_word_classes(pattern: str) -> str:
+    r"""``pattern`` with \w (also inside a [...] class) and \W (outside one) spelled as Unicode classes, so
+    that ``\w+課`` matches 生活環境課 as it does in Python; an escaped backslash (\\w) is left alone."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            escape = pattern[i + 1]
+            outside, inside = _WORD_ESCAPES.get(escape, (None, None))
+            replacement = inside if in_class else outside
+            out.append(replacement if replacement is not None else char + escape)
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+            out.append(char)
+            if pattern[i + 1:i + 2] == "^":  # a leading ] is a literal, not the end of the class
+                out.append("^")
+                i += 1
+            if pattern[i + 1:i + 2] == "]":
+                out.append("]")
+                i += 1
+        elif in_class and pattern.startswith("[:", i) and ":]" in pattern[i + 2:]:
+            end = pattern.index(":]", i + 2) + 2  # a POSIX class such as [:alpha:] inside the class
+            out.append(pattern[i:end])
+            i = end
+            continue
+        elif char == "]" and in_class:
+            in_class = False
+            out.append(char)
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
 def compiled_regex(pattern: str):
     """The RE2 program of ``pattern``, or None when RE2 cannot run it (re2 caches compiled patterns)."""
     try:
-        return re2.compile(pattern, options=_RE2_OPTIONS)
+        return re2.compile(unicode_word_classes(pattern), options=_RE2_OPTIONS)
     except re2.error:
         return None
 

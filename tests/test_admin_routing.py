@@ -186,6 +186,12 @@ def test_ordinary_japanese_regex_rules_still_match_normalized_text(app):
             ("[ぁ-ん]+ごみ", "もえるごみ", True),
             ("^道路", "歩道の段差", False),
             ("カラス", "ｶﾗｽが散らかしています", True),  # 半角カナ in the text
+            (r"\w+課へ", "生活環境課へ伝えて", True),  # \w takes in kanji, as in Python
+            (r"ごみ\W+カラス", "ごみ、カラス", True),
+            (r"ごみ\W+カラス", "ごみカラス", False),
+            (r"[\w-]+町", "ｲﾅ-町", True),
+            (r"[[:alpha:]\w]+です", "あいうです", True),
+            (r"\\w", "ごみ", False),  # an escaped backslash, then w
         ]:
             rule = RoutingRule(name="t", match_type="regex", pattern=pattern, section_id=school, priority=1)
             assert rule_matches(rule, text) is expected, pattern
