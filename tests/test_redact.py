@@ -33,6 +33,9 @@ from voices.redact import ADDRESS_MASK, EMAIL_MASK, NAME_MASK, PHONE_MASK, POSTA
     ("１２３４　５６７８　９０１８", "５６７８", MY_NUMBER_MASK),
     ("山田太郎さんに言われた", "山田", NAME_MASK),
     ("担当の佐藤様と鈴木花子氏", "花子", NAME_MASK),
+    ("隣のすずきさんが騒ぐ", "すずき", NAME_MASK),  # a surname in kana
+    ("たなかたろうさんより電話", "たろう", NAME_MASK),  # a kana given name Sudachi reads as a noun
+    ("山田たろうくんが来た", "たろう", NAME_MASK),
 ])
 def test_each_format_is_redacted(text, secret, mask):
     """Is the secret gone, and replaced by the right placeholder?"""
@@ -51,6 +54,12 @@ def test_a_known_submitter_name_is_removed_even_when_sudachi_misses_it():
     """Is the submitter's own name removed, whole and by parts?"""
     result = redact("杉ノ内みどりです。杉ノ内より", known_names=["杉ノ内 みどり"])
     assert "杉ノ内" not in result and "みどり" not in result
+
+
+def test_words_after_a_surname_stay_when_no_honorific_makes_them_a_name():
+    """Is only a kana word between a surname and さん・様・くん… taken for a given name?"""
+    assert redact("田中のおばあさんに会った") == "［氏名］のおばあさんに会った"
+    assert redact("鈴木たろう") == "［氏名］たろう"  # no honorific: not known to be a name
 
 
 def test_empty_text():

@@ -45,7 +45,8 @@ _ADDRESS = re.compile(
     rf"|(?<=[一-龥ぁ-んァ-ヶ々]){_D}{{1,4}}{_HY}{_D}{{1,4}}(?:{_HY}{_D}{{1,4}})?(?![0-9０-９]|[分秒時円%％人件歳回年月日台]))"
     rf"(?:\s?[^\s、。,]{{0,20}}?{_D}{{2,4}}号室)?"
 )
-_HONORIFIC_FREE = ("様", "さん", "氏", "君", "くん", "ちゃん", "殿")
+_HONORIFICS = frozenset({"様", "さま", "さん", "氏", "君", "くん", "ちゃん", "殿"})
+_KANA_NAME = re.compile("[ぁ-ゖァ-ヺー]{2,6}")
 # After a surname in a place, these make it a person's household: 鈴木方, 佐藤様方, 山田宅.
 _HOUSEHOLD = frozenset({"方", "宅", "様", "さん", "氏", "殿", "家", "邸"})
 
@@ -74,11 +75,13 @@ def _morphemes(text: str) -> list[tuple[str, tuple[str, ...], str]]:
 def _mask_names(text: str, personal=lambda run, following: True) -> str:
     """Replace runs of Sudachi 人名 morphemes with the name mask: every run, or those for which
     ``personal(run, following)`` holds (``run``: its (surface, part of speech) pairs; ``following``: the
-    surface after it, "" at the end)."""
+    surface after it, "" at the end). A given name in kana that Sudachi reads as a common noun is part of
+    the run when it stands between a surname and an honorific (たなか|たろう|さん)."""
+    morphemes = [(surface, pos) for surface, pos, _ in _morphemes(text)] + [("", ("",) * 4)] * 2
     out: list[str] = []
     run: list[tuple[str, tuple[str, ...]]] = []
-    for surface, pos, _ in [*_morphemes(text), ("", ("",) * 4, "")]:
-        if pos[0] == "名詞" and pos[2] == "人名":
+    for i, (surface, pos) in enumerate(morphemes[:-1]):
+        if pos[0] == "名詞" and pos[2] == "人名" or run and _kana_given_name(run, surface, pos, morphemes[i + 1]):
             run.append((surface, pos))
             continue
         if run:
@@ -86,6 +89,11 @@ def _mask_names(text: str, personal=lambda run, following: True) -> str:
             run = []
         out.append(surface)
     return "".join(out)
+
+
+def _kana_given_name(run, surface: str, pos: tuple[str, ...], following: tuple[str, tuple[str, ...]]) -> bool:
+    return (run[-1][1][3] == "姓" and pos[0] == "名詞" and _KANA_NAME.fullmatch(surface) is not None
+            and following[0] in _HONORIFICS)
 
 
 def _mask_known(text: str, names: Iterable[str]) -> str:
