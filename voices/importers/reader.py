@@ -15,6 +15,11 @@ from voices.importers.encoding import ENCODING_LABELS, UnsupportedEncoding, dete
 # into memory (a voice's body is at most 4,000 characters anyway).
 CELL_LIMIT = 1_000_000
 FILE_FORMATS = ("csv", "xlsx")
+# An XLSX file is a zip archive, and openpyxl holds whole XML text nodes in memory: a few hundred KB
+# of "A"s expand to gigabytes (a zip bomb). Real workbooks compress their XML 5-30 times.
+XLSX_EXPANDED_LIMIT = 1 << 30
+XLSX_RATIO_LIMIT = 100
+XLSX_RATIO_FROM = 1 << 20  # small members (styles, themes) may compress better without harm
 
 
 class ImportFileError(ValueError):
@@ -134,10 +139,29 @@ def _open_workbook(path):
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _refuse_zip_bomb(path)
     try:
         return load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
         raise ImportFileError(f"Excel ファイル（.xlsx）として読めません（{type(error).__name__}）。") from None
+
+
+def _refuse_zip_bomb(path) -> None:
+    """ImportFileError when the archive would expand far beyond what a spreadsheet needs (the sizes
+    checked are the declared ones, which ``zipfile`` never reads past)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # load_workbook says why it cannot be read
+    expanded = sum(m.file_size for m in members)
+    inflated = [m for m in members
+                if m.file_size > XLSX_RATIO_FROM and m.file_size > XLSX_RATIO_LIMIT * max(m.compress_size, 1)]
+    if expanded > XLSX_EXPANDED_LIMIT or inflated:
+        raise ImportFileError(
+            "展開すると極端に大きくなる Excel ファイルのため読みません（圧縮を悪用したファイルのおそれがあります）。"
+            "Excel で開いて内容を確認し、CSV で保存し直してください。"
+        )
 
 
 def _xlsx_table(workbook) -> Table:
