@@ -6,9 +6,20 @@ import io
 import zipfile
 
 import pytest
+from sqlalchemy import select
 
-from models import db, set_setting
-from tests.test_import import VOICE_HEADER, VOICE_ROWS, check, voice_count, write, xlsx_bytes
+from models import Meeting, db, set_setting
+from tests.test_import import (
+    MEETING_HEADER,
+    VOICE_HEADER,
+    VOICE_ROWS,
+    check,
+    csv_bytes,
+    import_checked,
+    voice_count,
+    write,
+    xlsx_bytes,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +52,22 @@ def test_a_zip_bomb_disguised_as_xlsx_is_refused_before_it_is_expanded(app, tmp_
     assert job.state == "refused"
     assert "展開すると極端に大きくなる Excel ファイル" in job.errors[0]["messages"][0]
     assert voice_count(app) == 0
+
+
+@pytest.mark.parametrize("database", ["sqlite_app", pytest.param("pg_inprocess_app", marks=pytest.mark.postgres)])
+def test_control_characters_in_a_meeting_name_or_place_are_dropped_as_the_meeting_form_drops_them(
+        request, tmp_path, database):
+    """A NUL in 会合名 passed the check and then stopped the import on PostgreSQL."""
+    app = request.getfixturevalue(database)
+    app.config["IMPORT_DIR"] = str(tmp_path / "uploads")
+    rows = [["第1回\x00タウン\x1bミーティング", "2026-05-20", "市民", "伊奈", "バスの本数を増やしてほしいです。", "公民館\x07"],
+            ["\x1b\x00", "2026-05-20", "市民", "伊奈", "駐車場が足りません。", ""]]
+    path = write(tmp_path, "remarks.csv", csv_bytes([*MEETING_HEADER, "場所"], rows))
+    job = check(app, path, "meeting")
+    assert (job.good_rows, job.bad_rows) == (1, 1)
+    assert job.errors == [{"row": 3, "messages": ["会合名: 必須です。値を入力してください。"]}]
+    job = import_checked(app, job.id, only_good_rows=True)
+    assert (job.state, job.imported_rows) == ("done", 1)
+    with app.app_context():
+        meeting = db.session.scalar(select(Meeting))
+        assert (meeting.name, meeting.place) == ("第1回タウンミーティング", "公民館")

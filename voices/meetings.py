@@ -26,10 +26,19 @@ class MeetingInput:
     note: str = ""
 
 
+def clean_name(text: str) -> str:
+    """A meeting's name as stored: one line, control characters dropped, runs of spaces collapsed."""
+    return " ".join(strip_control_chars(text, multiline=False).split())
+
+
+def clean_place(text: str) -> str:
+    """A meeting's place as stored: one line, control characters dropped."""
+    return strip_control_chars(text, multiline=False).strip()
+
+
 def create_meeting(data: MeetingInput, actor: User | None) -> Meeting:
     """Validate and store a meeting; IntakeError with field messages when something is wrong."""
-    name = " ".join(strip_control_chars(data.name, multiline=False).split())
-    place = strip_control_chars(data.place, multiline=False).strip()
+    name, place = clean_name(data.name), clean_place(data.place)
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = ["名称を入力してください。"]

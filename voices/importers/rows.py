@@ -14,12 +14,12 @@ from models import CHANNELS, MEETING_KINDS
 from voices.dates import EARLIEST_DATE, parse_moment_text
 from voices.importers.columns import COLUMNS, normalize_header
 from voices.importers.reader import ImportFileError, RawRow
+from voices.meetings import NAME_MAX as MEETING_NAME_MAX
+from voices.meetings import PLACE_MAX, clean_name, clean_place
 from voices.validation import VoiceInput, validate
 
 JST = ZoneInfo("Asia/Tokyo")
 DEFAULT_REMARK_TYPE = "意見"
-MEETING_NAME_MAX = 200
-PLACE_MAX = 200
 TOKEN_PREFIX = "imp-"
 
 # 経路 as people write it → channel code. Web form and API voices come in through their own doors.
@@ -184,11 +184,14 @@ class RowParser:
             row.data = data
 
     def _meeting_row(self, values: dict[str, Any], row: ParsedRow) -> None:
-        name = " ".join(self._text(values, "会合名").split())
+        # Cleaned as the meeting form cleans them: a NUL would stop PostgreSQL mid-import.
+        name = clean_name(self._text(values, "会合名"))
         held = self._date(values, "開催日", row)
         kind = self._text(values, "会合種別") or "その他"
-        place = self._text(values, "場所")
+        place = clean_place(self._text(values, "場所"))
         voice_type = self._text(values, "種別") or DEFAULT_REMARK_TYPE
+        if not name and self._text(values, "会合名"):  # nothing but control characters
+            row.errors.append("会合名: 必須です。値を入力してください。")
         if len(name) > MEETING_NAME_MAX:
             row.errors.append(f"会合名: {MEETING_NAME_MAX}文字以内で入力してください。")
         if kind not in MEETING_KINDS:
