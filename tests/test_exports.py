@@ -140,3 +140,15 @@ def test_every_csv_download_names_exactly_one_charset(app, client):
         assert response.headers["Content-Type"] == content_type, url
     xlsx = client.get("/planner/export/matrix.xlsx?year=2025").headers["Content-Type"]
     assert xlsx == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_xlsx_drops_the_control_characters_excel_cannot_hold_instead_of_failing():
+    """Text with ESC or a vertical tab (an imported アクションプラン, a pasted body) used to make openpyxl
+    refuse the whole workbook, so the planner's download failed."""
+    table = Table("声の例\x1b", ["語\x0b", "内容"], [["窓口\x1b[31m", "一行目\x0b二行目"], ["\x1b=1+1", "\x00@SUM(A1)"]])
+    workbook = load_workbook(io.BytesIO(to_xlsx(table)))
+    sheet = workbook.worksheets[0]
+    assert workbook.sheetnames == ["声の例_"]
+    assert list(sheet.iter_rows(values_only=True)) == [
+        ("語", "内容"), ("窓口[31m", "一行目二行目"), ("'=1+1", "'@SUM(A1)")]
+    assert sheet["A3"].data_type == "s"

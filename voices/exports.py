@@ -2,6 +2,7 @@
 
 - UTF-8 with BOM is the default, so Excel opens Japanese text correctly by double-click.
 - CP932 on request; characters CP932 lacks (e.g. 𠮷, emoji) become ``?`` rather than crashing.
+- XLSX cannot hold most control characters (openpyxl refuses the whole workbook): they are dropped.
 - A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) is prefixed with ``'`` so a
   spreadsheet never runs it as a formula (CSV injection). Numbers stay numbers.
 """
@@ -72,6 +73,14 @@ def to_csv(tables: Table | Iterable[Table], encoding: str = "utf-8-sig") -> byte
     return buffer.getvalue().encode(encoding, errors="replace")
 
 
+def _xlsx_cell(value: object) -> object:
+    """``safe_cell`` of the value without the control characters XML 1.0 cannot carry (ESC, vertical tab,
+    NUL, …), dropped first so that 「\\x1b=1+1」 is neutralised as 「=1+1」 would be."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
+
+
 def to_xlsx(tables: Table | Iterable[Table]) -> bytes:
     """The tables as an XLSX workbook, one sheet per table."""
     from openpyxl import Workbook
@@ -83,11 +92,11 @@ def to_xlsx(tables: Table | Iterable[Table]) -> bytes:
     used: set[str] = set()
     for table in tables:
         sheet = workbook.create_sheet(_sheet_name(table.title, used))
-        sheet.append([safe_cell(h) for h in table.headers])
+        sheet.append([_xlsx_cell(h) for h in table.headers])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([safe_cell(v) for v in row])
+            sheet.append([_xlsx_cell(v) for v in row])
         for column in sheet.columns:
             width = max((len(str(c.value or "")) for c in column), default=8)
             sheet.column_dimensions[column[0].column_letter].width = min(max(width * 2, 8), 80)
@@ -107,7 +116,7 @@ def record_export(actor, what: str, file_format: str, **details: str) -> None:
 
 
 def _sheet_name(title: str, used: set[str]) -> str:
-    base = "".join("_" if c in "[]:*?/\\" else c for c in title)[:28] or "Sheet"
+    base = "".join("_" if c in "[]:*?/\\" or c < " " else c for c in title)[:28] or "Sheet"
     name, n = base, 2
     while name in used:
         name, n = f"{base[:26]}_{n}", n + 1
