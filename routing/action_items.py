@@ -16,6 +16,7 @@ from sqlalchemy import select
 from models import ACTION_ITEM_STATUSES, ActionItem, Measure, Section, User, audit, db
 from voices.importers.reader import ImportFileError, file_format_of, open_table
 from voices.importers.rows import cell_text
+from voices.validation import strip_control_chars
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "code": ("項目番号", "コード", "code"),
@@ -29,6 +30,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "kpi": ("KPI", "kpi", "成果指標"),
 }
 REQUIRED = ("code", "title", "measure")
+MULTILINE = ("description", "kpi")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")
 _YEAR = re.compile(r"^(?:令和(\d+|元)|R(\d+)|(\d{4}))年?度?$")
 MAX_ROWS = 5000
@@ -77,6 +79,9 @@ def _status(value: str) -> str:
 
 def validate(values: dict[str, str], measures: dict[str, int], sections: dict[str, int]) -> dict[str, Any]:
     """Check one item's fields (as text); returns model attributes or raises ValueError with all problems."""
+    # Control characters (a NUL stops PostgreSQL, an ESC breaks the XLSX exports) go, as at intake.
+    values = {name: strip_control_chars(str(value or ""), multiline=name in MULTILINE)
+              for name, value in values.items()}
     problems: list[str] = []
     for name in REQUIRED:
         if not values.get(name, "").strip():
@@ -163,6 +168,8 @@ def import_file(path: str | Path, filename: str, actor: User) -> ImportResult:
                 if not any(v.strip() for v in values.values()):
                     continue
                 problems = list(raw.problems)
+                problems += [f"{COLUMNS[name][0]}が数式です（値として貼り付けてから保存してください）"
+                             for name, i in columns.items() if i in raw.formula_columns]
                 try:
                     attrs = validate(values, measures, sections)
                 except ValueError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from models import ActionItem, db
@@ -111,3 +111,29 @@ def test_the_demo_action_items_cover_several_measures(app):
         measures = db.session.scalar(select(func.count(func.distinct(ActionItem.measure_id))))
         assert measures >= 6
         assert seed_demo_action_items() is None
+
+
+def test_control_characters_are_dropped_and_formulas_refused_so_the_exports_still_open(app, admin_client):
+    """A NUL in 取組名 stopped PostgreSQL, an ESC made every XLSX export of the measure fail, and an Excel
+    formula was stored as its text."""
+    data = HEADER + "AP-5-2-01,窓口の\x00オンライン\x1b化,一行目\x0b二行目,M5-2,,2023,2027,実施中,申請率\x0750%\r\n"
+    assert _upload(admin_client, data.encode("utf-8-sig"), "plan.csv").status_code == 302
+    with app.app_context():
+        item = db.session.scalar(select(ActionItem).where(ActionItem.code == "AP-5-2-01"))
+        assert (item.title, item.description, item.kpi) == ("窓口のオンライン化", "一行目二行目", "申請率50%")
+    planner = app.test_client()
+    login(planner, "planner")
+    export = planner.get("/planner/measures/M5-2/export/action-items.xlsx?year=2025")
+    assert export.status_code == 200
+    rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
+    assert rows[1][:2] == ("AP-5-2-01", "窓口のオンライン化")
+
+    workbook = Workbook()
+    workbook.active.append(HEADER.strip().split(","))
+    workbook.active.append(["AP-5-3-01", '=HYPERLINK("http://evil.example","取組")', "", "M5-3"])
+    out = io.BytesIO()
+    workbook.save(out)
+    refused = _upload(admin_client, out.getvalue(), "plan.xlsx")
+    assert refused.status_code == 400
+    assert "2行目：取組名が数式です" in refused.get_data(as_text=True)
+    assert _count(app) == 1
