@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from models import Meeting, db, set_setting
+from models import Meeting, Voice, db, set_setting
 from tests.test_import import (
     MEETING_HEADER,
     VOICE_HEADER,
@@ -71,3 +71,17 @@ def test_control_characters_in_a_meeting_name_or_place_are_dropped_as_the_meetin
     with app.app_context():
         meeting = db.session.scalar(select(Meeting))
         assert (meeting.name, meeting.place) == ("第1回タウンミーティング", "公民館")
+
+
+def test_old_mac_line_endings_and_mixed_endings_are_read_row_by_row(app, tmp_path):
+    """A bare CR ends a line too (Excel for Mac's 「CSV (Macintosh)」); it used to glue the file into one
+    line and refuse it for an unreadable header."""
+    rows = [",".join(VOICE_ROWS[0]), '2026-05-21,窓口,要望,"一行目\r二行目\r\n三行目",,,伊奈,', ",".join(VOICE_ROWS[2])]
+    for name, data in {"mac.csv": "\r".join([",".join(VOICE_HEADER), *rows]) + "\r",
+                       "mixed.csv": ",".join(VOICE_HEADER) + "\r\n" + rows[0] + "\r" + rows[1] + "\n" + rows[2]}.items():
+        job = check(app, write(tmp_path, name, data.encode("cp932")))
+        assert (job.state, job.total_rows, job.good_rows) == ("checked", 3, 3), (name, job.errors)
+    import_checked(app, job.id)
+    with app.app_context():
+        bodies = [v.body for v in db.session.scalars(select(Voice).order_by(Voice.id))]
+    assert bodies == [VOICE_ROWS[0][3], "一行目\n二行目\n三行目", VOICE_ROWS[2][3]]

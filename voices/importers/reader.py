@@ -84,12 +84,29 @@ def _encoding_of(path) -> str:
         raise ImportFileError(str(error)) from None
 
 
-def _decoded_lines(handle, encoding: str, broken: set[int]) -> Iterator[str]:
-    """Lines of a binary file decoded one by one, so a broken byte is pinned to its line.
+READ_BLOCK = 1 << 16
 
-    Safe for both encodings: neither UTF-8 nor CP932 uses the newline byte inside a character.
+
+def _raw_lines(handle) -> Iterator[bytes]:
+    """The lines of a binary file, each ending in ``\n`` whether the file ended it with CRLF, LF or a
+    bare CR (Excel for Mac's 「CSV (Macintosh)」, old ledgers), even when the endings are mixed.
+
+    Safe for both encodings: neither UTF-8 nor CP932 uses the CR or LF byte inside a character.
     """
-    for number, raw in enumerate(handle, start=1):
+    pending = b""
+    while block := handle.read(READ_BLOCK):
+        lines = (pending + block).splitlines(keepends=True)
+        # The last piece may be cut short, or be a CR whose LF is in the next block.
+        pending = lines.pop() if not lines[-1].endswith(b"\n") else b""
+        for line in lines:
+            yield line.rstrip(b"\r\n") + b"\n"
+    if pending:
+        yield pending.rstrip(b"\r\n") + b"\n"
+
+
+def _decoded_lines(handle, encoding: str, broken: set[int]) -> Iterator[str]:
+    """Lines of a binary file decoded one by one, so a broken byte is pinned to its line."""
+    for number, raw in enumerate(_raw_lines(handle), start=1):
         if number == 1 and encoding == "utf-8-sig":
             raw = raw.removeprefix(b"\xef\xbb\xbf")
         try:
