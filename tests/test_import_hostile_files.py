@@ -2,6 +2,7 @@
 hostile ones (zip bombs, control characters), refusing with a Japanese reason instead of crashing?"""
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 
@@ -85,3 +86,19 @@ def test_old_mac_line_endings_and_mixed_endings_are_read_row_by_row(app, tmp_pat
     with app.app_context():
         bodies = [v.body for v in db.session.scalars(select(Voice).order_by(Voice.id))]
     assert bodies == [VOICE_ROWS[0][3], "一行目\n二行目\n三行目", VOICE_ROWS[2][3]]
+
+
+@pytest.mark.parametrize("encoding, label", [("utf-16", "utf-16"), ("cp932", "cp932")])
+def test_excel_text_files_with_tabs_import_like_csv(app, tmp_path, encoding, label):
+    """Excel's 「Unicode テキスト」 (UTF-16, tabs) and 「テキスト (タブ区切り)」 (Shift_JIS, tabs), both .txt:
+    the first was refused as UTF-16, the second read as one column and refused for missing columns."""
+    body = "①髙﨑さんから\t「タブ」と\n改行を含む意見" if encoding == "utf-16" else "髙﨑さんから①の意見"
+    rows = [VOICE_ROWS[0], ["2026-05-21", "窓口", "意見", body, "", "", "", ""]]
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter="\t", lineterminator="\r\n").writerows([VOICE_HEADER, *rows])
+    job = check(app, write(tmp_path, "voices.txt", buffer.getvalue().encode(encoding)))
+    assert (job.state, job.encoding, job.good_rows, job.bad_rows) == ("checked", label, 2, 0), job.errors
+    import_checked(app, job.id)
+    with app.app_context():
+        bodies = [v.body for v in db.session.scalars(select(Voice).order_by(Voice.id))]
+    assert bodies == [VOICE_ROWS[0][3], body]

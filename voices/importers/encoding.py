@@ -1,4 +1,5 @@
-"""Which text encoding a CSV file was saved in: UTF-8 (with or without BOM) or CP932 (Shift_JIS)."""
+"""Which text encoding a CSV file was saved in: UTF-8 (with or without BOM), CP932 (Shift_JIS), or UTF-16
+with its BOM (Excel's 「Unicode テキスト」)."""
 from __future__ import annotations
 
 import codecs
@@ -8,12 +9,9 @@ ENCODING_LABELS: dict[str, str] = {
     "utf-8-sig": "UTF-8（BOM付き）",
     "utf-8": "UTF-8",
     "cp932": "Shift_JIS（CP932）",
+    "utf-16": "UTF-16（Unicode テキスト）",
 }
 SAMPLE_BYTES = 64 * 1024
-
-
-class UnsupportedEncoding(ValueError):
-    """The file is in an encoding we do not read; the message says what to do, in Japanese."""
 
 
 def _errors_when_decoded(data: bytes, encoding: str) -> int:
@@ -24,16 +22,14 @@ def _errors_when_decoded(data: bytes, encoding: str) -> int:
 
 
 def detect_encoding(path: str | Path) -> str:
-    """``utf-8-sig``, ``utf-8`` or ``cp932``, judged from the bytes; a few broken bytes do not change
+    """``utf-8-sig``, ``utf-16``, ``utf-8`` or ``cp932``, judged from the bytes; a few broken bytes do not change
     the verdict (they are reported on their rows later)."""
     with open(path, "rb") as handle:
         head = handle.read(4)
         if head.startswith(codecs.BOM_UTF8):
             return "utf-8-sig"
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            raise UnsupportedEncoding(
-                "UTF-16 のファイルは読めません。Excel では「CSV UTF-8（コンマ区切り）」で保存し直してください。"
-            )
+            return "utf-16"
         handle.seek(0)
         while True:  # skip plain ASCII: it reads the same in both encodings
             sample = handle.read(SAMPLE_BYTES)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from voices.importers.encoding import ENCODING_LABELS, UnsupportedEncoding, detect_encoding
+from voices.importers.encoding import ENCODING_LABELS, detect_encoding
 
 # Longest cell read from a CSV file; anything longer is reported on its row instead of being read
 # into memory (a voice's body is at most 4,000 characters anyway).
@@ -66,7 +68,7 @@ def open_table(path: str | Path, file_format: str) -> Iterator[Table]:
     """Open ``path`` for streaming; raises ImportFileError when it cannot be read at all."""
     if file_format == "csv":
         with open(path, "rb") as handle:
-            yield _csv_table(handle, _encoding_of(path))
+            yield _csv_table(handle, detect_encoding(path))
     elif file_format == "xlsx":
         workbook = _open_workbook(path)
         try:
@@ -75,13 +77,6 @@ def open_table(path: str | Path, file_format: str) -> Iterator[Table]:
             workbook.close()
     else:
         raise ImportFileError("CSV ファイル（.csv）か Excel ファイル（.xlsx）を選んでください。")
-
-
-def _encoding_of(path) -> str:
-    try:
-        return detect_encoding(path)
-    except UnsupportedEncoding as error:
-        raise ImportFileError(str(error)) from None
 
 
 READ_BLOCK = 1 << 16
@@ -106,6 +101,13 @@ def _raw_lines(handle) -> Iterator[bytes]:
 
 def _decoded_lines(handle, encoding: str, broken: set[int]) -> Iterator[str]:
     """Lines of a binary file decoded one by one, so a broken byte is pinned to its line."""
+    if encoding == "utf-16":  # two bytes a character: decode first, then split (universal newlines)
+        text = io.TextIOWrapper(handle, encoding="utf-16", errors="replace", newline=None)
+        for number, line in enumerate(text, start=1):
+            if "\ufffd" in line:
+                broken.add(number)
+            yield line
+        return
     for number, raw in enumerate(_raw_lines(handle), start=1):
         if number == 1 and encoding == "utf-8-sig":
             raw = raw.removeprefix(b"\xef\xbb\xbf")
@@ -119,7 +121,11 @@ def _decoded_lines(handle, encoding: str, broken: set[int]) -> Iterator[str]:
 def _csv_table(handle, encoding: str) -> Table:
     csv.field_size_limit(max(csv.field_size_limit(), CELL_LIMIT))
     broken: set[int] = set()
-    reader = csv.reader(_decoded_lines(handle, encoding, broken))
+    lines = _decoded_lines(handle, encoding, broken)
+    first = next(lines, "")
+    # Excel's 「テキスト (タブ区切り)」 and 「Unicode テキスト」 separate cells with tabs, not commas.
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    reader = csv.reader(itertools.chain([first] if first else [], lines), delimiter=delimiter)
     label = ENCODING_LABELS[encoding]
     try:
         header = next(reader)
