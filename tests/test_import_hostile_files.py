@@ -102,3 +102,19 @@ def test_excel_text_files_with_tabs_import_like_csv(app, tmp_path, encoding, lab
     with app.app_context():
         bodies = [v.body for v in db.session.scalars(select(Voice).order_by(Voice.id))]
     assert bodies == [VOICE_ROWS[0][3], body]
+
+
+def test_a_workbook_renamed_to_csv_is_read_as_a_workbook(app, tmp_path):
+    job = check(app, write(tmp_path, "受付簿.csv", xlsx_bytes(VOICE_HEADER, VOICE_ROWS)))
+    assert (job.state, job.file_format, job.good_rows, job.bad_rows) == ("checked", "xlsx", 3, 0), job.errors
+
+
+@pytest.mark.parametrize("filename", ["old.xlsx", "old.csv"])
+def test_an_old_xls_under_another_name_is_refused_as_xls_and_its_upload_deleted(app, tmp_path, filename):
+    from voices.importers.reader import ImportFileError
+    from voices.importers.service import register_upload
+
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096)
+    with app.app_context(), pytest.raises(ImportFileError, match=r"古い Excel 形式（\.xls）は読めません"):
+        register_upload(io.BytesIO(ole), filename, "voices", None)
+    assert list((tmp_path / "uploads").iterdir()) == []

@@ -59,22 +59,42 @@ def file_format_of(filename: str) -> str:
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx"
     if suffix == ".xls":
-        raise ImportFileError("古い Excel 形式（.xls）は読めません。「Excel ブック（.xlsx）」か CSV で保存し直してください。")
+        raise ImportFileError(XLS_REFUSED)
     raise ImportFileError("CSV ファイル（.csv）か Excel ファイル（.xlsx）を選んでください。")
+
+
+XLS_REFUSED = "古い Excel 形式（.xls）は読めません。「Excel ブック（.xlsx）」か CSV で保存し直してください。"
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls (and .doc) container
+
+
+def content_format(path: str | Path, file_format: str) -> str:
+    """The format the bytes say, over the name's: a workbook renamed to .csv is read as a workbook, and an
+    old .xls renamed to .xlsx or .csv gets the .xls message rather than a confusing one."""
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head.startswith(_OLE_MAGIC):
+        raise ImportFileError(XLS_REFUSED)
+    if head.startswith(_ZIP_MAGIC) and file_format == "csv":
+        return "xlsx"
+    return file_format
 
 
 @contextmanager
 def open_table(path: str | Path, file_format: str) -> Iterator[Table]:
     """Open ``path`` for streaming; raises ImportFileError when it cannot be read at all."""
+    file_format = content_format(path, file_format)
     if file_format == "csv":
         with open(path, "rb") as handle:
             yield _csv_table(handle, detect_encoding(path))
     elif file_format == "xlsx":
-        workbook = _open_workbook(path)
-        try:
-            yield _xlsx_table(workbook)
-        finally:
-            workbook.close()
+        # Opened by us and passed as a file: openpyxl refuses a workbook by its name (renamed to .csv).
+        with open(path, "rb") as handle:
+            workbook = _open_workbook(path, handle)
+            try:
+                yield _xlsx_table(workbook)
+            finally:
+                workbook.close()
     else:
         raise ImportFileError("CSV ファイル（.csv）か Excel ファイル（.xlsx）を選んでください。")
 
@@ -158,13 +178,13 @@ def _csv_table(handle, encoding: str) -> Table:
     return Table(encoding, header, rows())
 
 
-def _open_workbook(path):
+def _open_workbook(path, handle):
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     _refuse_zip_bomb(path)
     try:
-        return load_workbook(path, read_only=True, data_only=False)
+        return load_workbook(handle, read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
         raise ImportFileError(f"Excel ファイル（.xlsx）として読めません（{type(error).__name__}）。") from None
 

@@ -28,7 +28,7 @@ from sqlalchemy import select, tuple_
 from classifier.similarity import predict_with_tokens
 from models import ImportJob, JobRecord, Meeting, User, Voice, db, label_targets, utcnow
 from models.outbox import dispatch_committed, new_job
-from voices.importers.reader import ImportFileError, file_format_of, open_table
+from voices.importers.reader import ImportFileError, content_format, file_format_of, open_table
 from voices.importers.rows import ParsedRow, RowParser
 from voices.intake import classification_text, stored_tokens, submit_many
 
@@ -59,7 +59,11 @@ def register_upload(stream, filename: str, kind: str, actor: User | None) -> Imp
     target = imports_dir() / f"{uuid.uuid4().hex}.{file_format}"
     with open(target, "wb") as out:
         shutil.copyfileobj(stream, out, 1024 * 1024)
-    return _record(target, filename, kind, file_format, actor)
+    try:
+        return _record(target, filename, kind, file_format, actor)
+    except ImportFileError:
+        target.unlink(missing_ok=True)  # it may hold personal data, and no job row points to it
+        raise
 
 
 def register_path(path: str | Path, kind: str, actor: User | None = None) -> ImportJob:
@@ -69,6 +73,7 @@ def register_path(path: str | Path, kind: str, actor: User | None = None) -> Imp
 
 
 def _record(path: Path, filename: str, kind: str, file_format: str, actor: User | None) -> ImportJob:
+    file_format = content_format(path, file_format)
     job = ImportJob(kind=kind, filename=Path(filename).name[:255], stored_path=str(path), file_format=file_format,
                     size_bytes=path.stat().st_size, created_by_id=actor.id if actor else None)
     db.session.add(job)
