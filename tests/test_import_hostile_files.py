@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
 from models import Meeting, Voice, db, set_setting
 from tests.test_import import (
+    JST,
     MEETING_HEADER,
     VOICE_HEADER,
     VOICE_ROWS,
@@ -118,3 +120,18 @@ def test_an_old_xls_under_another_name_is_refused_as_xls_and_its_upload_deleted(
     with app.app_context(), pytest.raises(ImportFileError, match=r"古い Excel 形式（\.xls）は読めません"):
         register_upload(io.BytesIO(ole), filename, "voices", None)
     assert list((tmp_path / "uploads").iterdir()) == []
+
+
+def test_dates_with_the_day_of_the_week_and_excel_serials_are_read(app, tmp_path):
+    """「令和8年4月3日（金）」 is how Japanese minutes write a date, and 46120 is how a 「標準」 cell or another
+    system's CSV carries one; both were refused as unreadable."""
+    dates = ["令和８年４月３日（金）", "2026/4/6(月) 10:30", "R8.4.7(火曜日)", "46120", 46121.5]
+    rows = [[d, "電話", "苦情", f"街灯が切れています（{i}）。", "", "", "", ""] for i, d in enumerate(dates)]
+    job = check(app, write(tmp_path, "dates.xlsx", xlsx_bytes(VOICE_HEADER, rows)))
+    assert (job.good_rows, job.bad_rows) == (5, 0), job.errors
+    import_checked(app, job.id)
+    with app.app_context():
+        received = [v.received_at.astimezone(JST).replace(tzinfo=None)
+                    for v in db.session.scalars(select(Voice).order_by(Voice.id))]
+    assert received == [datetime(2026, 4, 3), datetime(2026, 4, 6, 10, 30), datetime(2026, 4, 7),
+                        datetime(2026, 4, 8), datetime(2026, 4, 9, 12)]

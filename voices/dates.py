@@ -23,12 +23,14 @@ _ERA_DATE = re.compile(
     r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 )
 _ERA_START = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988}
+# The day of the week as Japanese documents add it, 「令和8年4月3日（金）」: read past, not checked.
+_WEEKDAY = re.compile(r"\s*\([月火水木金土日](?:曜日?)?\)")
 
 
 def parse_moment_text(text: str) -> datetime | None:
     """A date (and optional time) in JST: 2026-05-20, 2026/5/20 10:30, 令和8年5月20日, R8.5.20, 20260520,
-    全角 digits too. None when it is not a real date."""
-    text = unicodedata.normalize("NFKC", text or "").strip()
+    全角 digits too, with or without the day of the week (「（金）」). None when it is not a real date."""
+    text = _WEEKDAY.sub("", unicodedata.normalize("NFKC", text or "")).strip()
     try:
         if match := _DATE.match(text):
             year, month, day, hour, minute, second = match.groups()

@@ -72,14 +72,25 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+# An Excel date serial (days since 1899-12-30) as a file may carry it, a cell formatted 「標準」 or a CSV
+# from another system: 5 digits, optionally with the time as a fraction. Serials of EARLIEST_DATE..2100.
+_EXCEL_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+_SERIAL_RANGE = (32874, 73415)
+
+
 def parse_moment(value: Any) -> datetime | None:
     """A date (and optional time) in JST from a cell: 2026-05-20, 2026/5/20 10:30, 令和8年5月20日, R8.5.20,
-    20260520, or an Excel date cell. None when it is not a real date."""
+    20260520, an Excel date cell, or an Excel date serial (46120). None when it is not a real date."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=JST) if value.tzinfo is None else value
     if isinstance(value, date):
         return datetime.combine(value, time(), JST)
-    return parse_moment_text(cell_text(value))
+    text = cell_text(value).strip()
+    if _EXCEL_SERIAL.match(text) and _SERIAL_RANGE[0] <= float(text) <= _SERIAL_RANGE[1]:
+        from openpyxl.utils.datetime import from_excel
+
+        return from_excel(float(text)).replace(tzinfo=JST, microsecond=0)
+    return parse_moment_text(text)
 
 
 def content_key(kind: str, *parts: Any) -> str:
