@@ -207,8 +207,31 @@ def _refuse_zip_bomb(path) -> None:
         )
 
 
+def _first_row(sheet) -> list[str]:
+    for cells in sheet.iter_rows(max_row=1, values_only=True):
+        return ["" if value is None else str(value).strip() for value in cells]
+    return []
+
+
+def _data_sheet(workbook):
+    """The first visible sheet (a hidden one is not what people think they are importing). Another
+    visible sheet with the same headings (「4月」「5月」…) would be silently left out: refused instead."""
+    visible = [s for s in workbook.worksheets if getattr(s, "sheet_state", "visible") == "visible"]
+    if not visible:
+        raise ImportFileError("表示されているシートがありません。取り込むシートを表示してから保存してください。")
+    sheet, header = visible[0], _first_row(visible[0])
+    if any(header):
+        same = [other.title for other in visible[1:] if _first_row(other) == header]
+        if same:
+            raise ImportFileError(
+                f"シート「{sheet.title}」と同じ見出しのシート（{'、'.join(f'「{t}」' for t in same)}）があります。"
+                "取り込むのは最初のシートだけなので、1つのシートにまとめてから取り込んでください。"
+            )
+    return sheet
+
+
 def _xlsx_table(workbook) -> Table:
-    sheet = workbook.worksheets[0]
+    sheet = _data_sheet(workbook)
     iterator = sheet.iter_rows()
     try:
         header_cells = next(iterator)
