@@ -34,6 +34,9 @@ STATUSES: dict[str, str] = {
 }
 # A voice in one of these needs nothing more from any 課.
 DONE_STATUSES: tuple[str, ...] = ("closed", "no_action")
+# 対応なし reasons that mean the voice is not a citizen's voice to count: a second copy of one already
+# counted, or spam. Out-of-scope voices (市の所管外) are real voices and stay in every aggregate.
+UNCOUNTED_NO_ACTION_REASONS: tuple[str, ...] = ("duplicate", "spam")
 
 AGE_GROUPS: tuple[str, ...] = (
     "10代以下", "20代", "30代", "40代", "50代", "60代", "70代", "80代以上",

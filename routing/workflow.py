@@ -17,12 +17,14 @@ from models import (
     User,
     Voice,
     VoiceEvent,
+    VoiceMeasure,
     db,
     get_setting,
     utcnow,
 )
 from routing.history import assign_primary, record_event
 from routing.service import RoutingError
+from voices import rollups
 from voices.access import OPEN_STATES, allowed_actions, require
 
 NO_ACTION_REASONS = {"duplicate": "重複", "spam": "迷惑・いたずら", "out_of_scope": "市の所管外"}
@@ -207,6 +209,9 @@ def mark_no_action(voice_id: int, reason: str, actor: User, detail: str = "") ->
     voice.status = "no_action"
     voice.no_action_reason = reason
     voice.closed_at = utcnow()
+    if not rollups.is_counted(voice):  # spam or a duplicate: out of the planners' and the public's counts
+        rollups.forget_voice(voice, list(db.session.scalars(
+            select(VoiceMeasure.measure_code).where(VoiceMeasure.voice_id == voice.id))))
     record_event(voice, "no_action", {"reason": NO_ACTION_REASONS[reason], "detail": (detail or "").strip()}, actor)
     _withdraw_unsent_replies(voice, "対応なしにしたため", actor)
     db.session.commit()

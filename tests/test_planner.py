@@ -240,3 +240,52 @@ def test_a_month_range_far_outside_the_years_is_brought_within_them(app, client,
                 f"/planner/export/matrix.csv?{months}", f"/planner/export/matrix.xlsx?{months}",
                 f"/planner/measures/M5-2/export/all.csv?{months}&enc=cp932"):
         assert client.get(url).status_code == 200, url
+
+
+def test_spam_and_duplicates_are_not_counted_before_or_after_a_rollup_refresh(app, client, world):
+    """Does a voice closed as spam or as a duplicate leave every count, trend, term and sample (planners'
+    and public), whether it was rolled up already or not, while an out-of-scope voice still counts?"""
+    from models import User
+    from routing import links, workflow
+    from tests.planner_fixtures import add_voice, jst
+    from voices import rollups
+
+    period = stats.fiscal_year_period(2025)
+    with app.app_context():
+        admin = db.session.scalar(db.select(User).where(User.login_id == "admin"))
+        body = "図書館の開館時間を延ばしてほしい。"
+        for day in (1, 2):
+            add_voice(jst(2025, 10, day, 9), ["M3-1"], body=body, search_tokens=" 図書館 開館 ")
+        rolled_spam = add_voice(jst(2025, 10, 3, 9), ["M3-1"], body="迷惑な書き込み 迷惑", district="伊奈",
+                                search_tokens=" 迷惑 書き込み ").id
+        rollups.refresh()
+        live_duplicate = add_voice(jst(2025, 10, 4, 9), ["M3-1"], body=body, search_tokens=" 図書館 開館 ").id
+        live_spam = add_voice(jst(2025, 10, 5, 9), ["M3-1"], body="迷惑な書き込み 迷惑", district="伊奈",
+                              search_tokens=" 迷惑 書き込み ").id
+        out_of_scope = add_voice(jst(2025, 10, 6, 9), ["M3-1"], body="県道の信号を直してほしい。").id
+        workflow.mark_no_action(rolled_spam, "spam", admin)
+        workflow.mark_no_action(live_duplicate, "duplicate", admin)
+        workflow.mark_no_action(live_spam, "spam", admin)
+        workflow.mark_no_action(out_of_scope, "out_of_scope", admin)
+        links.add_measure(rolled_spam, "M3-2", admin)  # a measure added later does not bring it back
+
+        def check():
+            counts = stats.measure_counts(period)
+            assert counts["M3-1"] == 3 and "M3-2" not in counts  # two kept + the out-of-scope one
+            assert stats.monthly_counts("M3-1", [2025])[2025][6] == 3  # October
+            assert stats.monthly_counts(None, [2025])[2025][6] == 3
+            assert stats.monthly_counts_by_measure(2025)["M3-1"][6] == 3
+            assert "伊奈" not in dict(stats.breakdown("M3-1", period, "district"))
+            samples = [s.text for s in stats.sample_voices("M3-1", period)]
+            assert len(samples) == 3 and not any("迷惑" in s for s in samples)
+            assert "迷惑" not in dict(stats.top_terms("M3-1", period))
+            assert [t.current for t in stats.rising_terms("M3-1", period) if t.term == "図書館"] == [2]
+
+        check()
+        rollups.refresh()
+        check()
+    login(client, "planner")
+    assert "迷惑" not in client.get("/planner/measures/M3-1?year=2025").get_data(as_text=True)
+    public = client.get("/mieruka/?year=2025").get_data(as_text=True)
+    row = public.split('<th scope="row">M3-1</th>')[1].split("</tr>")[0]
+    assert "<td>3</td>" in row and "<td>5</td>" not in row

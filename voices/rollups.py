@@ -3,8 +3,9 @@
 ``refresh()`` rebuilds the ``measure_rollups`` table for every voice up to a watermark (the voice before
 the oldest one still waiting to be routed) in one transaction; run it from cron or the worker
 (``flask --app web planner refresh-rollups``). Readers add a live count of the voices above the
-watermark, so a new voice is counted at once. Staff changes to a voice's measures (routing.links) adjust
-the rollup in the same transaction, so those are exact too. What only a refresh picks up: a voice's 課
+watermark, so a new voice is counted at once. Staff changes to a voice's measures (routing.links) and a
+voice found to be spam or a duplicate (routing.workflow) adjust the rollup in the same transaction, so
+those are exact too. Spam and duplicates are never counted (``counted``). What only a refresh picks up: a voice's 課
 changing after a forward (the 課 breakdown) and answers given after the refresh (the public answer times).
 """
 from __future__ import annotations
@@ -12,9 +13,18 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy import ColumnElement, delete, func, insert, literal, or_, select
 
-from models import MeasureRollup, RollupState, Section, Voice, VoiceMeasure, db, utcnow
+from models import (
+    UNCOUNTED_NO_ACTION_REASONS,
+    MeasureRollup,
+    RollupState,
+    Section,
+    Voice,
+    VoiceMeasure,
+    db,
+    utcnow,
+)
 
 JST = ZoneInfo("Asia/Tokyo")
 DIMENSION_COLUMNS = ("channel", "voice_type", "district", "age_group")
@@ -25,6 +35,16 @@ def jst_month(column):
     if db.engine.dialect.name == "postgresql":
         return func.to_char(func.timezone("Asia/Tokyo", column), "YYYY-MM")
     return func.strftime("%Y-%m", column, "+9 hours")
+
+
+def counted() -> ColumnElement[bool]:
+    """Voices that count in every aggregate: all but those closed as spam or as a duplicate."""
+    return or_(Voice.status != "no_action", Voice.no_action_reason.notin_(UNCOUNTED_NO_ACTION_REASONS))
+
+
+def is_counted(voice: Voice) -> bool:
+    """``counted()`` for one loaded voice."""
+    return voice.status != "no_action" or voice.no_action_reason not in UNCOUNTED_NO_ACTION_REASONS
 
 
 def month_of(moment: datetime) -> str:
@@ -44,7 +64,7 @@ def refresh(*hooks) -> int:
     mark = (pending - 1) if pending else (db.session.scalar(select(func.max(Voice.id))) or 0)
     db.session.execute(delete(MeasureRollup))
     month = jst_month(Voice.received_at)
-    covered = Voice.id <= mark
+    covered = (Voice.id <= mark) & counted()
     columns = ["measure_code", "month", "dimension", "value", "count", "amount"]
     # Every voice once, per month.
     db.session.execute(insert(MeasureRollup).from_select(columns, select(
@@ -94,16 +114,34 @@ def adjust_for_measure(voice: Voice, code: str, delta: int) -> None:
     """Keep the rollup exact when staff add (+1) or remove (−1) a measure of a rolled-up voice.
 
     Runs inside the caller's transaction."""
+    if voice.id > watermark() or not is_counted(voice):
+        return
+    _adjust_rows(voice, code, delta)
+
+
+def forget_voice(voice: Voice, measure_codes: list[str]) -> None:
+    """Take a rolled-up voice that no longer counts (closed as spam or a duplicate) out of every rollup row:
+    the all-voices total and each of its measures. Runs inside the caller's transaction."""
     if voice.id > watermark():
         return
+    _adjust_row("", month_of(voice.received_at), "total", "", -1)
+    for code in measure_codes:
+        _adjust_rows(voice, code, -1)
+
+
+def _adjust_rows(voice: Voice, code: str, delta: int) -> None:
     month = month_of(voice.received_at)
     values = {"total": "", "section": voice.section.name if voice.section else "",
               **{name: getattr(voice, name) or "" for name in DIMENSION_COLUMNS}}
     for dimension, value in values.items():
-        row = db.session.get(MeasureRollup, (code, month, dimension, value))
-        if row is None:
-            if delta > 0:
-                db.session.add(MeasureRollup(measure_code=code, month=month, dimension=dimension, value=value,
-                                             count=delta, amount=0))
-        else:
-            row.count = max(row.count + delta, 0)
+        _adjust_row(code, month, dimension, value, delta)
+
+
+def _adjust_row(code: str, month: str, dimension: str, value: str, delta: int) -> None:
+    row = db.session.get(MeasureRollup, (code, month, dimension, value))
+    if row is None:
+        if delta > 0:
+            db.session.add(MeasureRollup(measure_code=code, month=month, dimension=dimension, value=value,
+                                         count=delta, amount=0))
+    else:
+        row.count = max(row.count + delta, 0)

@@ -123,9 +123,10 @@ def _merge(*parts: dict) -> dict:
     return total
 
 
-def _in_period(query: Select, period: Period) -> Select:
+def _counted_in(query: Select, period: Period) -> Select:
+    """Voices received in ``period`` that count (spam and duplicates never do)."""
     start, end = period.bounds
-    return query.where(Voice.received_at >= start, Voice.received_at < end)
+    return query.where(Voice.received_at >= start, Voice.received_at < end, rollups.counted())
 
 
 def _measure_voices(query: Select, code: str | None) -> Select:
@@ -153,7 +154,7 @@ class Matrix:
 
 def measure_counts(period: Period) -> dict[str, int]:
     """Voices per measure code received in ``period``."""
-    query = _live(_in_period(_measure_voices(select(VoiceMeasure.measure_code, func.count()), None), period))
+    query = _live(_counted_in(_measure_voices(select(VoiceMeasure.measure_code, func.count()), None), period))
     live = dict(db.session.execute(query.group_by(VoiceMeasure.measure_code)).all())
     return {k: v for k, v in _merge(_rolled("total", period.months(), by="measure"), live).items() if v}
 
@@ -182,7 +183,7 @@ def monthly_counts(code: str | None, fiscal_years: list[int]) -> dict[int, list[
         query = _measure_voices(select(month, func.count()), code)
     else:
         query = select(month, func.count()).select_from(Voice)
-    live = dict(db.session.execute(_live(_in_period(query, period)).group_by(month)).all())
+    live = dict(db.session.execute(_live(_counted_in(query, period)).group_by(month)).all())
     counts = _merge(_rolled("total", period.months(), code or "", by="month"), live)
     result = {year: [0] * 12 for year in fiscal_years}
     for key, count in counts.items():
@@ -198,7 +199,7 @@ def monthly_counts_by_measure(year: int) -> dict[str, list[int]]:
     period = fiscal_year_period(year)
     month = rollups.jst_month(Voice.received_at)
     query = _measure_voices(select(VoiceMeasure.measure_code, month, func.count()), None)
-    live = db.session.execute(_live(_in_period(query, period)).group_by(VoiceMeasure.measure_code, month)).all()
+    live = db.session.execute(_live(_counted_in(query, period)).group_by(VoiceMeasure.measure_code, month)).all()
     rolled = db.session.execute(
         select(MeasureRollup.measure_code, MeasureRollup.month, func.sum(MeasureRollup.count))
         .where(MeasureRollup.dimension == "total", MeasureRollup.measure_code != "",
@@ -219,7 +220,7 @@ def breakdown(code: str, period: Period, dimension: str) -> list[tuple[str, int]
     else:
         column = getattr(Voice, dimension)
         query = _measure_voices(select(column, func.count()), code)
-    live = {key or "": n for key, n in db.session.execute(_live(_in_period(query, period)).group_by(column)).all()}
+    live = {key or "": n for key, n in db.session.execute(_live(_counted_in(query, period)).group_by(column)).all()}
     counts = _merge(_rolled(dimension, period.months(), code), live)
     labelled: dict[str, int] = {}
     for key, count in counts.items():
@@ -251,7 +252,7 @@ def _is_personal(term: str) -> bool:
 
 
 def _term_frequencies(code: str, period: Period, sample: int = TERM_SAMPLE) -> tuple[Counter, int]:
-    query = _in_period(_measure_voices(select(Voice.search_tokens), code), period)
+    query = _counted_in(_measure_voices(select(Voice.search_tokens), code), period)
     rows = db.session.scalars(query.order_by(Voice.id.desc()).limit(sample)).all()
     counter: Counter = Counter()
     for tokens in rows:
@@ -351,7 +352,7 @@ class SampleVoice:
 
 def sample_voices(code: str, period: Period, limit: int = 10) -> list[SampleVoice]:
     """The newest voices of a measure in ``period``, redacted (planners never read the raw text)."""
-    query = _in_period(_measure_voices(select(Voice), code), period).order_by(Voice.received_at.desc(), Voice.id.desc())
+    query = _counted_in(_measure_voices(select(Voice), code), period).order_by(Voice.received_at.desc(), Voice.id.desc())
     voices = db.session.scalars(query.limit(limit)).all()
     reflections = dict(db.session.execute(select(VoiceReflection.voice_id, VoiceReflection.content).where(
         VoiceReflection.voice_id.in_([v.id for v in voices]))).all()) if voices else {}
