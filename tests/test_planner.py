@@ -289,3 +289,22 @@ def test_spam_and_duplicates_are_not_counted_before_or_after_a_rollup_refresh(ap
     public = client.get("/mieruka/?year=2025").get_data(as_text=True)
     row = public.split('<th scope="row">M3-1</th>')[1].split("</tr>")[0]
     assert "<td>3</td>" in row and "<td>5</td>" not in row
+
+
+def test_fiscal_2019_is_reiwa_gannendo_while_its_april_dates_stay_heisei(app, client, world):
+    """Is 2019年度 called 令和元年度 (as the state names it) on the planner pages, the report and みえる化,
+    while a voice of 2019-04-30 is dated 平成31年 and one of 2019-05-01 令和元年?"""
+    from tests.planner_fixtures import add_voice, jst
+
+    with app.app_context():
+        add_voice(jst(2019, 4, 30, 23, 50), ["M5-3"], body="平成最後の日の声です。")
+        add_voice(jst(2019, 5, 1, 0, 10), ["M5-3"], body="令和最初の日の声です。")
+    login(client, "planner")
+    pages = {url: client.get(url).get_data(as_text=True) for url in (
+        "/planner/?year=2019", "/planner/measures/M5-3?year=2019", "/planner/report?year=2019", "/mieruka/?year=2019")}
+    for url, html in pages.items():
+        assert "令和元年度（2019年度）" in html, url
+        assert "平成31年度" not in html, url
+    report = pages["/planner/report?year=2019"]
+    assert "平成31年(2019年)4月30日" in report and "令和元年(2019年)5月1日" in report
+    assert "平成30年度（2018年度）" in pages["/planner/measures/M5-3?year=2019"]  # the trend's earlier years

@@ -15,13 +15,26 @@ JST = ZoneInfo("Asia/Tokyo")
 _ERAS = ((date(2019, 5, 1), "令和"), (date(1989, 1, 8), "平成"), (date(1926, 12, 25), "昭和"))
 
 
-def wareki_year(day: date) -> str:
-    """令和8年(2026年) style year label."""
+def _era_year(day: date) -> str | None:
+    """令和8年, 令和元年 … for ``day``; None before 昭和."""
     for start, name in _ERAS:
         if day >= start:
             n = day.year - start.year + 1
-            return f"{name}{'元' if n == 1 else n}年({day.year}年)"
-    return f"{day.year}年"
+            return f"{name}{'元' if n == 1 else n}年"
+    return None
+
+
+def wareki_year(day: date) -> str:
+    """令和8年(2026年) style year label."""
+    era = _era_year(day)
+    return f"{era}({day.year}年)" if era else f"{day.year}年"
+
+
+def wareki_fiscal_year(year: int) -> str:
+    """令和8年度(2026年度): the era is the one in effect for most of the 年度, as the state names them, so
+    2019年度 (April 2019 in 平成, from May in 令和) is 令和元年度 and 1988年度 is 昭和63年度."""
+    era = _era_year(date(year, 10, 1))
+    return f"{era}度({year}年度)" if era else f"{year}年度"
 
 
 def jp_date(value: date | datetime | None) -> str:

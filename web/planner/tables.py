@@ -1,19 +1,16 @@
 """Every dashboard table as data: the pages render these and the exports write the same rows."""
 from __future__ import annotations
 
-from datetime import date
-
 from voices import stats
 from voices.exports import Table
-from web.filters import jp_date, wareki_year
+from web.filters import jp_date, wareki_fiscal_year
 
 REPORT_TERM_SAMPLE = 500  # 21 measures in one report: a smaller sample of the newest voices per measure
 
 
 def fiscal_label(year: int) -> str:
-    """令和7年度（2025年度）."""
-    era = wareki_year(date(year, 4, 1)).split("(")[0]
-    return f"{era}度（{year}年度）"
+    """令和7年度（2025年度）; 2019 is 令和元年度 (see ``wareki_fiscal_year``)."""
+    return wareki_fiscal_year(year).replace("(", "（").replace(")", "）")
 
 
 def matrix_table(period: stats.Period) -> Table:
