@@ -308,3 +308,26 @@ def test_fiscal_2019_is_reiwa_gannendo_while_its_april_dates_stay_heisei(app, cl
     report = pages["/planner/report?year=2019"]
     assert "平成31年(2019年)4月30日" in report and "令和元年(2019年)5月1日" in report
     assert "平成30年度（2018年度）" in pages["/planner/measures/M5-3?year=2019"]  # the trend's earlier years
+
+
+def test_a_submitters_own_name_is_never_a_term_even_a_one_kanji_surname_sudachi_reads_as_a_word(app, client, world):
+    """林 美咲 signs three voices 林です / ハヤシより: does 林 (Sudachi's forest) or ハヤシ reach the rising
+    terms, the report's main terms, or the sample voices, while the subject of the voices does?"""
+    from tests.planner_fixtures import add_voice, jst
+    from voices.search import search_tokens_for
+
+    body = "林です。図書館の開館時間を延ばしてほしい。ハヤシより"
+    with app.app_context():
+        for day in (1, 2, 3):
+            add_voice(jst(2025, 9, day, 9), ["M4-1"], body=body, submitter_name="林 美咲",
+                      search_tokens=search_tokens_for(body))
+        period = stats.fiscal_year_period(2025)
+        terms = {t.term for t in stats.rising_terms("M4-1", period)} | dict(stats.top_terms("M4-1", period)).keys()
+        assert "図書館" in terms
+        assert not terms & {"林", "ハヤシ", "はやし"}
+    login(client, "planner")
+    for url in ("/planner/measures/M4-1?year=2025", "/planner/report?year=2025",
+                "/planner/measures/M4-1/export/all.csv?year=2025"):
+        text = client.get(url).data.decode("utf-8-sig")
+        assert "図書館" in text, url
+        assert "林" not in text and "ハヤシ" not in text, url

@@ -90,3 +90,9 @@ def test_a_known_name_is_removed_when_written_in_kana_too(text):
 def test_short_kana_parts_of_a_known_name_are_left_alone():
     """れん alone is part of 連絡 written in kana: only whole readings and parts of three kana are masked."""
     assert redact("れんらくをください", known_names=["佐々木 蓮"]) == "れんらくをください"
+
+
+def test_a_one_kanji_surname_of_the_submitter_is_removed_where_it_stands_as_a_word():
+    """Sudachi reads 林 as the forest: is the submitter 林 美咲's 林です masked, and 森林 and 林道 kept?"""
+    result = redact("林です。森林公園の林道が暗い。林美咲より", known_names=["林 美咲"])
+    assert result == f"{NAME_MASK}です。森林公園の林道が暗い。{NAME_MASK}より"

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from classifier.kana import TO_HIRAGANA
-from classifier.tokenizer import KANJI
+from classifier.tokenizer import KANJI, tokenize
 from voices.pii import mask_my_numbers
 
 NAME_MASK = "［氏名］"
@@ -47,6 +47,7 @@ _ADDRESS = re.compile(
 )
 _HONORIFICS = frozenset({"様", "さま", "さん", "氏", "君", "くん", "ちゃん", "殿"})
 _KANA_NAME = re.compile("[ぁ-ゖァ-ヺー]{2,6}")
+_REPEATED_NAME_MASK = re.compile(f"(?:{re.escape(NAME_MASK)}){{2,}}")
 # After a surname in a place, these make it a person's household: 鈴木方, 佐藤様方, 山田宅.
 _HOUSEHOLD = frozenset({"方", "宅", "様", "さん", "氏", "殿", "家", "邸"})
 
@@ -98,11 +99,33 @@ def _kana_given_name(run, surface: str, pos: tuple[str, ...], following: tuple[s
 
 def _mask_known(text: str, names: Iterable[str]) -> str:
     names = [name.strip() for name in names if name and name.strip()]
-    parts = {p for name in names for p in re.split(r"[\s\u3000・]+", name) if len(p) >= 2}
-    whole = {name for name in names if len(name) >= 2}
-    for part in sorted(whole | parts | _readings(names), key=len, reverse=True):
+    for part in sorted(_known_forms(names), key=len, reverse=True):
         text = text.replace(part, NAME_MASK)
-    return text
+    single = {part for name in names for part in _name_parts(name) if len(part) == 1 and KANJI.match(part)}
+    if single:  # 林, 森, 関: masked where the text has them as a word of their own (林です), not in 森林
+        text = "".join(NAME_MASK if surface in single else surface for surface, _, _ in _morphemes(text))
+    return _REPEATED_NAME_MASK.sub(NAME_MASK, text)
+
+
+def _name_parts(name: str) -> list[str]:
+    return [part for part in re.split(r"[\s\u3000・]+", name) if part]
+
+
+def _known_forms(names: list[str]) -> set[str]:
+    """A known name whole, its parts of two characters or more, and its kana readings."""
+    parts = {p for name in names for p in _name_parts(name) if len(p) >= 2}
+    return {name for name in names if len(name) >= 2} | parts | _readings(names)
+
+
+@lru_cache(maxsize=4096)
+def name_terms(name: str) -> frozenset[str]:
+    """Every search token a known name may leave in a voice: its parts (a single kanji too), readings and
+    their Sudachi tokens (ハヤシ is read as 林). Term lists drop these from the voice the name signed."""
+    name = (name or "").strip()
+    if not name:
+        return frozenset()
+    forms = _known_forms([name]) | set(_name_parts(name))
+    return frozenset(forms | {token for form in forms for token in tokenize(form)})
 
 
 def _readings(names: list[str]) -> set[str]:
@@ -112,8 +135,7 @@ def _readings(names: list[str]) -> set[str]:
         return set()
     found = set()
     for name in names:  # one reading per morpheme: 山田太郎 is ヤマダ + タロウ, written apart or together
-        readings = [reading for part in re.split(r"[\s\u3000・]+", name) if part
-                    for _, _, reading in _morphemes(part)]
+        readings = [reading for part in _name_parts(name) for _, _, reading in _morphemes(part)]
         for katakana in {" ".join(readings), "".join(readings), "\u3000".join(readings),
                          *(r for r in readings if len(r) >= 3)}:
             if len(katakana.replace(" ", "")) >= 3:
