@@ -9,6 +9,7 @@ from models import db
 from tests.planner_fixtures import PII_STRINGS, action_item, boundary_voices, pii_voices
 from tests.support import login, make_user
 from voices import stats
+from web.planner import tables
 
 
 @pytest.fixture
@@ -331,3 +332,37 @@ def test_a_submitters_own_name_is_never_a_term_even_a_one_kanji_surname_sudachi_
         text = client.get(url).data.decode("utf-8-sig")
         assert "図書館" in text, url
         assert "林" not in text and "ハヤシ" not in text, url
+
+
+@pytest.mark.parametrize("months", ["from=2025/4&to=2025/5", "from=2025年4月&to=2025年5月", "from=R7.4&to=令和7年5月",
+                                    "from=２０２５－０４&to=２０２５－０５", "from=2025-04-01&to=2025-05-31",
+                                    "from=2025-05&to=2025-04"])
+def test_months_typed_without_a_month_picker_are_read(app, client, world, months):
+    """Firefox and Safari show 開始月 and 終了月 as plain text boxes: is 2025/4 or 2025年4月 read as April 2025?"""
+    login(client, "planner")
+    html = client.get(f"/planner/?{months}").get_data(as_text=True)
+    assert "2025年4月〜2025年5月" in html and "合計 2 件" in html
+    assert 'value="2025-04"' in html and 'value="2025-05"' in html
+
+
+def test_one_month_alone_is_that_month(app, client, world):
+    login(client, "planner")
+    for months in ("from=2025-06", "to=2025-06", "from=&to=2025-06"):
+        html = client.get(f"/planner/?{months}").get_data(as_text=True)
+        assert "2025年6月〜2025年6月" in html and "合計 1 件" in html, months
+
+
+@pytest.mark.parametrize("months", ["from=2025-13&to=2025-14", "from=abc&to=2025-05", "from=0000-00&to=0000-00"])
+def test_months_that_cannot_be_read_get_a_japanese_message_and_the_fiscal_year(app, client, world, months):
+    """Is a month that cannot be read said so in Japanese (not silently replaced by this 年度), on every page,
+    and do the downloads still work?"""
+    login(client, "planner")
+    label = tables.fiscal_label(stats.current_fiscal_year())
+    for url in (f"/planner/?{months}", f"/planner/measures/M5-2?{months}"):
+        response = client.get(url)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, url
+        assert "開始月と終了月は「2025-04」や「2025年4月」のように入力してください。" in html, url
+        assert f"{label}を表示しています" in html, url
+    assert client.get(f"/planner/export/matrix.csv?{months}").status_code == 200
+    assert "入力してください" not in client.get("/planner/?year=2025").get_data(as_text=True)  # not carried over

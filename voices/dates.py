@@ -25,6 +25,9 @@ _ERA_DATE = re.compile(
 _ERA_START = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988}
 # The day of the week as Japanese documents add it, 「令和8年4月3日（金）」: read past, not checked.
 _WEEKDAY = re.compile(r"\s*\([月火水木金土日](?:曜日?)?\)")
+_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_COMPACT_MONTH = re.compile(r"^(\d{4})(\d{2})$")
+_ERA_MONTH = re.compile(r"^(令和|平成|R|H)\s*(元|\d{1,2})\s*[年./-]\s*(\d{1,2})\s*月?$")
 
 
 def parse_moment_text(text: str) -> datetime | None:
@@ -51,6 +54,23 @@ def parse_date_text(text: str) -> date | None:
     """The day of ``parse_moment_text``: 2026/5/20 and 2026-05-20 are the same day."""
     moment = parse_moment_text(text)
     return moment.date() if moment else None
+
+
+def parse_month_text(text: str) -> date | None:
+    """The first day of a month as typed where a browser has no month picker: 2025-04, 2025/4, 2025年4月,
+    令和7年4月, R7.4, 202504, 全角 digits too; a whole date gives its month. None when it is no month."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    if match := _MONTH.match(text) or _COMPACT_MONTH.match(text):
+        year, month = int(match[1]), int(match[2])
+    elif match := _ERA_MONTH.match(text):
+        year, month = _ERA_START[match[1]] + (1 if match[2] == "元" else int(match[2])), int(match[3])
+    else:
+        day = parse_date_text(text)
+        return day.replace(day=1) if day else None
+    try:
+        return date(year, month, 1)
+    except ValueError:
+        return None
 
 
 def in_range(day: date) -> bool:

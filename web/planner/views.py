@@ -2,45 +2,54 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, flash, render_template, request, url_for
 from flask_login import current_user
 
 from voices import stats
+from voices.dates import parse_month_text
 from voices.exports import ENCODINGS, Table, csv_content_type, record_export, to_csv, to_xlsx
 from web.planner import bp, charts, tables
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # The years the dashboards can show: far outside, dates overflow (9999-12 has no next month, 0001 no UTC).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+BAD_MONTHS = "開始月と終了月は「2025-04」や「2025年4月」のように入力してください。{label}を表示しています。"
 
 
 def _clamped_year(year: int) -> int:
     return max(FIRST_YEAR, min(LAST_YEAR, year))
 
 
-def _month_start(text: str) -> date:
-    """The first day of a YYYY-MM, its year and month brought within range."""
-    return date(_clamped_year(int(text[:4])), max(1, min(12, int(text[5:]))), 1)
-
-
-def _period_from_request() -> tuple[stats.Period, int, dict[str, str]]:
-    """The chosen 年度 (``year``) or month range (``from``/``to`` as YYYY-MM); defaults to this 年度."""
-    start, end = request.args.get("from", ""), request.args.get("to", "")
-    if _MONTH.match(start) and _MONTH.match(end):
-        first, last = _month_start(start), _month_start(end)
-        if last < first:
-            first, last = last, first
-        period = stats.month_period(first, last)
-        return period, stats.fiscal_year_of(last), {"from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}"}
+def _period_from_request() -> tuple[stats.Period, int, dict[str, str], str]:
+    """The chosen 年度 (``year``) or month range (``from``/``to``, as typed where a browser has no month
+    picker; one end alone is that month); defaults to this 年度. The last item is a message when the months
+    typed could not be read (the 年度 is shown then)."""
+    typed = [request.args.get(name, "").strip() for name in ("from", "to")]
+    if any(typed):
+        first, last = (parse_month_text(text or typed[1 - i]) for i, text in enumerate(typed))
+        if first and last:
+            first, last = (day.replace(year=_clamped_year(day.year)) for day in (first, last))
+            if last < first:
+                first, last = last, first
+            period = stats.month_period(first, last)
+            return period, stats.fiscal_year_of(last), {"from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}"}, ""
     try:
         year = int(request.args.get("year", ""))
     except ValueError:
         year = stats.current_fiscal_year()
     year = _clamped_year(year)
     period = stats.fiscal_year_period(year)
-    return period, year, {"year": str(year)}
+    problem = BAD_MONTHS.format(label=tables.fiscal_label(year)) if any(typed) else ""
+    return period, year, {"year": str(year)}, problem
+
+
+def _page_period() -> tuple[stats.Period, int, dict[str, str]]:
+    """``_period_from_request`` for a page: a problem with the months is shown on it."""
+    period, year, args, problem = _period_from_request()
+    if problem:
+        flash(problem, "error")
+    return period, year, args
 
 
 def _period_label(period: stats.Period, year: int, args: dict[str, str]) -> str:
@@ -55,7 +64,7 @@ def _year_choices(selected: int) -> list[int]:
 @bp.get("/")
 def index():
     """The 7 × 3 matrix of measures coloured by voice count."""
-    period, year, args = _period_from_request()
+    period, year, args = _page_period()
     matrix = stats.matrix(period)
     return render_template("planner/index.html", matrix=matrix, period=period, year=year, args=args,
                            label=_period_label(period, year, args), years=_year_choices(year),
@@ -74,7 +83,7 @@ def _measure_or_404(code: str) -> str:
 def measure(code: str):
     """One measure: monthly trend over 年度, breakdowns, rising terms, action items, redacted voices."""
     code = _measure_or_404(code)
-    period, year, args = _period_from_request()
+    period, year, args = _page_period()
     trend = stats.monthly_counts(code, tables.trend_years(year))
     data = tables.measure_tables(code, period, year, trend)
     trend_chart = charts.line_chart({tables.fiscal_label(y): v for y, v in trend.items()},
@@ -111,7 +120,7 @@ def _download(table_or_tables: Table | list[Table], filename: str, fmt: str) -> 
 
 @bp.get("/export/matrix.<fmt>")
 def export_matrix(fmt: str):
-    period, _year, args = _period_from_request()
+    period, _year, args, _problem = _period_from_request()
     return _download(tables.matrix_table(period), f"matrix_{'_'.join(args.values())}", fmt)
 
 
@@ -119,7 +128,7 @@ def export_matrix(fmt: str):
 def export_measure_table(code: str, name: str, fmt: str):
     """One table of a measure page (trend, breakdown-*, terms, action-items, samples) or ``all``."""
     code = _measure_or_404(code)
-    period, year, args = _period_from_request()
+    period, year, args, _problem = _period_from_request()
     data = tables.measure_tables(code, period, year)
     if name == "all":
         return _download(list(data.values()), f"{code}_{'_'.join(args.values())}", fmt)
@@ -131,7 +140,7 @@ def export_measure_table(code: str, name: str, fmt: str):
 @bp.get("/report")
 def report():
     """The printable (A4) report of a 年度 for the 行政改革懇談会."""
-    _, year, _ = _period_from_request()
+    _, year, _ = _page_period()
     period = stats.fiscal_year_period(year)
     counts = stats.measure_counts(period)
     previous = stats.measure_counts(period.previous())
@@ -153,7 +162,7 @@ def report():
 
 @bp.get("/report.xlsx")
 def report_xlsx():
-    _, year, _ = _period_from_request()
+    _, year, _, _ = _period_from_request()
     return _download(tables.report_tables(year), f"report_{year}", "xlsx")
 
 
