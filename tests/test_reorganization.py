@@ -292,3 +292,21 @@ def test_the_duties_an_administrator_writes_are_offered_for_retraining(app, admi
         assert edit_section(admin_client, "都市計画課", description=description).status_code == 303
     page = admin_client.get("/admin/model").get_data(as_text=True)
     assert "所管事項：都市計画課（ミラポン）" in page
+
+
+def test_a_renamed_section_is_one_row_of_the_planners_breakdown_before_the_next_rollup_refresh(app, admin_client):
+    """企画政策課 renamed 政策推進課 in the morning: do its rolled-up and its new voices make one row under
+    the new name (not two 課), the same as after the nightly refresh?"""
+    from tests.planner_fixtures import add_voice, jst
+    from voices import rollups, stats
+
+    period = stats.fiscal_year_period(2025)
+    with app.app_context():
+        section = section_named("企画政策課")
+        add_voice(jst(2025, 6, 1, 9), ["M5-2"], section_id=section.id)
+        rollups.refresh()
+        add_voice(jst(2025, 6, 2, 9), ["M5-2"], section_id=section.id)
+        assert edit_section(admin_client, "企画政策課", name="政策推進課").status_code == 303
+        assert stats.breakdown("M5-2", period, "section") == [("政策推進課", 2)]
+        rollups.refresh()
+        assert stats.breakdown("M5-2", period, "section") == [("政策推進課", 2)]

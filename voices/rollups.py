@@ -5,7 +5,8 @@ the oldest one still waiting to be routed) in one transaction; run it from cron 
 (``flask --app web planner refresh-rollups``). Readers add a live count of the voices above the
 watermark, so a new voice is counted at once. Staff changes to a voice's measures (routing.links) and a
 voice found to be spam or a duplicate (routing.workflow) adjust the rollup in the same transaction, so
-those are exact too. Spam and duplicates are never counted (``counted``). What only a refresh picks up: a voice's 課
+those are exact too, as is a 課 renamed by the administrator (``rename_section``). Spam and duplicates
+are never counted (``counted``). What only a refresh picks up: a voice's 課
 changing after a forward (the 課 breakdown) and answers given after the refresh (the public answer times).
 """
 from __future__ import annotations
@@ -145,3 +146,15 @@ def _adjust_row(code: str, month: str, dimension: str, value: str, delta: int) -
                                          count=delta, amount=0))
     else:
         row.count = max(row.count + delta, 0)
+
+
+def rename_section(old: str, new: str) -> None:
+    """A 課 renamed at a 機構改革: its rolled-up rows take the new name (the live count already uses it),
+    so the 課 breakdown does not show it twice until the next refresh. Runs inside the caller's transaction."""
+    if old == new:
+        return
+    rows = db.session.scalars(select(MeasureRollup).where(
+        MeasureRollup.dimension == "section", MeasureRollup.value == old)).all()
+    for row in rows:
+        _adjust_row(row.measure_code, row.month, "section", new, row.count)
+        db.session.delete(row)

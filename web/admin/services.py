@@ -24,6 +24,7 @@ from models import (
 )
 from routing.handover import HandOver, hand_over
 from routing.rules import validate_pattern
+from voices import rollups
 
 # Roles whose work is tied to one 課 (their queue, or the voices they entered at the counter).
 SECTION_REQUIRED_ROLES = frozenset({"section_staff", "section_head", "counter"})
@@ -151,6 +152,8 @@ def save_section(actor: User, section_id: int | None, *, name: str, department_i
             raise _fail(f"この課には完了していない声が{waiting}件あるため、無効にできません。"
                         "回送または完了するか、事務を引き継ぐ課を選んでください。", "active")
 
+    if before is not None:
+        rollups.rename_section(before["name"], name)
     section.name, section.department_id, section.description = name, department_id, description
     section.sort_order, section.active, section.is_hearing = sort_order, active, is_hearing
     section.successor_id = successor_id
