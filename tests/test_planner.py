@@ -366,3 +366,13 @@ def test_months_that_cannot_be_read_get_a_japanese_message_and_the_fiscal_year(a
         assert f"{label}を表示しています" in html, url
     assert client.get(f"/planner/export/matrix.csv?{months}").status_code == 200
     assert "入力してください" not in client.get("/planner/?year=2025").get_data(as_text=True)  # not carried over
+
+
+def test_a_trend_of_few_voices_has_a_whole_number_axis_without_repeated_labels(app, client, world):
+    """M1-1 had one voice in 2025年度: does the report's chart label its gridlines 0 and 1 (not 0, 0, 0, 1, 1)?"""
+    import re
+
+    login(client, "planner")
+    html = client.get("/planner/report?year=2025").get_data(as_text=True)
+    chart = html.split('id="r-M1-1"')[1].split("</svg>")[0]
+    assert re.findall(r'text-anchor="end"[^>]*>(\d+)</text>', chart) == ["0", "1"]

@@ -17,18 +17,27 @@ def heat_class(count: int, maximum: int) -> str:
     return f"heat-{min(5, 1 + int(4 * count / maximum + 0.5))}"
 
 
+def _axis(maximum: int) -> tuple[int, int]:
+    """(number of gridline steps, count per step) for a count axis: whole numbers only, so a month with
+    1 voice is not drawn against gridlines labelled 0, 0, 1, 1 (at most 4 steps)."""
+    if maximum <= 4:
+        return max(maximum, 1), 1
+    return 4, -(-maximum // 4)
+
+
 def line_chart(series: dict[str, list[int]], labels=MONTH_LABELS, title: str = "", width: int = 640,
                height: int = 260) -> Markup:
     """One line per series (e.g. per 年度) over the 12 months of a 年度."""
     left, right, top, bottom = 44, 12, 16, 56
     plot_w, plot_h = width - left - right, height - top - bottom
-    maximum = max((v for values in series.values() for v in values), default=0) or 1
+    ticks, tick_step = _axis(max((v for values in series.values() for v in values), default=0))
+    maximum = ticks * tick_step
     step = plot_w / max(len(labels) - 1, 1)
     parts = [(f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
              f'xmlns="http://www.w3.org/2000/svg">')]
-    for i in range(5):
-        y = top + plot_h - plot_h * i / 4
-        value = round(maximum * i / 4)
+    for i in range(ticks + 1):
+        y = top + plot_h - plot_h * i / ticks
+        value = tick_step * i
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#d0d0d0"/>')
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#333">{value}</text>')
     for i, label in enumerate(labels):
