@@ -5,7 +5,7 @@ from models.base import Base, UTCDateTime, db, utcnow
 from models.import_job import IMPORT_KINDS, IMPORT_STATES, ImportJob
 from models.meeting import MEETING_KINDS, Meeting
 from models.model_version import ModelVersion
-from models.organization import Department, Section, label_targets, ranked_targets
+from models.organization import Department, Section, label_targets, ranked_targets, sections_handled_by
 from models.outbox import JobRecord
 from models.planning import (
     ACTION_ITEM_STATUSES,
@@ -97,6 +97,7 @@ __all__ = [
     "get_setting",
     "label_targets",
     "ranked_targets",
+    "sections_handled_by",
     "set_setting",
     "utcnow",
 ]

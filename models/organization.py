@@ -63,13 +63,27 @@ def label_targets() -> dict[str, Section]:
     by_id = {section.id: section for section in sections}
     targets = {}
     for section in sections:
-        target, seen = section, {section.id}
-        while not target.active and target.successor_id in by_id and target.successor_id not in seen:
-            target = by_id[target.successor_id]
-            seen.add(target.id)
+        target = _holder(section, by_id)
         if target.active:
             targets[section.classifier_label] = target
     return targets
+
+
+def sections_handled_by(section_id: int) -> list[int]:
+    """The ids of ``section_id`` and of every retired 課 whose duties passed to it (through successors):
+    the 課 whose voices, finished ones included, its staff look after now."""
+    sections = list(db.session.scalars(select(Section)))
+    by_id = {section.id: section for section in sections}
+    return [section.id for section in sections if _holder(section, by_id).id == section_id]
+
+
+def _holder(section: Section, by_id: Mapping[int, Section]) -> Section:
+    """The 課 that holds ``section``'s duties now: itself, or the end of its chain of successors."""
+    target, seen = section, {section.id}
+    while not target.active and target.successor_id in by_id and target.successor_id not in seen:
+        target = by_id[target.successor_id]
+        seen.add(target.id)
+    return target
 
 
 def ranked_targets(section_top: Iterable[tuple[str, float]], targets: Mapping[str, Section]

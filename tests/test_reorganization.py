@@ -310,3 +310,34 @@ def test_a_renamed_section_is_one_row_of_the_planners_breakdown_before_the_next_
         assert stats.breakdown("M5-2", period, "section") == [("政策推進課", 2)]
         rollups.refresh()
         assert stats.breakdown("M5-2", period, "section") == [("政策推進課", 2)]
+
+
+def test_staff_who_moved_with_a_merged_section_still_read_the_voices_it_finished(app, admin_client):
+    """教育指導課 merges into 学校総務課 after closing a voice: a citizen calls about that answer. Can
+    学校総務課 (with the staff who came from 教育指導課) still open and list it, without acting on it, while
+    another 課 still cannot?"""
+    from routing.workflow import accept, close
+
+    teaching = "授業中に先生の説明がわかりにくいと子どもが言っています。教え方を工夫してほしいです。"
+    with app.app_context():
+        moved = make_user("shido", "section_staff", "教育指導課")
+        make_user("somu", "section_staff", "学校総務課")
+        make_user("kankyo", "section_staff", "生活環境課")
+        finished, receipt_no, _ = routed_voice(teaching, wants_reply=False)
+        assert db.session.get(Voice, finished).section.name == "教育指導課"
+        accept(finished, moved)
+        close(finished, moved)
+        assert edit_section(admin_client, "教育指導課", active=None,
+                            successor_id=section_named("学校総務課").id).status_code == 303
+        assert db.session.get(Voice, finished).section.name == "教育指導課"  # its history stays as it was
+    for login_id in ("shido", "somu"):
+        staff = app.test_client()
+        login(staff, login_id)
+        page = staff.get(f"/staff/voices/{finished}")
+        assert page.status_code == 200, login_id
+        assert "他の課へ転送する" not in page.get_data(as_text=True)  # read only: it is finished
+        assert receipt_no in staff.get("/staff/queue?status=all").get_data(as_text=True)
+        assert receipt_no not in staff.get("/staff/queue").get_data(as_text=True)  # not open work
+    other = app.test_client()
+    login(other, "kankyo")
+    assert other.get(f"/staff/voices/{finished}").status_code == 404

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 
-from models import Assignment, User, Voice, VoiceMeasure, db
+from models import Assignment, User, Voice, VoiceMeasure, db, sections_handled_by
 from voices.access import visible_voices
 from voices.search import search_condition
 
@@ -43,8 +43,8 @@ def queue_query(user: User, flt: QueueFilter, today: date) -> Select[tuple[Voice
                 Assignment.section_id == user.section_id, Assignment.active.is_(True),
                 Assignment.role.in_(("consult", "inform")))
             query = query.where(Voice.id.in_(shared))
-        else:
-            query = query.where(Voice.section_id == user.section_id)
+        else:  # with the finished voices of 課 merged into this one (see visible_voices)
+            query = query.where(Voice.section_id.in_(sections_handled_by(user.section_id)))
     query = _apply_filters(query, flt, today)
     return query.order_by(Voice.due_date.is_(None), Voice.due_date, Voice.id)
 
