@@ -139,6 +139,23 @@ def test_excel_date_cells_are_read_as_dates(app, tmp_path):
         assert db.session.scalar(select(Voice)).received_at.astimezone(JST).date() == date(2026, 5, 20)
 
 
+def test_a_ledger_may_write_the_weekday_and_the_time_as_japanese_staff_do(app, tmp_path):
+    """受付簿 copied from a calendar say 2026年5月20日（水） and 午後2時30分: are they read, and is a weekday that
+    does not fit its date (a typo in one of them) refused rather than guessed?"""
+    rows = [["2026年5月20日（水） 午後2時30分", "電話", "苦情", "道路の街灯が切れています。", "", "", "", ""],
+            ["令和8年5月21日(木曜日)10時", "窓口", "要望", "公園のベンチを直してください。", "", "", "", ""],
+            ["２０２６／５／２２（金）", "手紙", "提案", "図書館の開館時間を延ばしてほしい。", "", "", "", ""],
+            ["2026年5月21日（水）", "電話", "苦情", "ごみが回収されていません。", "", "", "", ""]]
+    job = check(app, write(tmp_path, "ledger.csv", csv_bytes(VOICE_HEADER, rows)))
+    assert (job.good_rows, job.bad_rows) == (3, 1)
+    assert [e["row"] for e in job.errors] == [5] and "2026年5月21日（水）" in str(job.errors)
+    import_checked(app, job.id, only_good_rows=True)
+    with app.app_context():
+        voices = db.session.scalars(select(Voice).order_by(Voice.id)).all()
+        assert [v.received_at.astimezone(JST).replace(tzinfo=None) for v in voices] == [
+            datetime(2026, 5, 20, 14, 30), datetime(2026, 5, 21, 10, 0), datetime(2026, 5, 22)]
+
+
 def _formula_workbook() -> bytes:
     data = xlsx_bytes(VOICE_HEADER, VOICE_ROWS)
     workbook = load_workbook(io.BytesIO(data))

@@ -14,40 +14,52 @@ LATEST_DATE = date(2100, 12, 31)
 TOO_OLD = f"{EARLIEST_DATE.year}年以降の日付を入力してください。"
 OUT_OF_RANGE = f"日付は{EARLIEST_DATE.year}年1月1日から{LATEST_DATE.year}年12月31日までの間で入力してください。"
 
-_DATE = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+# What may follow the day: a weekday as calendars and ledgers print it (（水）, (水曜日)), then a time
+# (10:30, 10:30:15, 10時, 10時30分, 午後2時), after a space or T, or straight after 日 or the weekday.
+_TAIL = (
+    r"\s*日?(?:\s*\(\s*(?P<weekday>[月火水木金土日])(?:曜日?)?\s*\))?"
+    r"(?:(?:\s+|T|(?<=[日)]))(?P<half>午前|午後)?\s*(?P<hour>\d{1,2})"
+    r"(?::(?P<minute>\d{2})(?::(?P<second>\d{2}))?|時(?:\s*(?P<jminute>\d{1,2})分)?(?:\s*(?P<jsecond>\d{1,2})秒)?))?$"
 )
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_DATE = re.compile(r"^(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})" + _TAIL)
+_COMPACT_DATE = re.compile(r"^(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})$")
 _ERA_DATE = re.compile(
-    r"^(令和|平成|R|H)\s*(元|\d{1,2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?"
-    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+    r"^(?P<era>令和|平成|R|H)\s*(?P<era_year>元|\d{1,2})\s*[年./-]\s*(?P<month>\d{1,2})\s*[月./-]\s*(?P<day>\d{1,2})"
+    + _TAIL
 )
 _ERA_START = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988}
-# The day of the week as Japanese documents add it, 「令和8年4月3日（金）」: read past, not checked.
-_WEEKDAY = re.compile(r"\s*\([月火水木金土日](?:曜日?)?\)")
 _MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 _COMPACT_MONTH = re.compile(r"^(\d{4})(\d{2})$")
 _ERA_MONTH = re.compile(r"^(令和|平成|R|H)\s*(元|\d{1,2})\s*[年./-]\s*(\d{1,2})\s*月?$")
+_WEEKDAYS = "月火水木金土日"
 
 
 def parse_moment_text(text: str) -> datetime | None:
-    """A date (and optional time) in JST: 2026-05-20, 2026/5/20 10:30, 令和8年5月20日, R8.5.20, 20260520,
-    全角 digits too, with or without the day of the week (「（金）」). None when it is not a real date."""
-    text = _WEEKDAY.sub("", unicodedata.normalize("NFKC", text or "")).strip()
-    try:
-        if match := _DATE.match(text):
-            year, month, day, hour, minute, second = match.groups()
-        elif match := _COMPACT_DATE.match(text):
-            (year, month, day), hour, minute, second = match.groups(), None, None, None
-        elif match := _ERA_DATE.match(text):
-            era, era_year, month, day, hour, minute, second = match.groups()
-            year = _ERA_START[era] + (1 if era_year == "元" else int(era_year))
-        else:
+    """A date (and optional time) in JST: 2026-05-20, 2026/5/20 10:30, 令和8年5月20日（水）午後2時30分,
+    R8.5.20, 20260520, 全角 digits too. None when it is not a real date, or its weekday is not that date's."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    match = _DATE.match(text) or _COMPACT_DATE.match(text) or _ERA_DATE.match(text)
+    if match is None:
+        return None
+    parts = match.groupdict()
+    if parts.get("era"):
+        year = _ERA_START[parts["era"]] + (1 if parts["era_year"] == "元" else int(parts["era_year"]))
+    else:
+        year = int(parts["year"])
+    hour = int(parts.get("hour") or 0)
+    if parts.get("half"):
+        if hour > 12:
             return None
-        return datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
-                        tzinfo=JST)
+        hour = hour % 12 + (12 if parts["half"] == "午後" else 0)
+    minute = parts.get("minute") or parts.get("jminute") or 0
+    second = parts.get("second") or parts.get("jsecond") or 0
+    try:
+        moment = datetime(year, int(parts["month"]), int(parts["day"]), hour, int(minute), int(second), tzinfo=JST)
     except ValueError:
         return None
+    if parts.get("weekday") and _WEEKDAYS[moment.weekday()] != parts["weekday"]:
+        return None  # 2026年4月1日（木）: the date or the weekday is a typo, and we cannot tell which
+    return moment
 
 
 def parse_date_text(text: str) -> date | None:
