@@ -96,3 +96,17 @@ def test_a_one_kanji_surname_of_the_submitter_is_removed_where_it_stands_as_a_wo
     """Sudachi reads 林 as the forest: is the submitter 林 美咲's 林です masked, and 森林 and 林道 kept?"""
     result = redact("林です。森林公園の林道が暗い。林美咲より", known_names=["林 美咲"])
     assert result == f"{NAME_MASK}です。森林公園の林道が暗い。{NAME_MASK}より"
+
+
+@pytest.mark.parametrize("text, known", [
+    ("髙橋です。先日の件で", "高橋 二郎"),  # 髙 (はしごだか) in the text, 高 in the name field
+    ("高橋です。先日の件で", "髙橋 二郎"),
+    ("山\ufa11です。先日の件で", "山崎 太郎"),  # 﨑 as a CJK compatibility ideograph
+    ("渡邉です。先日の件で", "渡辺 一郎"),
+    ("齋藤です。先日の件で", "斎藤 花子"),
+])
+def test_a_known_name_is_removed_when_written_with_another_itaiji(text, known):
+    """A citizen signs the form 高橋 and writes 髙橋 in the text (or the counter typed the other one):
+    Sudachi's 人名 does not know every 異体字, so is the surname still masked?"""
+    masked = redact(text, known_names=[known])
+    assert masked.startswith(NAME_MASK) and masked.endswith("です。先日の件で")
