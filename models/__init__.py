@@ -5,7 +5,14 @@ from models.base import Base, UTCDateTime, db, utcnow
 from models.import_job import IMPORT_KINDS, IMPORT_STATES, ImportJob
 from models.meeting import MEETING_KINDS, Meeting
 from models.model_version import ModelVersion
-from models.organization import Department, Section, label_targets, ranked_targets, sections_handled_by
+from models.organization import (
+    Department,
+    Section,
+    active_sections,
+    label_targets,
+    ranked_targets,
+    sections_handled_by,
+)
 from models.outbox import JobRecord
 from models.planning import (
     ACTION_ITEM_STATUSES,
@@ -92,6 +99,7 @@ __all__ = [
     "VoiceMeasure",
     "VoicePublication",
     "VoiceReflection",
+    "active_sections",
     "audit",
     "db",
     "get_setting",

@@ -54,6 +54,14 @@ class Section(db.Model):
         return f"<Section {self.name}>"
 
 
+def active_sections() -> list[Section]:
+    """The active 課 in the order of the organization chart: by 部, then by their order within it (after a
+    機構改革 a 課 added to, or moved into, a 部 is listed with it, not by its number among all 課)."""
+    return list(db.session.scalars(
+        select(Section).join(Department, Department.id == Section.department_id).where(Section.active.is_(True))
+        .order_by(Department.sort_order, Department.id, Section.sort_order, Section.id)))
+
+
 def label_targets() -> dict[str, Section]:
     """Every classifier label → the active 課 that handles its voices now (one query).
 

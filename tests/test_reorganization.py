@@ -341,3 +341,34 @@ def test_staff_who_moved_with_a_merged_section_still_read_the_voices_it_finished
     other = app.test_client()
     login(other, "kankyo")
     assert other.get(f"/staff/voices/{finished}").status_code == 404
+
+
+def test_a_section_added_to_a_department_is_offered_with_that_department(app, admin_client):
+    """April 1: 教育委員会 gains a 学校給食課, numbered 1 within its 部 as the administrator's list shows it. Do the
+    counter's 担当課 list and the forward list keep every 部 together, the new 課 with 教育委員会?"""
+    import re
+
+    with app.app_context():
+        education = db.session.scalar(select(Department).where(Department.name == "教育委員会"))
+        token = csrf_token_from(admin_client.get("/admin/sections/new").get_data(as_text=True))
+        assert admin_client.post("/admin/sections/new", data={
+            "csrf_token": token, "name": "学校給食課", "department_id": education.id, "sort_order": "1",
+            "active": "y", "successor_id": ""}).status_code == 303
+        order = list(db.session.scalars(select(Department.name).order_by(Department.sort_order)))
+        make_user("madoguchi", "counter", "市民窓口課")
+        make_user("somu", "section_staff", "学校総務課")
+        voice_id, _, _ = routed_voice("給食の量が少ないと子どもが言っています。", section_name="学校総務課")
+    counter, staff = app.test_client(), app.test_client()
+    login(counter, "madoguchi")
+    login(staff, "somu")
+    pages = {"counter": ("section_name", counter.get("/staff/counter")),
+             "forward": ("forward-section", staff.get(f"/staff/voices/{voice_id}"))}
+    lists = {where: re.search(rf'<select id="{select_id}".*?</select>', page.get_data(as_text=True), re.DOTALL)
+             for where, (select_id, page) in pages.items()}
+    for where, select_html in lists.items():
+        assert select_html, where
+        labels = re.findall(r"<option[^>]*>([^<]+)</option>", select_html.group(0))
+        departments = [label.split(" ")[0] for label in labels if " " in label]
+        runs = [bu for index, bu in enumerate(departments) if index == 0 or departments[index - 1] != bu]
+        assert runs == order, where  # each 部 once, in the chart's order
+        assert "教育委員会 学校給食課" in labels, where

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from models import Meeting, Section, Voice, db
+from models import Meeting, Voice, active_sections, db
 from voices.access import visible_voices
 from voices.dates import parse_date_text
 from voices.intake import IntakeError, submit
@@ -47,10 +47,8 @@ def parse_local_datetime(text: str) -> datetime | None:
 
 
 def _section_choices() -> list[SelectChoice]:
-    sections = db.session.scalars(
-        select(Section).where(Section.active.is_(True)).order_by(Section.sort_order)).all()
     return [SelectChoice("", "自動（おすすめに従う）")] + [
-        SelectChoice(s.name, f"{s.department.name} {s.name}") for s in sections]
+        SelectChoice(s.name, f"{s.department.name} {s.name}") for s in active_sections()]
 
 
 def _meeting_choices() -> list[SelectChoice]:

@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from models import ACTION_ITEM_STATUSES, ActionItem, Measure, Section, db
+from models import ACTION_ITEM_STATUSES, ActionItem, Measure, Section, active_sections, db
 from routing.action_items import COLUMNS, ActionItemError, import_file, save_item
 from voices.exports import Table, csv_content_type, to_csv
 from voices.stats import action_item_rows
@@ -76,7 +76,7 @@ def action_item_form(item_id: int | None):
         else:
             flash(f"アクションプラン {saved.code} を保存しました。")
             return redirect(url_for("planner.action_items") + f"#item-{saved.id}")
-    sections = db.session.scalars(select(Section).where(Section.active.is_(True)).order_by(Section.sort_order)).all()
+    sections = active_sections()
     measures = db.session.scalars(select(Measure).order_by(Measure.code)).all()
     return render_template("planner/action_item_form.html", form=form, item=item, values=values, error=error,
                            sections=sections, measures=measures, statuses=ACTION_ITEM_STATUSES), 200 if not error else 400

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
-from models import EDITABLE_REPLY_STATES, Reply, ReplyTemplate, Section, Voice, db, utcnow
+from models import EDITABLE_REPLY_STATES, Reply, ReplyTemplate, Voice, active_sections, db, utcnow
 from routing import replies, workflow
 from routing.service import RoutingError, assign_by_hand
 from routing.tarai import forward_counts_by_section, voices_bouncing
@@ -186,10 +186,7 @@ def _voice_page(item: Voice, reply_form: ReplyForm | None = None, note_form: Not
 
 
 def _section_choices() -> list[SelectChoice]:
-    sections = db.session.scalars(
-        select(Section).where(Section.active.is_(True)).order_by(Section.sort_order)
-    ).all()
-    return [SelectChoice(s.id, f"{s.department.name} {s.name}") for s in sections]
+    return [SelectChoice(s.id, f"{s.department.name} {s.name}") for s in active_sections()]
 
 
 def _run(voice_id: int, form, action, message: str, back: str | None = None, typed_into: Field | None = None):
