@@ -110,3 +110,20 @@ def test_a_known_name_is_removed_when_written_with_another_itaiji(text, known):
     Sudachi's 人名 does not know every 異体字, so is the surname still masked?"""
     masked = redact(text, known_names=[known])
     assert masked.startswith(NAME_MASK) and masked.endswith("です。先日の件で")
+
+
+@pytest.mark.parametrize("text, known", [
+    ("ｽｷﾞﾉｳﾁです。先日の件で", "杉ノ内 みどり"),  # half-width kana, as old systems and some phones type it
+    ("スギノウチです。先日の件で", "すぎのうち みどり"),  # the name field in hiragana, the text in katakana
+    ("すぎのうちです。先日の件で", "ｽｷﾞﾉｳﾁ ﾐﾄﾞﾘ"),
+])
+def test_a_known_name_is_removed_in_half_width_kana_and_the_other_kana_script(text, known):
+    """A phone intake types the caller's name as heard (すぎのうち), the caller's letter says スギノウチ or
+    ｽｷﾞﾉｳﾁ: is it masked, though Sudachi does not take it for a 人名?"""
+    assert redact(text, known_names=[known]) == f"{NAME_MASK}です。先日の件で"
+
+
+def test_masking_a_known_name_leaves_the_rest_of_the_text_as_written():
+    """Folding widths to compare names must not change the text around them (全角 digits, ㈱, ｶﾅ)."""
+    text = "ｽｷﾞﾉｳﾁより。㈱みらい建設の件、電話は午後３時以降、ﾒｰﾙは不可。"
+    assert redact(text, known_names=["杉ノ内 みどり"]) == f"{NAME_MASK}より。㈱みらい建設の件、電話は午後３時以降、ﾒｰﾙは不可。"
