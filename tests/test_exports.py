@@ -152,3 +152,13 @@ def test_xlsx_drops_the_control_characters_excel_cannot_hold_instead_of_failing(
     assert list(sheet.iter_rows(values_only=True)) == [
         ("語", "内容"), ("窓口[31m", "一行目二行目"), ("'=1+1", "'@SUM(A1)")]
     assert sheet["A3"].data_type == "s"
+
+
+def test_cp932_csv_keeps_the_yen_sign_and_dashes_a_mac_or_a_web_page_types():
+    """A citizen on a Mac writes ¥500 (U+00A5) and a 全角ダッシュ — (U+2014); a pasted web page brings – and •.
+    CP932 has none of them: does the Shift_JIS export show ￥500 and ― instead of ?500 and ??"""
+    table = Table("声の例", ["内容"], [["手数料¥500は高い——と思う"], ["受付 9:00–17:00 • 土日は休み"], ["–5度"]])
+    rows = _rows(to_csv(table, "cp932"), "cp932")
+    assert rows[1] == ["手数料￥500は高い――と思う"]
+    assert rows[2] == ["受付 9:00‐17:00 ・ 土日は休み"]
+    assert rows[3] == ["‐5度"]  # not －, which Excel would read as a minus sign

@@ -1,7 +1,8 @@
 """The one place that writes tables for Excel: CSV (UTF-8 with BOM, or CP932) and XLSX.
 
 - UTF-8 with BOM is the default, so Excel opens Japanese text correctly by double-click.
-- CP932 on request; characters CP932 lacks (e.g. 𠮷, emoji) become ``?`` rather than crashing.
+- CP932 on request; characters CP932 lacks become their CP932 look-alike where Japanese text has one (a Mac's
+  ¥ and 全角ダッシュ —, the – and • of web pages), the others (e.g. 𠮷, emoji) ``?`` rather than crashing.
 - XLSX cannot hold most control characters (openpyxl refuses the whole workbook): they are dropped.
 - A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) is prefixed with ``'`` so a
   spreadsheet never runs it as a formula (CSV injection). Numbers stay numbers.
@@ -18,6 +19,13 @@ ENCODINGS = {"utf-8-sig": "UTF-8（BOM付き）", "cp932": "Shift_JIS（CP932）
 # The HTTP charset of each: browsers read Shift_JIS as CP932 (WHATWG), and Python knows no "Windows-31J".
 _CHARSETS = {"utf-8-sig": "utf-8", "cp932": "Shift_JIS"}
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+# What a Mac or a web page puts in Japanese text that CP932 cannot hold, and the character a Windows PC
+# types for it: ¥ (a Mac's yen key, U+00A5) is ￥, the Mac's 全角ダッシュ — (U+2014) is ―. None of them
+# becomes a character of _DANGEROUS (– is ‐, not －), so a neutralised cell stays neutral.
+_CP932_LOOKALIKES = str.maketrans({
+    "\u00a5": "\uffe5", "\u2014": "\u2015", "\u2013": "\u2010", "\u2012": "\u2010", "\u2011": "\u2010",
+    "\u203e": "\uffe3", "\u00a6": "\uffe4", "\u2022": "\u30fb", "\u00b7": "\u30fb", "\u00a0": " ",
+})
 
 
 def csv_content_type(encoding: str = "utf-8-sig") -> str:
@@ -70,7 +78,10 @@ def to_csv(tables: Table | Iterable[Table], encoding: str = "utf-8-sig") -> byte
         writer.writerow([safe_cell(h) for h in table.headers])
         for row in table.rows:
             writer.writerow([safe_cell(v) for v in row])
-    return buffer.getvalue().encode(encoding, errors="replace")
+    text = buffer.getvalue()
+    if encoding == "cp932":
+        text = text.translate(_CP932_LOOKALIKES)
+    return text.encode(encoding, errors="replace")
 
 
 def _xlsx_cell(value: object) -> object:
