@@ -53,3 +53,54 @@ def test_public_pages_have_no_wcag_2_aa_violations(live_server, browser):
     found["/voice/complete"] = axe_violations(page)
     page.close()
     assert found == {path: [] for path in found}
+
+
+_FOCUSED = "() => { const e = document.activeElement; return [e.id, getComputedStyle(e).outlineStyle]; }"
+
+
+def _focused_id(page) -> str:
+    """The id of the focused element, after checking that the focus can be seen (WCAG 2.4.7)."""
+    element_id, outline = page.evaluate(_FOCUSED)
+    assert outline != "none", f"#{element_id} has focus but no visible outline"
+    return element_id
+
+
+def test_a_citizen_corrects_and_sends_the_form_with_the_keyboard_alone(live_server, browser):
+    """Does focus land on the error summary, does each of its links lead into its field, and can the form be
+    finished from there by keyboard alone?"""
+    page = browser.new_page(locale="ja-JP", viewport={"width": 375, "height": 667})
+    page.set_default_timeout(5000)
+    page.goto(f"{live_server}/voice/new")
+    page.get_by_role("button", name="確認画面へ").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert _focused_id(page) == "error-summary"
+    assert page.locator("#body").get_attribute("aria-invalid") == "true"
+    assert page.locator("#body").get_attribute("aria-describedby") == "body-hint body-error"
+    assert page.locator("#voice_type").get_attribute("aria-describedby") == "voice_type-error"
+
+    page.keyboard.press("Tab")  # the summary's first link: 種別
+    assert page.evaluate("document.activeElement.textContent").startswith("種別：")
+    page.keyboard.press("Enter")
+    assert _focused_id(page) == "voice_type-1"  # the first choice, not the fieldset that cannot take focus
+    page.keyboard.press("Space")
+    page.get_by_role("link", name="内容：内容を入力してください。").focus()
+    page.keyboard.press("Enter")
+    assert _focused_id(page) == "body"
+    page.keyboard.type("公園のトイレが夜間も使えるようにしてほしいです。")
+    page.get_by_role("link", name="個人情報の取扱い：個人情報の取扱いに同意してください。").focus()
+    page.keyboard.press("Enter")
+    assert _focused_id(page) == "consent_privacy"
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "確認画面へ"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.get_by_role("heading", name="入力内容の確認").wait_for()
+    assert "苦情" in page.locator("dl.confirm").inner_text()
+    page.get_by_role("button", name="送信する").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.get_by_role("heading", name="送信が完了しました").wait_for()
+    page.close()
