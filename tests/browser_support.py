@@ -13,7 +13,11 @@ CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps dialling out, which this closed network refuses.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}}
+# WCAG 2.0 A/AA (JIS X 8341-3:2016 AA) and the 2.1 additions (input purpose, reflow, non-text contrast, …).
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+# The small screens the pages must work on: a common phone, and 320 CSS px (1280 px at 400% zoom).
+PHONE = {"width": 375, "height": 667}
+NARROWEST = {"width": 320, "height": 640}
 
 
 @contextmanager
@@ -30,6 +34,11 @@ def serve(app: Flask) -> Iterator[str]:
 
 
 def axe_violations(page) -> list[str]:
-    """WCAG 2 A/AA violations on the page, one readable line each (empty when clean)."""
+    """WCAG 2.0/2.1 A/AA violations on the page, one readable line each (empty when clean)."""
     results = Axe().run(page, options=WCAG_AA)
     return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]]
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS px the page is wider than the viewport (0 when it reflows without a horizontal scrollbar)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

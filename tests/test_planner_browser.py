@@ -8,7 +8,7 @@ import pytest
 
 from models import User, Voice, db
 from routing import links
-from tests.browser_support import axe_violations, serve
+from tests.browser_support import NARROWEST, PHONE, axe_violations, horizontal_overflow, serve
 from tests.planner_fixtures import action_item, boundary_voices, pii_voices
 from tests.support import PASSWORD, make_user
 
@@ -56,10 +56,14 @@ def test_a_planner_opens_the_matrix_a_measure_page_and_downloads_an_export(plann
     context.close()
 
 
-def test_the_public_mieruka_page_has_no_wcag_2_aa_violations(planner_server, browser):
-    page = browser.new_page(locale="ja-JP")
+@pytest.mark.parametrize("viewport", [None, PHONE, NARROWEST], ids=["desktop", "phone", "320px"])
+def test_the_public_mieruka_page_has_no_wcag_2_aa_violations(planner_server, browser, viewport):
+    """On a desktop, a phone and at 320 CSS px: is the page clean for axe, and do its wide tables scroll in
+    regions a keyboard can reach, rather than the whole page scrolling sideways?"""
+    page = browser.new_page(locale="ja-JP", **({"viewport": viewport} if viewport else {}))
     page.goto(f"{planner_server}/mieruka/?year=2025")
     page.get_by_role("heading", name="市民の声のみえる化").wait_for()
     assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
     assert "ご意見ありがとうございます" in page.locator("main").inner_text()
     page.close()
