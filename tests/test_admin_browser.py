@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from models import RoutingRule, db
-from tests.browser_support import axe_violations, serve
+from tests.browser_support import NARROWEST, axe_violations, horizontal_overflow, serve
 from tests.support import PASSWORD, make_user
 
 PAGES = ("/admin/", "/admin/sections", "/admin/sections/new", "/admin/departments/new", "/admin/users",
@@ -74,6 +74,23 @@ def test_admin_pages_have_no_wcag_2_aa_or_csp_violations(app, live_admin, browse
     assert "まだ反映されていません" in model_page and "建設課の声を生活環境課と判断" in model_page
     assert found == {path: [] for path in found}
     assert [e for e in console_errors if "Content Security Policy" in e] == []
+
+
+def test_staff_and_admin_pages_reflow_at_320_css_px(app, live_admin, browser):
+    """At 320 CSS px (a 1280 px window zoomed to 400%), does every staff and admin page fit without a
+    horizontal scrollbar (WCAG 1.4.10), wide tables scrolling in their own focusable region?"""
+    _reorganized_with_confirmed_voices(app)
+    page = browser.new_page(locale="ja-JP", viewport=NARROWEST)
+    _sign_in(page, live_admin)
+    overflow, violations = {}, {}
+    for path in ("/staff/", "/staff/queue", "/staff/triage", "/staff/tarai", "/staff/counter", "/staff/meetings",
+                 "/staff/imports/", *PAGES):
+        page.goto(f"{live_admin}{path}")
+        overflow[path] = horizontal_overflow(page)
+        violations[path] = axe_violations(page)
+    page.close()
+    assert overflow == {path: 0 for path in overflow}
+    assert violations == {path: [] for path in violations}
 
 
 def test_an_admin_adds_a_rule_with_the_keyboard_only(app, live_admin, browser):

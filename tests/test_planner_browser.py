@@ -56,6 +56,26 @@ def test_a_planner_opens_the_matrix_a_measure_page_and_downloads_an_export(plann
     context.close()
 
 
+def test_the_planner_pages_reflow_at_320_css_px(planner_server, browser):
+    """At 320 CSS px, do the matrix, a measure page, the action plan and the report fit the width, wide tables
+    scrolling in their own focusable region (WCAG 1.4.10, 2.1.1)?"""
+    page = browser.new_page(locale="ja-JP", viewport=NARROWEST)
+    page.goto(f"{planner_server}/staff/login")
+    page.get_by_label("ログインID").fill("planner")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.get_by_role("link", name="改革項目ダッシュボード").wait_for()
+    overflow, violations = {}, {}
+    for path in ("/planner/?year=2025", "/planner/measures/M5-2?year=2025", "/planner/action-items",
+                 "/planner/report?year=2025"):
+        page.goto(f"{planner_server}{path}")
+        overflow[path] = horizontal_overflow(page)
+        violations[path] = axe_violations(page)
+    page.close()
+    assert overflow == {path: 0 for path in overflow}
+    assert violations == {path: [] for path in violations}
+
+
 @pytest.mark.parametrize("viewport", [None, PHONE, NARROWEST], ids=["desktop", "phone", "320px"])
 def test_the_public_mieruka_page_has_no_wcag_2_aa_violations(planner_server, browser, viewport):
     """On a desktop, a phone and at 320 CSS px: is the page clean for axe, and do its wide tables scroll in
