@@ -2,6 +2,8 @@
 counter channel end in a routed voice?"""
 from __future__ import annotations
 
+import re
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -224,3 +226,29 @@ def test_similar_voices_are_linked_at_intake_and_shown_to_staff(app, counter_cli
         second_id, first_no = second.id, first.receipt_no
     html = counter_client.get(f"/staff/voices/{second_id}").get_data(as_text=True)
     assert 'id="similar-voices"' in html and first_no in html
+
+
+def test_a_consultation_typed_on_a_form_left_open_too_long_is_not_lost(app, counter_client):
+    """Counter staff keep the form open all day: when its CSRF token has expired, is what they typed shown
+    again with a notice, and nothing stored, instead of an error page that loses it?"""
+    _html, hidden = open_form(counter_client)
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1
+    time.sleep(2)
+    body = "市民窓口の待ち時間が長いので、番号札の呼び出し状況をウェブで見られるようにしてほしい。"
+    response = counter_client.post("/staff/counter", data={**hidden, "channel": "phone", "voice_type": "要望",
+                                                          "name": "窓口 花子", "body": body, "action": "save_next"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "時間がたったため、保存できませんでした" in html
+    assert body in html and 'value="窓口 花子"' in html
+    assert re.search(r'<option value="phone"\s+selected', html)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Voice.id))) == 0
+
+
+def test_an_expired_counter_form_from_someone_signed_out_shows_only_the_error_page(app, client):
+    """Is the counter form (its 課 and meetings) shown again after a CSRF failure only to staff who may use it?"""
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1
+    response = client.post("/staff/counter", data={"csrf_token": "expired", "body": "テスト"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "画面の有効期限が切れました" in html and "counter-form" not in html

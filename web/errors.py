@@ -1,4 +1,4 @@
-"""Error pages in Japanese; an expired form keeps what the citizen typed."""
+"""Error pages in Japanese; an expired form keeps what the citizen (or counter staff) typed."""
 from __future__ import annotations
 
 from flask import Flask, jsonify, make_response, render_template, request
@@ -19,6 +19,12 @@ def register(app: Flask) -> None:
             from web.public.views import render_after_expired_form
 
             return render_after_expired_form(), 400
+        if request.endpoint == "counter.form":
+            from web.counter.views import render_after_expired_form as render_counter_form
+
+            page = render_counter_form()
+            if page is not None:
+                return page, 400
         return render_template(
             "error.html", title="画面の有効期限が切れました",
             message="画面を開いてから時間がたったため、送信できませんでした。もう一度操作してください。",

@@ -23,6 +23,7 @@ from web.counter.forms import COUNTER_CHANNELS, CounterForm, MeetingForm, Remark
 
 JST = ZoneInfo("Asia/Tokyo")
 SUGGEST_TEXT_MAX = 4000
+EXPIRED_NOTICE = "画面を開いてから時間がたったため、保存できませんでした。入力内容はそのまま残っています。もう一度保存してください。"
 
 COUNTER_LABELS = {
     "channel": "経路", "received_at": "受付日時", "voice_type": "種別", "subject": "件名", "body": "内容",
@@ -69,6 +70,15 @@ def _render(form: CounterForm, *, errors=None, suggestions: Suggestions | None =
     )
 
 
+def render_after_expired_form():
+    """Re-show the counter form with what was typed, after a CSRF failure (nothing is stored): staff keep the
+    form open all day, and the consultation typed into it must survive the token's expiry. None for whoever
+    may not use the form (the CSRF check runs before the view's own role check)."""
+    if not current_user.is_authenticated or current_user.role not in INTAKE_ROLES:
+        return None
+    return _render(_prepare(CounterForm(formdata=request.form, meta={"csrf": True})), notice=EXPIRED_NOTICE)
+
+
 def _input_from(form: CounterForm) -> tuple[VoiceInput, dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     received_at = parse_local_datetime(form.received_at.data or "")
@@ -108,7 +118,7 @@ def form():
         form.received_at.data = _now_local()
         return _render(form)
     if not form.validate_on_submit():
-        return _render(form, notice="画面を開いてから時間がたったため、保存できませんでした。もう一度保存してください。"), 400
+        return _render(form, notice=EXPIRED_NOTICE), 400
     action = request.form.get("action", "save_next")
     if action == "suggest":
         return _render(form, suggestions=suggestions_for(_text_of(form.subject.data, form.body.data), current_user))
