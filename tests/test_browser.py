@@ -104,3 +104,21 @@ def test_a_citizen_corrects_and_sends_the_form_with_the_keyboard_alone(live_serv
         page.keyboard.press("Enter")
     page.get_by_role("heading", name="送信が完了しました").wait_for()
     page.close()
+
+
+def test_a_wrong_receipt_number_or_code_is_announced_focused_and_tied_to_the_fields(live_server, browser):
+    """Does the status page's title say which state it shows, is the not-found message focused, and are both
+    fields marked invalid and described by it?"""
+    page = browser.new_page(locale="ja-JP", viewport={"width": 375, "height": 667})
+    page.goto(f"{live_server}/status")
+    page.locator("#receipt_no").fill("2026-999999")
+    page.locator("#access_code").fill("ABCDEFGH")
+    with page.expect_navigation():
+        page.locator("#access_code").press("Enter")
+    assert page.title().startswith("受付番号または確認コードが正しくありません - 対応状況の確認")
+    assert _focused_id(page) == "status-error"
+    for field in ("#receipt_no", "#access_code"):
+        assert page.locator(field).get_attribute("aria-invalid") == "true"
+        assert page.locator(field).get_attribute("aria-describedby") == "status-error"
+    assert axe_violations(page) == []
+    page.close()
