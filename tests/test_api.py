@@ -115,6 +115,35 @@ def test_bad_submissions_get_400_with_a_message_per_field(client, contract):
         assert bad["error"] == "invalid_json"
 
 
+def _schema_accepts(contract, schema: dict, instance) -> bool:
+    if "$ref" in schema:
+        schema = {"$ref": "urn:openapi" + schema["$ref"]}
+    return Draft202012Validator(schema, registry=contract.registry, format_checker=FormatChecker()).is_valid(instance)
+
+
+def test_the_document_refuses_what_the_api_always_refuses(client, contract, token):
+    """Does the document itself rule out a blank 内容, a missing consent, a blank meeting name, 確認コード or 課,
+    so that a client (or a fuzzer) built from it does not send requests the API can only refuse?"""
+    paths = contract.spec["paths"]
+    public = paths["/voices"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    meeting = paths["/staff/meetings"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    code = next(p for p in paths["/voices/{receipt_no}"]["get"]["parameters"] if p["name"] == "code")["schema"]
+    section = next(p for p in paths["/staff/voices"]["get"]["parameters"] if p["name"] == "section")["schema"]
+    assert _schema_accepts(contract, public, VOICE)
+    refused = {"blank body": {**VOICE, "body": " \n　"}, "empty body": {**VOICE, "body": ""},
+               "no consent": {**VOICE, "consent_privacy": False}}
+    assert {name: _schema_accepts(contract, public, value) for name, value in refused.items()} == \
+        {name: False for name in refused}
+    for name, value in refused.items():  # and the API refuses each of them
+        assert client.post("/api/v1/voices", json=value).status_code == 400, name
+    assert _schema_accepts(contract, meeting, {"name": "区長会議", "held_on": "2026-05-01"})
+    assert not _schema_accepts(contract, meeting, {"name": "", "held_on": "2026-05-01"})
+    assert not _schema_accepts(contract, code, "") and _schema_accepts(contract, code, "ABCD2345")
+    assert not _schema_accepts(contract, section, "") and _schema_accepts(contract, section, "生活環境課")
+    assert client.post("/api/v1/staff/meetings", json={"name": "", "held_on": "2026-05-01"},
+                       headers=bearer(token)).status_code == 400
+
+
 def test_an_oversized_request_gets_413_in_json(app, client, contract):
     too_big = {**VOICE, "body": "あ" * (app.config["MAX_CONTENT_LENGTH"] // 2)}
     assert contract.check("POST", "/voices", client.post("/api/v1/voices", json=too_big))["error"] == "too_large"

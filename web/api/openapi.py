@@ -1,7 +1,9 @@
 """The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json.
 
-tests/test_api_openapi.py validates the document and checks real responses of every endpoint
-against it, and that every route of the blueprint is described here (and nothing else).
+tests/test_api.py validates the document and checks real responses of every endpoint against it, and
+that every route of the blueprint is described here (and nothing else). Rules the API always applies are
+stated in the schemas too (a required text is not blank, consent is true), so that a client or a fuzzer
+built from the document does not send what can only be refused.
 """
 from __future__ import annotations
 
@@ -29,10 +31,12 @@ _STRING = {"type": "string"}
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 _DATETIME = {"type": "string", "format": "date-time"}
+# Not empty and not only spaces (the API strips them, then refuses an empty value).
+_NOT_BLANK = {"minLength": 1, "pattern": r"\S"}
 
 _VOICE_PROPERTIES: dict[str, Any] = {
     "voice_type": {"type": "string", "enum": list(VOICE_TYPES), "description": "種別"},
-    "body": {"type": "string", "maxLength": 4000, "description": "内容（4,000文字以内、必須）"},
+    "body": {"type": "string", "maxLength": 4000, **_NOT_BLANK, "description": "内容（4,000文字以内、必須）"},
     "subject": {"type": "string", "maxLength": 200, "description": "件名"},
     "name": {"type": "string", "maxLength": 100, "description": "氏名"},
     "email": {"type": "string", "maxLength": 254, "description": "メールアドレス"},
@@ -60,7 +64,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "VoiceSubmission": {
         "type": "object", "required": ["voice_type", "body", "consent_privacy"], "additionalProperties": False,
-        "properties": _VOICE_PROPERTIES,
+        "properties": {**_VOICE_PROPERTIES, "consent_privacy": {**_VOICE_PROPERTIES["consent_privacy"], "const": True}},
     },
     "StaffVoiceSubmission": {
         "type": "object", "required": ["voice_type", "body"], "additionalProperties": False,
@@ -127,7 +131,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "MeetingSubmission": {
         "type": "object", "required": ["name", "held_on"], "additionalProperties": False,
-        "properties": {"name": {"type": "string", "maxLength": 200}, "kind": {"type": "string", "enum": list(MEETING_KINDS)},
+        "properties": {"name": {"type": "string", "maxLength": 200, **_NOT_BLANK}, "kind": {"type": "string", "enum": list(MEETING_KINDS)},
                        "held_on": {"type": "string", "format": "date"}, "place": {"type": "string", "maxLength": 200},
                        "note": _STRING},
     },
@@ -197,7 +201,7 @@ def document() -> dict[str, Any]:
                 "parameters": [
                     {"name": "receipt_no", "in": "path", "required": True, "schema": {"type": "string"},
                      "description": "受付番号（例：2026-000123）"},
-                    {"name": "code", "in": "query", "required": True, "schema": {"type": "string"},
+                    {"name": "code", "in": "query", "required": True, "schema": {"type": "string", **_NOT_BLANK},
                      "description": "確認コード（8文字）"},
                 ],
                 "responses": {
@@ -221,7 +225,7 @@ def document() -> dict[str, Any]:
                     "operationId": "staffListVoices", "summary": "課ごとの声の一覧（氏名・連絡先の項目を除く、新しい順。件名と本文は市民が書いたとおり）",
                     "security": _BEARER,
                     "parameters": [
-                        {"name": "section", "in": "query", "required": True, "schema": {"type": "string"},
+                        {"name": "section", "in": "query", "required": True, "schema": {"type": "string", **_NOT_BLANK},
                          "description": "課の名前（例：生活環境課）"},
                         {"name": "status", "in": "query", "required": False,
                          "schema": {"type": "string", "enum": list(STATUSES)}},
