@@ -157,6 +157,20 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
+
+def _optional_may_be_null(schema: dict[str, Any]) -> None:
+    """The API reads null as "not sent" for a field that is not required: the document says so too."""
+    for name, prop in schema["properties"].items():
+        if name not in schema.get("required", ()):
+            nullable = {**prop, "type": [prop["type"], "null"]}
+            if "enum" in prop:
+                nullable["enum"] = [*prop["enum"], None]
+            schema["properties"][name] = nullable
+
+
+for _submission in ("VoiceSubmission", "StaffVoiceSubmission", "MeetingSubmission"):
+    _optional_may_be_null(SCHEMAS[_submission])
+
 _BEARER = [{"apiToken": []}]
 _RATE_LIMITED = _error("短時間の送信が多すぎる（利用者の IP アドレスごとの上限。Retry-After ヘッダーを参照）")
 _UNAUTHORIZED = _error("API トークンがない、または無効")
