@@ -11,6 +11,7 @@ from models.organization import (
     active_sections,
     label_targets,
     ranked_targets,
+    section_names_now,
     sections_handled_by,
 )
 from models.outbox import JobRecord
@@ -105,6 +106,7 @@ __all__ = [
     "get_setting",
     "label_targets",
     "ranked_targets",
+    "section_names_now",
     "sections_handled_by",
     "set_setting",
     "utcnow",

@@ -77,6 +77,13 @@ def label_targets() -> dict[str, Section]:
     return targets
 
 
+def section_names_now() -> dict[str, str]:
+    """A 課 as a ledger or another system may name it → the name of the active 課 handling it today: today's
+    names, and the names 課 had before a 機構改革 (a renamed 課's old name, a merged 課's name)."""
+    targets = label_targets()  # every active 課 is among them, under its own label
+    return {**{label: s.name for label, s in targets.items()}, **{s.name: s.name for s in targets.values()}}
+
+
 def sections_handled_by(section_id: int) -> list[int]:
     """The ids of ``section_id`` and of every retired 課 whose duties passed to it (through successors):
     the 課 whose voices, finished ones included, its staff look after now."""

@@ -372,3 +372,26 @@ def test_a_section_added_to_a_department_is_offered_with_that_department(app, ad
         runs = [bu for index, bu in enumerate(departments) if index == 0 or departments[index - 1] != bu]
         assert runs == order, where  # each 部 once, in the chart's order
         assert "教育委員会 学校給食課" in labels, where
+
+
+def test_an_integration_may_name_a_section_as_it_was_called_before_the_reorganization(app, admin_client):
+    """A call-centre system still sends 担当課 教育指導課 (merged into 学校総務課) and 生活環境課 (renamed
+    環境保全課): as with a past ledger, the voices reach the 課 that handle them today."""
+    from web.api.tokens import issue_token
+
+    with app.app_context():
+        edit_section(admin_client, "生活環境課", name="環境保全課")
+        edit_section(admin_client, "教育指導課", active=None, successor_id=section_named("学校総務課").id)
+        token = issue_token("コールセンター連携")[1]
+    sent = {}
+    for old_name in ("教育指導課", " 生活環境課 ", "市の課ではない課"):
+        response = app.test_client().post("/api/v1/staff/voices", headers={"Authorization": f"Bearer {token}"},
+                                          json={"voice_type": "要望", "body": f"{old_name}への要望です。", "section": old_name,
+                                                "channel": "phone"})
+        sent[old_name] = response
+    assert sent["市の課ではない課"].status_code == 400
+    with app.app_context():
+        for old_name, now in (("教育指導課", "学校総務課"), (" 生活環境課 ", "環境保全課")):
+            assert sent[old_name].status_code == 201, sent[old_name].get_json()
+            voice = db.session.scalar(select(Voice).where(Voice.receipt_no == sent[old_name].get_json()["receipt_no"]))
+            assert voice.section.name == now

@@ -26,7 +26,7 @@ from flask import current_app, has_request_context
 from sqlalchemy import select, tuple_
 
 from classifier.similarity import predict_with_tokens
-from models import ImportJob, JobRecord, Meeting, User, Voice, db, label_targets, utcnow
+from models import ImportJob, JobRecord, Meeting, User, Voice, db, section_names_now, utcnow
 from models.outbox import dispatch_committed, new_job
 from voices.importers.reader import ImportFileError, content_format, file_format_of, open_table
 from voices.importers.rows import ParsedRow, RowParser
@@ -112,18 +112,11 @@ def run_phase(import_id: int, phase: str, *, route: Route, progress: Progress | 
     raise ValueError(f"unknown import phase {phase!r}")
 
 
-def _section_names() -> dict[str, str]:
-    """担当課 as a file may write it → the active 課's name: today's names, and the names 課 had before a
-    機構改革 (a past ledger's 担当課 of a renamed 課, or of one merged into another)."""
-    targets = label_targets()  # every active 課 is among them, under its own label
-    return {**{label: s.name for label, s in targets.items()}, **{s.name: s.name for s in targets.values()}}
-
-
 def _parsed_rows(job: ImportJob) -> Iterator[ParsedRow]:
     """Every non-blank data row of the file, parsed; sets ``job.encoding`` when the file opens."""
     with open_table(job.stored_path, job.file_format) as table:
         job.encoding = table.encoding
-        parser = RowParser(job.kind, table.header, section_names=_section_names(), created_by_id=job.created_by_id)
+        parser = RowParser(job.kind, table.header, section_names=section_names_now(), created_by_id=job.created_by_id)
         for raw in table.rows:
             parsed = parser.parse(raw)
             if parsed is not None:
@@ -133,7 +126,7 @@ def _parsed_rows(job: ImportJob) -> Iterator[ParsedRow]:
 def fingerprint(job: ImportJob) -> str:
     """What a check's verdict depends on besides the code: the file as stored and the active 課."""
     stat = Path(job.stored_path).stat()
-    basis = "\x1f".join([str(stat.st_size), str(stat.st_mtime_ns), *sorted(map("=".join, _section_names().items()))])
+    basis = "\x1f".join([str(stat.st_size), str(stat.st_mtime_ns), *sorted(map("=".join, section_names_now().items()))])
     return hashlib.sha256(basis.encode()).hexdigest()
 
 

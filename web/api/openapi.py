@@ -74,7 +74,7 @@ SCHEMAS: dict[str, Any] = {
             "received_at": {**_DATETIME, "description": "受付日時（タイムゾーン付き、1990年以降、既定は現在）"},
             "meeting_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "description": "会合の id（経路は meeting）"},
             "speaker_category": {"type": "string", "maxLength": 32, "description": "発言者区分"},
-            "section": {"type": "string", "description": "担当課の名前。指定すると自動分類より優先する"},
+            "section": {"type": "string", "description": "担当課の名前（機構改革で改称・統合された課は前の名前でも可）。指定すると自動分類より優先する"},
         },
     },
     "Receipt": {

@@ -15,7 +15,7 @@ from flask import current_app, g, jsonify, request, url_for
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from models import CHANNELS, STATUSES, Meeting, Section, Voice, db
+from models import CHANNELS, STATUSES, Meeting, Section, Voice, db, section_names_now
 from voices.dates import EARLIEST_DATE
 from voices.intake import IntakeError, submit
 from voices.meetings import MeetingInput, create_meeting
@@ -255,9 +255,10 @@ def staff_create_voice():
     values = parse_body(STAFF_FIELDS, check_channel)
     token = values.get("client_token")
     channel = values.get("channel", "api")
+    section = values.get("section", "").strip()  # a 課 renamed or merged at a 機構改革 reaches the one handling it now
     data = _voice_input(
         values, channel=channel, received_at=values.get("received_at"), meeting_id=values.get("meeting_id"),
-        speaker_category=values.get("speaker_category", ""), section_name=values.get("section", ""),
+        speaker_category=values.get("speaker_category", ""), section_name=section_names_now().get(section, section),
         client_token=f"tok{g.api_token.id}-{token}" if token else None,
     )
     try:
