@@ -264,6 +264,19 @@ def test_due_days_per_voice_type_set_in_the_admin_drive_due_dates(app, admin_cli
         assert due_date_for(friday, "要望").isoformat() == "2026-06-26"  # 15 working days
 
 
+def test_changing_due_days_keeps_the_due_date_a_received_voice_was_given(app, admin_client):
+    """The citizen was told a 回答予定日: does a later change of the settings leave it as it was (and say so)?"""
+    voice_id = store_voice(app, GARBAGE)
+    with app.app_context():
+        route_voice(voice_id)
+        before = db.session.get(Voice, voice_id).due_date
+    assert post_form(admin_client, "/admin/settings", _settings_form(due_default="30")).status_code in (200, 303)
+    assert "受付済みの声の回答予定日（市民に案内済み）は変わりません" in admin_client.get("/admin/settings").get_data(
+        as_text=True)
+    with app.app_context():
+        assert before is not None and db.session.get(Voice, voice_id).due_date == before
+
+
 # --- reply templates ---------------------------------------------------------------------------------
 
 def test_reply_templates_are_created_edited_and_deactivated(app, admin_client):
