@@ -64,3 +64,33 @@ def test_an_administrator_locked_out_is_let_back_in_from_the_command_line(app):
     assert _sign_in(app, "chief", "a-new-long-password") == 302
     missing = app.test_cli_runner().invoke(args=["set-password", "nobody"], env={"MIRAI_ADMIN_PASSWORD": "x" * 12})
     assert missing.exit_code != 0 and "ログインID「nobody」の職員はいません" in missing.output
+
+
+def _median_sign_in_seconds(app, login_id: str, password: str) -> float:
+    import statistics
+    import time
+
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        assert _sign_in(app, login_id, password) == 401
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def test_the_answer_time_does_not_tell_whether_a_login_id_exists(app):
+    """A wrong password for a real account (checked with scrypt) and any password for an unknown or
+    deactivated login id take about as long: timing must not reveal the staff accounts."""
+    from models import User, db
+
+    app.config["RATELIMIT_ENABLED"] = False
+    with app.app_context():
+        for login_id, active in (("kankyo", True), ("retired", False)):
+            user = User(login_id=login_id, display_name=login_id, role="section_staff", active=active)
+            user.set_password("a-long-secret-phrase")  # scrypt, as every real account
+            db.session.add(user)
+        db.session.commit()
+    _sign_in(app, "warm-up", "x")
+    real = _median_sign_in_seconds(app, "kankyo", "wrong")
+    assert _median_sign_in_seconds(app, "nobody", "wrong") > real * 0.5
+    assert _median_sign_in_seconds(app, "retired", "a-long-secret-phrase") > real * 0.5
