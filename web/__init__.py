@@ -70,7 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
-    from web import api, cli, errors, filters, public, security, staff
+    from web import api, auth, cli, errors, filters, public, security, staff
 
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
@@ -92,6 +92,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     filters.register(app)
     security.register(app)
+    auth.register(app)
     cli.register(app)
     return app
 

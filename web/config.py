@@ -73,6 +73,9 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = os.environ.get("MIRAI_SECURE_COOKIES", "0") == "1"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        # A signed-in session ends after this many hours, or after this many minutes unused (web/auth.py).
+        self.SESSION_MAX_HOURS = _count_env("MIRAI_SESSION_MAX_HOURS", 12)
+        self.SESSION_IDLE_MINUTES = _count_env("MIRAI_SESSION_IDLE_MINUTES", 240)
         self.WTF_CSRF_TIME_LIMIT = 6 * 3600  # a citizen may take a long while to write
         # Abuse protection of the public endpoints (issue 4): limits per client IP, in Flask-Limiter's
         # notation ("10 per minute;200 per day"); the form and POST /api/v1/voices share one budget.

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
@@ -19,7 +19,7 @@ from voices.access import PermissionDenied, allowed_actions, can_see_personal_da
 from voices.login import LoginRefused, authenticate
 from voices.queue import QueueFilter, queue_query, status_counts
 from voices.search import excerpt
-from web.auth import roles_required
+from web.auth import begin_session, roles_required
 from web.extensions import limiter
 from web.staff import bp
 from web.staff.forms import (
@@ -66,7 +66,7 @@ def login():
         except LoginRefused as refused:
             error = str(refused)
         else:
-            login_user(user)
+            begin_session(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("staff/login.html", form=form, error=error), 200 if error is None else 401
 
