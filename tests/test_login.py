@@ -66,15 +66,17 @@ def test_an_administrator_locked_out_is_let_back_in_from_the_command_line(app):
     assert missing.exit_code != 0 and "ログインID「nobody」の職員はいません" in missing.output
 
 
-def _median_sign_in_seconds(app, login_id: str, password: str) -> float:
+def _median_sign_in_cpu_seconds(app, login_id: str, password: str) -> float:
+    """The work a sign-in costs, as CPU time of this process (the test client answers in it): unlike the
+    wall clock, other load on the machine does not change it."""
     import statistics
     import time
 
     times = []
     for _ in range(3):
-        started = time.perf_counter()
+        started = time.process_time()
         assert _sign_in(app, login_id, password) == 401
-        times.append(time.perf_counter() - started)
+        times.append(time.process_time() - started)
     return statistics.median(times)
 
 
@@ -91,6 +93,6 @@ def test_the_answer_time_does_not_tell_whether_a_login_id_exists(app):
             db.session.add(user)
         db.session.commit()
     _sign_in(app, "warm-up", "x")
-    real = _median_sign_in_seconds(app, "kankyo", "wrong")
-    assert _median_sign_in_seconds(app, "nobody", "wrong") > real * 0.5
-    assert _median_sign_in_seconds(app, "retired", "a-long-secret-phrase") > real * 0.5
+    real = _median_sign_in_cpu_seconds(app, "kankyo", "wrong")
+    assert _median_sign_in_cpu_seconds(app, "nobody", "wrong") > real * 0.5
+    assert _median_sign_in_cpu_seconds(app, "retired", "a-long-secret-phrase") > real * 0.5
