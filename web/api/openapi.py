@@ -145,14 +145,20 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"items": {"type": "array", "items": _ref("Meeting")}},
     },
     "Health": {
-        "type": "object", "required": ["status", "database", "queue"], "additionalProperties": False,
+        "type": "object", "required": ["status", "database", "queue", "model"], "additionalProperties": False,
         "properties": {
             "status": {"type": "string", "enum": ["ok", "degraded"]},
             "database": {"type": "object", "required": ["ok", "dialect"], "additionalProperties": False,
                          "properties": {"ok": {"type": "boolean"}, "dialect": _STRING, "error": _STRING}},
             "queue": {"type": "object", "required": ["backend", "ok", "outbox_pending"], "additionalProperties": False,
                       "properties": {"backend": {"type": "string", "enum": ["inline", "rq"]}, "ok": {"type": "boolean"},
-                                     "outbox_pending": {"type": ["integer", "null"]}}},
+                                     "outbox_pending": {"type": ["integer", "null"]},
+                                     "workers": {"type": "object", "additionalProperties": {"type": "integer"},
+                                                 "description": "キューごとの待ち受け中のワーカー数（RQ のとき）"},
+                                     "queues_without_worker": {"type": "array", "items": _STRING}}},
+            "model": {"type": "object", "required": ["ok", "version"], "additionalProperties": False,
+                      "properties": {"ok": {"type": "boolean"}, "version": {"type": ["string", "null"]},
+                                     "error": _STRING}},
         },
     },
 }
@@ -192,7 +198,7 @@ def document() -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "paths": {
             "/health": {"get": {
-                "operationId": "health", "summary": "データベースとジョブキューの状態",
+                "operationId": "health", "summary": "データベース・ジョブキュー・ワーカー・分類モデルの状態",
                 "responses": {"200": _json(_ref("Health"), "稼働中"), "503": _json(_ref("Health"), "データベースに接続できない")},
             }},
             "/openapi.json": {"get": {
