@@ -204,3 +204,22 @@ def test_the_sample_proxy_configuration_sends_what_the_app_needs():
 def test_over_https_browsers_are_told_to_stay_on_https(proxied_app):
     assert _Proxy(proxied_app.test_client()).get("/").headers["Strict-Transport-Security"] == "max-age=31536000"
     assert "Strict-Transport-Security" not in proxied_app.test_client().get("/").headers  # plain HTTP: no
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("MIRAI_MAX_REQUEST_BYTES", "1MB"), ("MIRAI_IMPORT_MAX_BYTES", "200M"),
+    ("REDIS_URL", "127.0.0.1:6379"), ("DATABASE_URL", "mysql://mirai:secret-pw@db/mirai"),
+])
+def test_a_mistyped_setting_stops_the_start_with_the_variable_named(bare_env, name, value):
+    bare_env.setenv(name, value)
+    with pytest.raises(RuntimeError, match=name) as raised:
+        create_app({"TESTING": True})
+    assert "secret-pw" not in str(raised.value)  # the message never repeats a password
+
+
+def test_the_worker_without_redis_says_so_without_a_traceback(bare_env, tmp_path):
+    bare_env.delenv("REDIS_URL", raising=False)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'w.db'}"})
+    result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code == 1
+    assert "REDIS_URL が設定されていません" in result.output and "Traceback" not in result.output

@@ -41,6 +41,8 @@ def register(app: Flask) -> None:
             run_worker(current_app._get_current_object(), burst=burst, only=list(queues) or None)
         except ValueError as problem:
             raise click.UsageError(str(problem)) from None
+        except RuntimeError as problem:  # REDIS_URL is not set: say so without a traceback
+            raise click.ClickException(str(problem)) from None
 
     @app.cli.command("outbox-flush")
     def outbox_flush() -> None:

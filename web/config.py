@@ -14,6 +14,22 @@ def _database_url(instance_path: str) -> str:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
+    if not url.startswith(("postgresql+psycopg://", "sqlite://")):
+        raise RuntimeError(
+            f"DATABASE_URL must start with postgresql:// (or sqlite:// for a trial), got {_scheme(url)!r}")
+    return url
+
+
+def _scheme(url: str) -> str:
+    """The part of a URL before ``://`` (never the password after it), for an error message."""
+    return url.split("://", 1)[0] + "://" if "://" in url else "(no scheme)"
+
+
+def _redis_url() -> str | None:
+    url = os.environ.get("REDIS_URL", "").strip() or None
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise RuntimeError(
+            f"REDIS_URL must look like redis://host:6379/0 (or rediss://, unix://), got {_scheme(url)!r}")
     return url
 
 
@@ -61,14 +77,14 @@ class Config:
         self.SECRET_KEY = _secret_key(instance_path)
         self.SQLALCHEMY_DATABASE_URI = _database_url(instance_path)
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-        self.REDIS_URL = os.environ.get("REDIS_URL", "").strip() or None
+        self.REDIS_URL = _redis_url()
         self.MODEL_DIR = os.environ.get("MIRAI_MODEL_DIR") or str(Path(instance_path) / "models")
         self.CITY_NAME = _env("MIRAI_CITY_NAME", "つくばみらい市")
         # Reverse proxies in front of the app (TLS termination): with N > 0 the client address, scheme
         # and host come from the last N X-Forwarded-* entries. Keep 0 when clients reach the app directly,
         # or anyone could choose their own address and escape the per-IP rate limits.
         self.TRUSTED_PROXIES = _count_env("MIRAI_TRUSTED_PROXIES", 0)
-        self.MAX_CONTENT_LENGTH = int(os.environ.get("MIRAI_MAX_REQUEST_BYTES", str(1024 * 1024)))
+        self.MAX_CONTENT_LENGTH = _count_env("MIRAI_MAX_REQUEST_BYTES", 1024 * 1024)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = os.environ.get("MIRAI_SECURE_COOKIES", "0") == "1"
@@ -85,7 +101,7 @@ class Config:
         self.RATE_LIMIT_API_TOKEN = os.environ.get("MIRAI_RATE_LIMIT_API_TOKEN", "600 per minute")
         self.RATELIMIT_ENABLED = os.environ.get("MIRAI_RATE_LIMITS", "1") != "0"
         # Uploads on the import page may be larger than MAX_CONTENT_LENGTH (which caps everything else).
-        self.IMPORT_MAX_BYTES = int(os.environ.get("MIRAI_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+        self.IMPORT_MAX_BYTES = _count_env("MIRAI_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
         self.MAIL_SERVER = _env("MAIL_SERVER") or None
         self.MAIL_PORT = _count_env("MAIL_PORT", 25)
         self.MAIL_USE_TLS = _env("MAIL_USE_TLS", "0") == "1"
