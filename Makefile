@@ -18,12 +18,15 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Set up and serve on SQLite with in-process jobs: http://127.0.0.1:5000
+## The embedded default whatever the shell exports: a production DATABASE_URL or REDIS_URL left in the
+## environment must not receive the demo accounts.
+DEMO_ENV := env -u DATABASE_URL -u REDIS_URL -u MIRAI_INSTANCE_DIR -u MIRAI_MODEL_DIR -u MIRAI_CORPUS_DIR
 run: install
-	$(FLASK) db upgrade
-	$(FLASK) model-ensure
-	$(FLASK) search-reindex
-	$(FLASK) seed --demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(DEMO_ENV) $(FLASK) db upgrade
+	$(DEMO_ENV) $(FLASK) model-ensure
+	$(DEMO_ENV) $(FLASK) search-reindex
+	$(DEMO_ENV) $(FLASK) seed --demo
+	$(DEMO_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## The whole test suite (needs PostgreSQL and Redis on 127.0.0.1; .ci/run starts them)
 test: install browser-deps

@@ -75,3 +75,27 @@ def test_seed_again_keeps_what_the_administrator_changed(app):
         assert after == before
         assert db.session.scalar(select(Section).where(Section.name == "市民窓口課")) is None
         assert [s.name for s in db.session.scalars(select(Section).where(Section.is_hearing.is_(True)))] == ["総務課"]
+
+
+def test_demo_seed_refuses_a_database_the_city_already_uses(app):
+    """`make run` in a shell with the production DATABASE_URL exported must not add accounts with the
+    published demo password to the city's database."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    made = runner.invoke(args=["create-admin", "jyoho", "--name", "情報政策 太郎"],
+                         env={"MIRAI_ADMIN_PASSWORD": "a-long-admin-password"})
+    assert made.exit_code == 0, made.output
+    refused = runner.invoke(args=["seed", "--demo"])
+    assert refused.exit_code == 1 and "デモ用のアカウント" in refused.output and "Traceback" not in refused.output
+    with app.app_context():
+        assert list(db.session.scalars(select(User.login_id))) == ["jyoho"]
+        assert db.session.scalar(select(func.count(Voice.id))) == 0
+
+
+def test_make_run_ignores_the_production_settings_of_the_shell():
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    commands = [line.strip() for line in recipe.splitlines()[1:] if line.strip()]
+    assert commands and all(line.startswith("$(DEMO_ENV) $(FLASK)") for line in commands)
+    for name in ("DATABASE_URL", "REDIS_URL", "MIRAI_INSTANCE_DIR", "MIRAI_MODEL_DIR"):
+        assert f"-u {name}" in makefile.split("DEMO_ENV :=", 1)[1].splitlines()[0]

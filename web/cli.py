@@ -11,7 +11,7 @@ from routing.reindex import reindex_search_tokens
 from routing.schedule import due_daily_jobs
 from routing.worker import run_worker
 from web.planner.demo import seed_demo_action_items
-from web.seeding import seed_demo_accounts, seed_demo_voices, seed_reference
+from web.seeding import demo_refusal, seed_demo_accounts, seed_demo_voices, seed_reference
 
 
 def register(app: Flask) -> None:
@@ -24,6 +24,9 @@ def register(app: Flask) -> None:
         counts = seed_reference()
         click.echo(f"部 {counts['departments']}・課 {counts['sections']}・改革項目 {counts['measures']} を登録済み")
         if demo:
+            refusal = demo_refusal()
+            if refusal:
+                raise click.ClickException(refusal)
             password = current_app.config["DEMO_PASSWORD"]
             created = seed_demo_accounts(password)
             click.echo(f"デモアカウント {created} 件を作成（パスワード: {password}）")

@@ -79,6 +79,23 @@ def _seed_organization() -> None:
                                is_hearing=name == HEARING_SECTION))
 
 
+def demo_refusal() -> str | None:
+    """Why demo accounts and voices must not go into this database, or None when they may.
+
+    Demo accounts share one published password. They belong in an empty database or one the demo
+    filled before, never in a city's database that already has its own staff or voices (``make run``
+    in a shell where the production ``DATABASE_URL`` is exported would otherwise open it to anyone)."""
+    if db.session.scalar(select(Voice.id).where(Voice.client_token == "demo-0000")) is not None:
+        return None
+    staff = db.session.scalar(select(func.count(User.id)))
+    voices = db.session.scalar(select(func.count(Voice.id)))
+    if staff or voices:
+        return (f"このデータベースには既に職員 {staff} 人・声 {voices} 件が登録されています。"
+                "デモ用のアカウント（共通のパスワード）と声は、空のデータベースにだけ登録します。"
+                "DATABASE_URL が本番のデータベースを指していないか確認してください。")
+    return None
+
+
 def seed_demo_accounts(password: str) -> int:
     """One account per role and section staff for several 課; existing accounts are left alone."""
     created = 0
