@@ -223,3 +223,18 @@ def test_the_worker_without_redis_says_so_without_a_traceback(bare_env, tmp_path
     result = app.test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code == 1
     assert "REDIS_URL が設定されていません" in result.output and "Traceback" not in result.output
+
+
+def test_compose_lets_each_service_finish_what_it_is_doing_before_it_is_killed():
+    """SIGTERM makes RQ finish its current job (a retraining takes over a minute) and gunicorn finish its
+    requests (30 s); Docker's default of 10 s before SIGKILL would cut both short."""
+    compose = (ROOT / "docker-compose.yml").read_text()
+    services = dict(re.findall(r"^  ([\w-]+):\n((?:    .*\n|\s*\n)+)", compose, flags=re.MULTILINE))
+
+    def grace(name: str) -> int:
+        value = re.search(r"stop_grace_period: (\d+)(s|m)", services[name]).groups()
+        return int(value[0]) * (60 if value[1] == "m" else 1)
+
+    assert grace("web") > 30
+    assert grace("worker") >= 120  # a routing job's own timeout
+    assert grace("worker-slow") >= 180
