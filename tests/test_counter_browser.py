@@ -55,3 +55,26 @@ def test_the_live_panel_suggests_sections_and_similar_voices_and_ctrl_enter_save
         voice = db.session.scalar(select(Voice).where(Voice.receipt_no == saved))
         assert (voice.channel, voice.chosen_section_name, voice.section.name) == ("phone", "生活環境課", "生活環境課")
         assert voice.section_confirmed
+
+
+def test_staff_typing_after_their_session_ended_are_told_before_they_save(app, live_server, browser):
+    """The counter form was left open past the idle limit: do staff learn, while typing, that saving would
+    only lead to the sign-in page, instead of being told saving still works?"""
+    import time
+
+    with app.app_context():
+        make_user("madoguchi", "counter", "市民窓口課")
+    page = browser.new_page(locale="ja-JP")
+    page.goto(f"{live_server}/staff/login")
+    page.get_by_label("ログインID").fill("madoguchi")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.goto(f"{live_server}/staff/counter")
+    app.config["SESSION_IDLE_MINUTES"] = 0  # any unused second now ends the session
+    time.sleep(1.2)
+    page.get_by_label("内容").fill(TYPED)
+    alert = page.locator("#suggest-status[role=alert]")
+    alert.wait_for()
+    assert "ログアウトしています" in alert.inner_text() and "入力した内容が失われます" in alert.inner_text()
+    assert page.get_by_label("内容").input_value() == TYPED
+    page.close()

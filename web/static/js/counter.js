@@ -14,6 +14,8 @@
   var url = panel.getAttribute("data-url");
   var DELAY = 400;
   var MIN_TEXT = 8;
+  var SIGNED_OUT = "一定の時間が過ぎたため、ログアウトしています。このまま保存すると入力した内容が失われます。" +
+    "内容を控えてから、ログインし直してください。";
   var timer = null;
   var lastText = null;
   var inFlight = null;
@@ -86,6 +88,7 @@
       body: JSON.stringify({text: current}),
       signal: inFlight ? inFlight.signal : undefined
     }).then(function (response) {
+      if (response.redirected || response.status === 401) { throw new Error("signed-out"); }
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.json();
     }).then(function (data) {
@@ -94,6 +97,12 @@
     }).catch(function (error) {
       if (error && error.name === "AbortError") { return; }
       panel.setAttribute("aria-busy", "false");
+      if (error && error.message === "signed-out") {
+        // The session ended (unused too long): saving would lead to the sign-in page and lose the text.
+        statusLine.textContent = SIGNED_OUT;
+        statusLine.setAttribute("role", "alert");
+        return;
+      }
       statusLine.textContent = "候補を取得できませんでした（入力と保存はそのまま続けられます）。";
       lastText = null;
     });
