@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from functools import wraps
 
-from flask import Flask, abort, current_app, flash, request, session
+from flask import Flask, abort, current_app, flash, g, request, session
 from flask_login import current_user, login_required, login_user, logout_user
 
 from models import User
@@ -30,6 +30,8 @@ def roles_required(*roles: str):
 def begin_session(user: User) -> None:
     """Sign ``user`` in on a fresh session: nothing from before the sign-in is carried over."""
     session.clear()
+    # Flask-WTF keeps the request's signed CSRF token in g; it belonged to the session just cleared.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     login_user(user)
     session[SIGNED_IN_AT] = session[SEEN_AT] = int(time.time())
 
