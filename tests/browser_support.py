@@ -42,3 +42,24 @@ def axe_violations(page) -> list[str]:
 def horizontal_overflow(page) -> int:
     """How many CSS px the page is wider than the viewport (0 when it reflows without a horizontal scrollbar)."""
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def sign_in(page, base: str, login_id: str) -> None:
+    """Sign ``login_id`` in through the login page (every test user has the password ``PASSWORD``)."""
+    from tests.support import PASSWORD
+
+    page.goto(f"{base}/staff/login")
+    page.get_by_label("ログインID").fill(login_id)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="ログイン").click()
+
+
+def reflow_and_axe(page, base: str, paths) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """Each page's horizontal overflow (CSS px) and WCAG violations, by path."""
+    overflow, violations = {}, {}
+    for path in paths:
+        page.goto(f"{base}{path}")
+        overflow[path] = horizontal_overflow(page)
+        violations[path] = axe_violations(page)
+    return overflow, violations

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from models import RoutingRule, db
-from tests.browser_support import NARROWEST, axe_violations, horizontal_overflow, serve
-from tests.support import PASSWORD, make_user
+from tests.browser_support import NARROWEST, axe_violations, reflow_and_axe, serve, sign_in
+from tests.support import make_user
 
 PAGES = ("/admin/", "/admin/sections", "/admin/sections/new", "/admin/departments/new", "/admin/users",
          "/admin/users/new", "/admin/rules", "/admin/rules/new", "/admin/settings", "/admin/templates",
@@ -27,10 +27,7 @@ def live_admin(app) -> Iterator[str]:
 
 
 def _sign_in(page, base: str) -> None:
-    page.goto(f"{base}/staff/login")
-    page.get_by_label("ログインID").fill("boss")
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
+    sign_in(page, base, "boss")
     page.wait_for_url("**/staff/**")
 
 
@@ -82,12 +79,9 @@ def test_staff_and_admin_pages_reflow_at_320_css_px(app, live_admin, browser):
     _reorganized_with_confirmed_voices(app)
     page = browser.new_page(locale="ja-JP", viewport=NARROWEST)
     _sign_in(page, live_admin)
-    overflow, violations = {}, {}
-    for path in ("/staff/", "/staff/queue", "/staff/triage", "/staff/tarai", "/staff/counter", "/staff/meetings",
-                 "/staff/imports/", *PAGES):
-        page.goto(f"{live_admin}{path}")
-        overflow[path] = horizontal_overflow(page)
-        violations[path] = axe_violations(page)
+    overflow, violations = reflow_and_axe(page, live_admin, (
+        "/staff/", "/staff/queue", "/staff/triage", "/staff/tarai", "/staff/counter", "/staff/meetings",
+        "/staff/imports/", *PAGES))
     page.close()
     assert overflow == {path: 0 for path in overflow}
     assert violations == {path: [] for path in violations}

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from models import Voice, db
+from tests.browser_support import sign_in
 from tests.section_fixtures import build_world
-from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -15,10 +15,7 @@ def test_section_head_takes_a_voice_from_queue_to_answered(app, live_server, bro
     with app.app_context():
         world = build_world()
     page = browser.new_page(locale="ja-JP")
-    page.goto(f"{live_server}/staff/login")
-    page.get_by_label("ログインID").fill("kankyo-head")
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
+    sign_in(page, live_server, "kankyo-head")
     page.get_by_role("heading", name="生活環境課の担当の声").wait_for()
     page.get_by_role("link", name=world.receipt_no).click()
     page.get_by_role("button", name="受理して対応を始める").click()

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from models import Voice, db, set_setting
-from tests.browser_support import axe_violations
-from tests.support import PASSWORD, make_user
+from tests.browser_support import axe_violations, sign_in
+from tests.support import make_user
 from voices.intake import submit
 from voices.validation import VoiceInput
 
@@ -24,10 +24,7 @@ def test_the_live_panel_suggests_sections_and_similar_voices_and_ctrl_enter_save
         make_user("madoguchi", "counter", "市民窓口課")
         earlier = submit(VoiceInput(body=EARLIER, voice_type="苦情", channel="phone")).receipt_no
     page = browser.new_page(locale="ja-JP")
-    page.goto(f"{live_server}/staff/login")
-    page.get_by_label("ログインID").fill("madoguchi")
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
+    sign_in(page, live_server, "madoguchi")
     page.goto(f"{live_server}/staff/counter")
     assert page.evaluate("document.activeElement.id") == "channel"  # the first field has the focus
     assert page.get_by_role("button", name="担当課の候補を表示").is_hidden()  # the script replaces it
@@ -65,10 +62,7 @@ def test_staff_typing_after_their_session_ended_are_told_before_they_save(app, l
     with app.app_context():
         make_user("madoguchi", "counter", "市民窓口課")
     page = browser.new_page(locale="ja-JP")
-    page.goto(f"{live_server}/staff/login")
-    page.get_by_label("ログインID").fill("madoguchi")
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
+    sign_in(page, live_server, "madoguchi")
     page.goto(f"{live_server}/staff/counter")
     app.config["SESSION_IDLE_MINUTES"] = 0  # any unused second now ends the session
     time.sleep(1.2)

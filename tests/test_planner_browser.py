@@ -8,9 +8,17 @@ import pytest
 
 from models import User, Voice, db
 from routing import links
-from tests.browser_support import NARROWEST, PHONE, axe_violations, horizontal_overflow, serve
+from tests.browser_support import (
+    NARROWEST,
+    PHONE,
+    axe_violations,
+    horizontal_overflow,
+    reflow_and_axe,
+    serve,
+    sign_in,
+)
 from tests.planner_fixtures import action_item, boundary_voices, pii_voices
-from tests.support import PASSWORD, make_user
+from tests.support import make_user
 
 pytestmark = pytest.mark.browser
 
@@ -36,10 +44,7 @@ def planner_server(app) -> Iterator[str]:
 def test_a_planner_opens_the_matrix_a_measure_page_and_downloads_an_export(planner_server, browser, tmp_path):
     context = browser.new_context(locale="ja-JP", accept_downloads=True)
     page = context.new_page()
-    page.goto(f"{planner_server}/staff/login")
-    page.get_by_label("ログインID").fill("planner")
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
+    sign_in(page, planner_server, "planner")
     page.get_by_role("link", name="改革項目ダッシュボード").click()
     page.get_by_role("heading", name="改革項目マトリクス").wait_for()
     page.get_by_label("年度", exact=True).select_option("2025")
@@ -60,17 +65,10 @@ def test_the_planner_pages_reflow_at_320_css_px(planner_server, browser):
     """At 320 CSS px, do the matrix, a measure page, the action plan and the report fit the width, wide tables
     scrolling in their own focusable region (WCAG 1.4.10, 2.1.1)?"""
     page = browser.new_page(locale="ja-JP", viewport=NARROWEST)
-    page.goto(f"{planner_server}/staff/login")
-    page.get_by_label("ログインID").fill("planner")
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
+    sign_in(page, planner_server, "planner")
     page.get_by_role("link", name="改革項目ダッシュボード").wait_for()
-    overflow, violations = {}, {}
-    for path in ("/planner/?year=2025", "/planner/measures/M5-2?year=2025", "/planner/action-items",
-                 "/planner/report?year=2025"):
-        page.goto(f"{planner_server}{path}")
-        overflow[path] = horizontal_overflow(page)
-        violations[path] = axe_violations(page)
+    overflow, violations = reflow_and_axe(page, planner_server, (
+        "/planner/?year=2025", "/planner/measures/M5-2?year=2025", "/planner/action-items", "/planner/report?year=2025"))
     page.close()
     assert overflow == {path: 0 for path in overflow}
     assert violations == {path: [] for path in violations}

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import axe_violations
+from tests.browser_support import axe_violations, sign_in
 from tests.section_fixtures import build_world, routed_voice
-from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -20,10 +19,7 @@ def test_staff_search_the_queue_in_kana_and_open_a_voice(app, live_server, brows
     page = browser.new_page(locale="ja-JP")
     console_errors: list[str] = []
     page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
-    page.goto(f"{live_server}/staff/login")
-    page.get_by_label("ログインID").fill("admin")  # sees every 課's voices, whichever the model chose
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
+    sign_in(page, live_server, "admin")  # sees every 課's voices, whichever the model chose
     page.wait_for_url("**/staff/**")
 
     page.goto(f"{live_server}/staff/queue")
