@@ -376,3 +376,26 @@ def test_a_trend_of_few_voices_has_a_whole_number_axis_without_repeated_labels(a
     html = client.get("/planner/report?year=2025").get_data(as_text=True)
     chart = html.split('id="r-M1-1"')[1].split("</svg>")[0]
     assert re.findall(r'text-anchor="end"[^>]*>(\d+)</text>', chart) == ["0", "1"]
+
+
+def test_a_years_report_counts_the_action_items_voices_of_that_year_and_never_spam(app):
+    """An action item has voices from 2024年度 and 2025年度, and a spam voice: does the 2025年度 report (and
+    the measure page's table for it) count only 2025's real voices, while the list of all items counts
+    every real one?"""
+    from models import VoiceActionItem, VoiceReflection
+    from tests.planner_fixtures import add_voice, jst
+
+    with app.app_context():
+        item = action_item("AP-5-2-01", "M5-2", "電子申請の拡充")
+        voices = [add_voice(jst(2024, 6, 1, 9), ["M5-2"]), add_voice(jst(2025, 6, 1, 9), ["M5-2"]),
+                  add_voice(jst(2025, 7, 1, 9), ["M5-2"], status="no_action", no_action_reason="spam")]
+        db.session.add_all([VoiceActionItem(voice_id=v.id, action_item_id=item.id) for v in voices])
+        db.session.add_all([VoiceReflection(voice_id=v.id, content="電子申請を始めました。") for v in voices])
+        db.session.commit()
+        year_2025 = stats.fiscal_year_period(2025)
+        [row] = stats.action_item_rows("M5-2", year_2025)
+        assert (row.voices, row.reflected) == (1, 1)
+        [every] = stats.action_item_rows("M5-2")
+        assert (every.voices, every.reflected) == (2, 2)
+        [table_row] = tables.action_items_table("M5-2", year_2025).rows
+        assert table_row[-2:] == [1, 1]

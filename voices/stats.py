@@ -306,11 +306,19 @@ class ActionItemRow:
     reflected: int
 
 
-def action_item_counts(item_ids: list[int] | None = None) -> tuple[dict[int, int], dict[int, int]]:
-    """Linked voices and 反映済 voices per action item (all items, or only ``item_ids``)."""
-    linked_query = select(VoiceActionItem.action_item_id, func.count())
+def action_item_counts(item_ids: list[int] | None = None, period: Period | None = None
+                       ) -> tuple[dict[int, int], dict[int, int]]:
+    """Linked voices and 反映済 voices per action item (all items, or only ``item_ids``), counting the voices
+    that count (never spam or duplicates), received in ``period`` when one is given."""
+    counted = rollups.counted()
+    if period is not None:
+        start, end = period.bounds
+        counted = counted & (Voice.received_at >= start) & (Voice.received_at < end)
+    linked_query = select(VoiceActionItem.action_item_id, func.count()).join(
+        Voice, Voice.id == VoiceActionItem.voice_id).where(counted)
     reflected_query = select(VoiceActionItem.action_item_id, func.count()).join(
-        VoiceReflection, VoiceReflection.voice_id == VoiceActionItem.voice_id)
+        Voice, Voice.id == VoiceActionItem.voice_id).join(
+        VoiceReflection, VoiceReflection.voice_id == VoiceActionItem.voice_id).where(counted)
     if item_ids is not None:
         linked_query = linked_query.where(VoiceActionItem.action_item_id.in_(item_ids))
         reflected_query = reflected_query.where(VoiceActionItem.action_item_id.in_(item_ids))
@@ -319,14 +327,15 @@ def action_item_counts(item_ids: list[int] | None = None) -> tuple[dict[int, int
     return linked, reflected
 
 
-def action_item_rows(code: str) -> list[ActionItemRow]:
-    """The measure's action items with the number of linked voices and of those marked 反映済."""
+def action_item_rows(code: str, period: Period | None = None) -> list[ActionItemRow]:
+    """The measure's action items with the number of linked voices and of those marked 反映済 (received in
+    ``period`` when one is given: a 年度's report counts that 年度's voices)."""
     items = db.session.scalars(
         select(ActionItem).join(Measure, Measure.id == ActionItem.measure_id).where(Measure.code == code)
         .order_by(ActionItem.code)).all()
     if not items:
         return []
-    linked, reflected = action_item_counts([item.id for item in items])
+    linked, reflected = action_item_counts([item.id for item in items], period)
     sections = dict(db.session.execute(select(Section.id, Section.name)).all())
     return [ActionItemRow(
         item.id, item.code, item.title, sections.get(item.section_id, ""),

@@ -42,9 +42,9 @@ def terms_table(code: str, period: stats.Period) -> Table:
     return Table(f"増えている語 {code}", ["語", "今期の件数", "前期の件数", "増加率（件数比）"], rows)
 
 
-def action_items_table(code: str) -> Table:
+def action_items_table(code: str, period: stats.Period | None = None) -> Table:
     rows = [[a.code, a.title, a.section, a.years, a.status, a.kpi, a.voices, a.reflected]
-            for a in stats.action_item_rows(code)]
+            for a in stats.action_item_rows(code, period)]
     return Table(f"アクションプラン {code}",
                  ["項目番号", "取組名", "担当課", "実施年度", "状況", "KPI", "関連する声", "反映済"], rows)
 
@@ -63,7 +63,7 @@ def measure_tables(code: str, period: stats.Period, year: int,
     for dimension in stats.DIMENSIONS:
         tables[f"breakdown-{dimension}"] = breakdown_table(code, period, dimension)
     tables["terms"] = terms_table(code, period)
-    tables["action-items"] = action_items_table(code)
+    tables["action-items"] = action_items_table(code, period)
     tables["samples"] = samples_table(code, period)
     return tables
 
@@ -74,6 +74,6 @@ def report_tables(year: int) -> list[Table]:
     tables = [matrix_table(period), trend_table(None, year)]
     for code in sorted(stats.measure_counts(period)):
         tables.append(Table(f"{code} 主な語", ["語", "件数"], [list(t) for t in stats.top_terms(code, period, sample=REPORT_TERM_SAMPLE)]))
-        tables.append(action_items_table(code))
+        tables.append(action_items_table(code, period))
         tables.append(samples_table(code, period, limit=3))
     return tables

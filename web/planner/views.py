@@ -152,7 +152,7 @@ def report():
             "previous": previous.get(code, 0), "trend": trend,
             "chart": charts.line_chart({tables.fiscal_label(year): trend}, title=f"{code}の月別件数", height=200),
             "terms": stats.top_terms(code, period, sample=tables.REPORT_TERM_SAMPLE),
-            "action_items": stats.action_item_rows(code),
+            "action_items": stats.action_item_rows(code, period),
             "samples": stats.sample_voices(code, period, limit=3),
         })
     return render_template("planner/report.html", year=year, label=tables.fiscal_label(year),
