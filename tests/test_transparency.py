@@ -121,3 +121,16 @@ def test_a_page_number_past_any_integer_column_shows_the_last_page(app, client):
         html = response.get_data(as_text=True)
         assert response.status_code == 200, page
         assert "公開している声と回答（1件）" in html and "ご意見ありがとうございます" in html, page
+
+
+def test_each_page_of_published_voices_has_its_own_title(app, client):
+    """WCAG 2.4.2: are page 1 and page 2 of the published voices told apart by their titles?"""
+    import re
+
+    with app.app_context():
+        make_user("admin", "admin")
+        _publish_all(pii_voices(21))  # one more than a page holds
+    titles = [re.search(r"<title>(.*?)</title>", client.get(f"/mieruka/?page={page}").get_data(as_text=True)).group(1)
+              for page in (1, 2)]
+    assert titles[0] != titles[1]
+    assert "2/2ページ" in titles[1]
