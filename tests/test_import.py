@@ -172,8 +172,17 @@ def _broken_bytes() -> bytes:
     return b"\r\n".join(lines)
 
 
+def _utf8_with_a_row_pasted_in_cp932() -> bytes:
+    """A UTF-8 ledger with one row pasted from an old Shift_JIS file: the row is the problem, not the file."""
+    lines = csv_bytes(VOICE_HEADER, VOICE_ROWS, "utf-8").split(b"\r\n")
+    lines[2] = lines[2].decode("utf-8").encode("cp932")
+    return b"\r\n".join(lines)
+
+
 BAD_FILES = {
     "broken bytes": ("broken.csv", _broken_bytes, 3, "文字コード Shift_JIS（CP932） として読めないバイト"),
+    "a row in another encoding": ("mixed.csv", _utf8_with_a_row_pasted_in_cp932, 3,
+                                  "文字コード UTF-8 として読めないバイト"),
     "an empty required cell": ("empty.csv", lambda: csv_bytes(VOICE_HEADER, [VOICE_ROWS[0], [
         "2026-05-21", "窓口", "要望", "", "", "", "", ""], VOICE_ROWS[2]]), 3, "内容: 必須です"),
     "a bad date": ("date.csv", lambda: csv_bytes(VOICE_HEADER, [VOICE_ROWS[0], VOICE_ROWS[1], [

@@ -14,11 +14,13 @@ ENCODING_LABELS: dict[str, str] = {
 SAMPLE_BYTES = 64 * 1024
 
 
-def _errors_when_decoded(data: bytes, encoding: str) -> int:
-    """How many undecodable sequences ``data`` has in ``encoding`` (a cut-off last character is fine)."""
+def _decoded_counts(data: bytes, encoding: str) -> tuple[int, int]:
+    """(undecodable sequences, non-ASCII characters read) of ``data`` in ``encoding`` (a cut-off last
+    character is fine)."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     text = decoder.decode(data, final=False)
-    return text.count("\ufffd")
+    errors = text.count("\ufffd")
+    return errors, sum(not ch.isascii() for ch in text) - errors
 
 
 def detect_encoding(path: str | Path) -> str:
@@ -38,8 +40,10 @@ def detect_encoding(path: str | Path) -> str:
             if not sample.isascii():
                 break
         sample += handle.read(SAMPLE_BYTES)
-    utf8_errors = _errors_when_decoded(sample, "utf-8")
-    if utf8_errors == 0:
+    utf8_errors, utf8_read = _decoded_counts(sample, "utf-8")
+    # Mostly valid UTF-8 (a CP932 file reads as UTF-8 in stray fragments at most) is UTF-8 with a few
+    # rows pasted from elsewhere, and those rows are the ones to report, not the header.
+    if utf8_errors == 0 or utf8_read > utf8_errors:
         return "utf-8"
-    cp932_errors = _errors_when_decoded(sample, "cp932")
+    cp932_errors, _ = _decoded_counts(sample, "cp932")
     return "cp932" if cp932_errors < utf8_errors else "utf-8"
