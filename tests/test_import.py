@@ -226,6 +226,26 @@ def test_a_missing_column_refuses_the_file_with_the_column_named(app, tmp_path):
     assert voice_count(app) == 0
 
 
+def test_a_ledger_without_the_optional_columns_is_read(app, tmp_path):
+    """A 受付簿 that never had 氏名, 連絡先, 地区 or 担当課 columns: its rows are checked and imported."""
+    kept = [i for i, c in enumerate(VOICE_HEADER) if c in ("受付日", "経路", "種別", "内容")]
+    header = [VOICE_HEADER[i] for i in kept]
+    job = check(app, write(tmp_path, "ledger.csv", csv_bytes(header, [[r[i] for i in kept] for r in VOICE_ROWS])))
+    assert (job.state, job.good_rows, job.bad_rows) == ("checked", 3, 0)
+    assert import_checked(app, job.id).imported_rows == 3
+    assert voice_count(app) == 3
+
+
+def test_an_optional_column_under_another_heading_is_not_silently_left_out(app, tmp_path):
+    """連絡先 headed 電話番号: would its numbers be lost without a word? The file is refused, naming both."""
+    header = ["電話番号" if c == "連絡先" else c for c in VOICE_HEADER]
+    job = check(app, write(tmp_path, "renamed.csv", csv_bytes(header, VOICE_ROWS)))
+    assert job.state == "refused"
+    message = job.errors[0]["messages"][0]
+    assert "見出し「電話番号」の列は取り込めません" in message and "連絡先" in message
+    assert voice_count(app) == 0
+
+
 def test_the_good_rows_are_imported_only_when_the_user_says_so(app, tmp_path):
     name, make, _row, _reason = BAD_FILES["a bad date"]
     job = check(app, write(tmp_path, name, make()))

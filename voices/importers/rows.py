@@ -124,10 +124,18 @@ class RowParser:
                 self.index[name] = position
             else:
                 self.ignored.append(name)
-        missing = [c.name for c in self.columns if c.in_template and c.name not in self.index]
+        missing = [c.name for c in self.columns if c.required and c.name not in self.index]
         if missing:
             raise ImportFileError(
                 f"必要な列がありません：{'、'.join(missing)}。1行目の見出しをテンプレートに合わせてください。"
+            )
+        # An optional column may be left out (a ledger with no 氏名 column); but when the file also has a
+        # heading no column answers to, it may be that column misnamed, and its cells would be lost.
+        absent = [c.name for c in self.columns if c.in_template and c.name not in self.index]
+        if absent and self.ignored:
+            raise ImportFileError(
+                f"見出し「{'」「'.join(self.ignored)}」の列は取り込めません。{'・'.join(absent)}の列であれば、"
+                f"見出しをその名前にしてください。使わない列は削除してください（任意の列は省けます）。"
             )
 
     def parse(self, raw: RawRow) -> ParsedRow | None:
