@@ -399,3 +399,11 @@ def test_a_years_report_counts_the_action_items_voices_of_that_year_and_never_sp
         assert (every.voices, every.reflected) == (2, 2)
         [table_row] = tables.action_items_table("M5-2", year_2025).rows
         assert table_row[-2:] == [1, 1]
+
+
+def test_the_year_menus_name_each_year_in_wareki_too(app, client, world):
+    """Officials pick 令和7年度 as often as 2025年度: do the planner's and the report's menus show both?"""
+    login(client, "planner")
+    for path in ("/planner/?year=2025", "/planner/report?year=2025"):
+        html = client.get(path).get_data(as_text=True)
+        assert '<option value="2025" selected>令和7年度（2025年度）</option>' in html, path

@@ -37,6 +37,11 @@ def wareki_fiscal_year(year: int) -> str:
     return f"{era}度({year}年度)" if era else f"{year}年度"
 
 
+def fiscal_label(year: int) -> str:
+    """令和7年度（2025年度）, with full-width brackets as headings and menus show it."""
+    return wareki_fiscal_year(year).replace("(", "（").replace(")", "）")
+
+
 def jp_date(value: date | datetime | None) -> str:
     """令和8年(2026年)11月26日; datetimes are shown in JST."""
     if value is None:
@@ -106,6 +111,7 @@ def mark_words(text: str | None, words) -> Markup:
 def register(app: Flask) -> None:
     app.jinja_env.globals["event_labels"] = EVENT_LABELS
     app.jinja_env.globals["statuses"] = STATUSES
+    app.jinja_env.globals["fiscal_label"] = fiscal_label
     app.add_template_filter(jp_date, "jp_date")
     app.add_template_filter(jp_datetime, "jp_datetime")
     app.add_template_filter(section_now, "section_now")

@@ -3,14 +3,9 @@ from __future__ import annotations
 
 from voices import stats
 from voices.exports import Table
-from web.filters import jp_date, wareki_fiscal_year
+from web.filters import fiscal_label, jp_date
 
 REPORT_TERM_SAMPLE = 500  # 21 measures in one report: a smaller sample of the newest voices per measure
-
-
-def fiscal_label(year: int) -> str:
-    """令和7年度（2025年度）; 2019 is 令和元年度 (see ``wareki_fiscal_year``)."""
-    return wareki_fiscal_year(year).replace("(", "（").replace(")", "）")
 
 
 def matrix_table(period: stats.Period) -> Table:

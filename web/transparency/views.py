@@ -6,9 +6,9 @@ from flask import render_template, request
 from routing.answer_times import answer_days_by_department
 from voices import stats
 from voices.publication import published_voices
+from web.filters import fiscal_label
 from web.pagination import page_arg
 from web.planner import charts
-from web.planner.tables import fiscal_label
 from web.transparency import bp
 
 PAGE_SIZE = 20
@@ -38,7 +38,7 @@ def index():
     return render_template(
         "transparency/index.html", year=year, label=fiscal_label(year), years=range(current, current - 5, -1),
         rows=rows, previous=previous, total=matrix.total, monthly=monthly, chart=chart, months=charts.MONTH_LABELS,
-        fiscal_label=fiscal_label, answer_days=answer_days_by_department(period), voices=voices,
+        answer_days=answer_days_by_department(period), voices=voices,
         page=page, pages=pages, published_total=total,
         by_measure=stats.monthly_counts_by_measure(year),
     )
