@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import tempfile
 
 import pytest
 from rq import Queue
@@ -16,13 +15,9 @@ from tests.test_flow import run_burst_worker
 from tests.test_import import VOICE_HEADER, VOICE_ROWS, csv_bytes
 
 
-def _scratch_dir() -> str:
-    """Uploads of these tests go to a temporary folder, not the repository's instance folder."""
-    return tempfile.mkdtemp(prefix="mirai-uploads-")
-
-
-def _signed_in(app):
-    app.config["IMPORT_DIR"] = _scratch_dir()
+def _signed_in(app, tmp_path):
+    """A 広聴 user's client; uploads go to the test's own folder, not the repository's instance folder."""
+    app.config["IMPORT_DIR"] = str(tmp_path / "uploads")
     with app.app_context():
         set_setting("routing.auto_threshold", 0.0)
         db.session.commit()
@@ -44,8 +39,8 @@ def _start(client, location: str, **fields):
     return client.post(f"{location}/import", data={"csrf_token": csrf_token_from(page), **fields})
 
 
-def test_the_page_shows_the_encoding_and_bad_rows_and_imports_only_when_asked(app):
-    client = _signed_in(app)
+def test_the_page_shows_the_encoding_and_bad_rows_and_imports_only_when_asked(app, tmp_path):
+    client = _signed_in(app, tmp_path)
     rows = [VOICE_ROWS[0], ["2026-13-01", *VOICE_ROWS[1][1:]], VOICE_ROWS[2]]
     uploaded = _upload(client, csv_bytes(VOICE_HEADER, rows, "cp932"))
     assert uploaded.status_code == 303
@@ -65,16 +60,16 @@ def test_the_page_shows_the_encoding_and_bad_rows_and_imports_only_when_asked(ap
     assert "2 件を登録" in client.get(location).get_data(as_text=True)
 
 
-def test_a_file_that_is_not_csv_or_xlsx_is_refused_at_upload(app):
-    client = _signed_in(app)
+def test_a_file_that_is_not_csv_or_xlsx_is_refused_at_upload(app, tmp_path):
+    client = _signed_in(app, tmp_path)
     response = _upload(client, b"\xd0\xcf\x11\xe0 old excel", filename="voices.xls")
     assert response.status_code == 422
     assert "古い Excel 形式（.xls）は読めません" in response.get_data(as_text=True)
 
 
-def test_uploads_may_exceed_the_request_cap_of_the_public_pages_but_not_the_import_cap(app):
+def test_uploads_may_exceed_the_request_cap_of_the_public_pages_but_not_the_import_cap(app, tmp_path):
     app.config.update(MAX_CONTENT_LENGTH=64 * 1024, IMPORT_MAX_BYTES=2 * 1024 * 1024)
-    client = _signed_in(app)
+    client = _signed_in(app, tmp_path)
     many = [VOICE_ROWS[i % 3][:3] + [f"{VOICE_ROWS[i % 3][3]}（{i}）"] + ["", "", "", ""] for i in range(1500)]
     data = csv_bytes(VOICE_HEADER, many)
     assert 64 * 1024 < len(data) < 2 * 1024 * 1024
@@ -82,8 +77,8 @@ def test_uploads_may_exceed_the_request_cap_of_the_public_pages_but_not_the_impo
     assert _upload(client, data + b"x" * (2 * 1024 * 1024)).status_code == 413
 
 
-def test_another_staff_member_cannot_see_my_import(app):
-    client = _signed_in(app)
+def test_another_staff_member_cannot_see_my_import(app, tmp_path):
+    client = _signed_in(app, tmp_path)
     location = _upload(client, csv_bytes(VOICE_HEADER, VOICE_ROWS)).headers["Location"]
     with app.app_context():
         make_user("kankyo", "section_staff", "生活環境課")
@@ -94,8 +89,8 @@ def test_another_staff_member_cannot_see_my_import(app):
 
 @pytest.mark.postgres
 @pytest.mark.redis
-def test_on_postgresql_and_redis_check_and_import_run_as_rq_jobs_with_progress_in_the_database(pg_app):
-    client = _signed_in(pg_app)
+def test_on_postgresql_and_redis_check_and_import_run_as_rq_jobs_with_progress_in_the_database(pg_app, tmp_path):
+    client = _signed_in(pg_app, tmp_path)
     rows = [[r[0], r[1], r[2], f"{r[3]}（{i}）", "", "", r[6], ""] for i, r in
             enumerate(VOICE_ROWS * 800)]  # 2,400 rows: three chunks
     location = _upload(client, csv_bytes(VOICE_HEADER, rows, "cp932")).headers["Location"]
