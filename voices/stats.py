@@ -123,10 +123,13 @@ def _merge(*parts: dict) -> dict:
     return total
 
 
-def _counted_in(query: Select, period: Period) -> Select:
-    """Voices received in ``period`` that count (spam and duplicates never do)."""
+def _counted_in(query: Select, period: Period | None) -> Select:
+    """Voices that count (spam and duplicates never do), received in ``period`` unless it is None."""
+    query = query.where(rollups.counted())
+    if period is None:
+        return query
     start, end = period.bounds
-    return query.where(Voice.received_at >= start, Voice.received_at < end, rollups.counted())
+    return query.where(Voice.received_at >= start, Voice.received_at < end)
 
 
 def _measure_voices(query: Select, code: str | None) -> Select:
@@ -310,15 +313,9 @@ def action_item_counts(item_ids: list[int] | None = None, period: Period | None 
                        ) -> tuple[dict[int, int], dict[int, int]]:
     """Linked voices and 反映済 voices per action item (all items, or only ``item_ids``), counting the voices
     that count (never spam or duplicates), received in ``period`` when one is given."""
-    counted = rollups.counted()
-    if period is not None:
-        start, end = period.bounds
-        counted = counted & (Voice.received_at >= start) & (Voice.received_at < end)
-    linked_query = select(VoiceActionItem.action_item_id, func.count()).join(
-        Voice, Voice.id == VoiceActionItem.voice_id).where(counted)
-    reflected_query = select(VoiceActionItem.action_item_id, func.count()).join(
-        Voice, Voice.id == VoiceActionItem.voice_id).join(
-        VoiceReflection, VoiceReflection.voice_id == VoiceActionItem.voice_id).where(counted)
+    linked_query = _counted_in(select(VoiceActionItem.action_item_id, func.count()).join(
+        Voice, Voice.id == VoiceActionItem.voice_id), period)
+    reflected_query = linked_query.join(VoiceReflection, VoiceReflection.voice_id == VoiceActionItem.voice_id)
     if item_ids is not None:
         linked_query = linked_query.where(VoiceActionItem.action_item_id.in_(item_ids))
         reflected_query = reflected_query.where(VoiceActionItem.action_item_id.in_(item_ids))

@@ -30,16 +30,11 @@ def wareki_year(day: date) -> str:
     return f"{era}({day.year}年)" if era else f"{day.year}年"
 
 
-def wareki_fiscal_year(year: int) -> str:
-    """令和8年度(2026年度): the era is the one in effect for most of the 年度, as the state names them, so
+def fiscal_label(year: int) -> str:
+    """令和8年度（2026年度）: the era is the one in effect for most of the 年度, as the state names them, so
     2019年度 (April 2019 in 平成, from May in 令和) is 令和元年度 and 1988年度 is 昭和63年度."""
     era = _era_year(date(year, 10, 1))
-    return f"{era}度({year}年度)" if era else f"{year}年度"
-
-
-def fiscal_label(year: int) -> str:
-    """令和7年度（2025年度）, with full-width brackets as headings and menus show it."""
-    return wareki_fiscal_year(year).replace("(", "（").replace(")", "）")
+    return f"{era}度（{year}年度）" if era else f"{year}年度"
 
 
 def jp_date(value: date | datetime | None) -> str:
