@@ -54,10 +54,14 @@ def test_the_live_panel_suggests_sections_and_similar_voices_and_ctrl_enter_save
         assert voice.section_confirmed
 
 
-def test_staff_typing_after_their_session_ended_are_told_before_they_save(app, live_server, browser):
-    """The counter form was left open past the idle limit: do staff learn, while typing, that saving would
-    only lead to the sign-in page, instead of being told saving still works?"""
+def test_staff_whose_session_ended_while_typing_are_told_and_get_their_text_back_after_signing_in(
+        app, live_server, browser):
+    """The counter form was left open past the idle limit: do staff learn, while typing, that saving leads
+    to the sign-in page, and does signing in there bring back the form as typed, saved only when they save?
+    (The browser's own Origin / Sec-Fetch-Site headers are what lets the text be carried.)"""
     import time
+
+    from tests.support import PASSWORD
 
     with app.app_context():
         make_user("madoguchi", "counter", "市民窓口課")
@@ -69,6 +73,23 @@ def test_staff_typing_after_their_session_ended_are_told_before_they_save(app, l
     page.get_by_label("内容").fill(TYPED)
     alert = page.locator("#suggest-status[role=alert]")
     alert.wait_for()
-    assert "ログアウトしています" in alert.inner_text() and "入力した内容が失われます" in alert.inner_text()
+    assert "ログアウトしています" in alert.inner_text() and "入力した内容のまま" in alert.inner_text()
     assert page.get_by_label("内容").input_value() == TYPED
+    app.config["SESSION_IDLE_MINUTES"] = 240
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存して次の受付へ").click()
+    assert "まだ登録されていません" in page.locator("[role=status]").inner_text()
+    assert axe_violations(page) == []
+    page.get_by_label("ログインID").fill("madoguchi")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="ログイン").click()
+    assert page.get_by_label("内容").input_value() == TYPED
+    with app.app_context():
+        assert db.session.scalar(select(Voice.id)) is None
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存して次の受付へ").click()
     page.close()
+    with app.app_context():
+        assert db.session.scalar(select(Voice.body)) == TYPED

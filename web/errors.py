@@ -25,6 +25,12 @@ def register(app: Flask) -> None:
             page = render_counter_form()
             if page is not None:
                 return page, 400
+            from web.counter.resume import sign_in_keeping_input
+
+            # No session left at all (its cookie is gone): the token could not match, and nobody is signed in.
+            page = sign_in_keeping_input()
+            if page is not None:
+                return page
         return render_template(
             "error.html", title="画面の有効期限が切れました",
             message="画面を開いてから時間がたったため、送信できませんでした。もう一度操作してください。",

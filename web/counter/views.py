@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from models import Meeting, Voice, active_sections, db
@@ -20,6 +21,7 @@ from voices.validation import VoiceInput
 from web.auth import roles_required
 from web.counter import INTAKE_ROLES, bp
 from web.counter.forms import COUNTER_CHANNELS, CounterForm, MeetingForm, RemarkForm
+from web.counter.resume import RESUMED_NOTICE, keeps_input_when_signed_out
 
 JST = ZoneInfo("Asia/Tokyo")
 SUGGEST_TEXT_MAX = 4000
@@ -79,6 +81,14 @@ def render_after_expired_form():
     return _render(_prepare(CounterForm(formdata=request.form, meta={"csrf": True})), notice=EXPIRED_NOTICE)
 
 
+def render_resumed_form(carry: dict[str, str]):
+    """The counter form filled in with what a sign-in page carried (``web.counter.resume``), unsaved, for
+    the staff who just signed in; None for whoever may not use the form."""
+    if not carry or not current_user.is_authenticated or current_user.role not in INTAKE_ROLES:
+        return None
+    return _render(_prepare(CounterForm(formdata=MultiDict(carry))), notice=RESUMED_NOTICE)
+
+
 def _input_from(form: CounterForm) -> tuple[VoiceInput, dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     received_at = parse_local_datetime(form.received_at.data or "")
@@ -104,6 +114,7 @@ def _input_from(form: CounterForm) -> tuple[VoiceInput, dict[str, list[str]]]:
 
 
 @bp.route("/counter", methods=["GET", "POST"])
+@keeps_input_when_signed_out
 @roles_required(*INTAKE_ROLES)
 def form():
     """The counter/phone form: save and start the next one, or show the suggestions (without JavaScript)."""

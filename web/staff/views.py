@@ -20,6 +20,8 @@ from voices.login import LoginRefused, authenticate
 from voices.queue import QueueFilter, queue_query, status_counts
 from voices.search import excerpt
 from web.auth import begin_session, roles_required
+from web.counter.resume import SIGNED_OUT_NOTICE, carried_input
+from web.counter.views import render_resumed_form
 from web.extensions import limiter
 from web.staff import bp
 from web.staff.forms import (
@@ -60,6 +62,7 @@ def _login_limit() -> str:
 def login():
     form = LoginForm()
     error = None
+    carry = carried_input()  # a counter consultation typed before the session ended (web.counter.resume)
     if form.validate_on_submit():
         try:
             user = authenticate(form.login_id.data, form.password.data)
@@ -67,8 +70,13 @@ def login():
             error = str(refused)
         else:
             begin_session(user)
+            resumed = render_resumed_form(carry)
+            if resumed is not None:
+                return resumed
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("staff/login.html", form=form, error=error), 200 if error is None else 401
+    notice = SIGNED_OUT_NOTICE if carry else None
+    return render_template("staff/login.html", form=form, error=error, carry=carry, notice=notice), \
+        200 if error is None else 401
 
 
 @bp.post("/logout")

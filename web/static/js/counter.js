@@ -14,8 +14,8 @@
   var url = panel.getAttribute("data-url");
   var DELAY = 400;
   var MIN_TEXT = 8;
-  var SIGNED_OUT = "一定の時間が過ぎたため、ログアウトしています。このまま保存すると入力した内容が失われます。" +
-    "内容を控えてから、ログインし直してください。";
+  var SIGNED_OUT = "一定の時間が過ぎたため、ログアウトしています。保存を押すとログイン画面になり、" +
+    "ログインし直すと入力した内容のまま受付画面に戻ります（それまでは登録されません）。";
   var timer = null;
   var lastText = null;
   var inFlight = null;
@@ -98,7 +98,7 @@
       if (error && error.name === "AbortError") { return; }
       panel.setAttribute("aria-busy", "false");
       if (error && error.message === "signed-out") {
-        // The session ended (unused too long): saving would lead to the sign-in page and lose the text.
+        // The session ended (unused too long): saving leads through the sign-in page back to this text.
         statusLine.textContent = SIGNED_OUT;
         statusLine.setAttribute("role", "alert");
         return;
