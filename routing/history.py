@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from models import Assignment, Section, User, Voice, VoiceEvent, db, utcnow
+from voices import rollups
 
 
 def record_event(voice: Voice, kind: str, data: dict[str, Any], actor: User | None = None) -> VoiceEvent:
@@ -32,5 +33,8 @@ def assign_primary(voice: Voice, section: Section, *, decided_by: str, reason: s
     )
     db.session.add(assignment)
     voice.assignments.append(assignment)
+    if voice.section_id is not None and voice.section_id != section.id:
+        previous = db.session.get(Section, voice.section_id)
+        rollups.move_section(voice, previous.name if previous else "", section.name)
     voice.section_id = section.id
     return assignment

@@ -407,3 +407,24 @@ def test_the_year_menus_name_each_year_in_wareki_too(app, client, world):
     for path in ("/planner/?year=2025", "/planner/report?year=2025"):
         html = client.get(path).get_data(as_text=True)
         assert '<option value="2025" selected>令和7年度（2025年度）</option>' in html, path
+
+
+def test_a_forwarded_voice_moves_to_its_new_section_in_the_breakdown_at_once(app, world):
+    """A rolled-up voice forwarded to another 課: is the 課 breakdown right before the next rollup refresh,
+    and the same as after it?"""
+    from models import Section, User
+    from routing import workflow
+    from voices import rollups
+
+    with app.app_context():
+        period = stats.fiscal_year_period(2025)
+        rollups.refresh()
+        assert stats.breakdown("M5-2", period, "section") == [("企画政策課", 2)]
+        admin = db.session.scalar(db.select(User).where(User.login_id == "admin"))
+        target = db.session.scalar(db.select(Section.id).where(Section.name == "行政経営デジタル戦略課"))
+        workflow.forward(world["v3"], target, "デジタル化の所管のため", admin)
+        moved = sorted(stats.breakdown("M5-2", period, "section"))
+        assert moved == [("企画政策課", 1), ("行政経営デジタル戦略課", 1)]
+        assert stats.measure_counts(period)["M5-2"] == 2  # moved, not counted twice
+        rollups.refresh()
+        assert sorted(stats.breakdown("M5-2", period, "section")) == moved

@@ -5,9 +5,10 @@ the oldest one still waiting to be routed) in one transaction; run it from cron 
 (``flask --app web planner refresh-rollups``). Readers add a live count of the voices above the
 watermark, so a new voice is counted at once. Staff changes to a voice's measures (routing.links) and a
 voice found to be spam or a duplicate (routing.workflow) adjust the rollup in the same transaction, so
-those are exact too, as is a 課 renamed by the administrator (``rename_section``). Spam and duplicates
-are never counted (``counted``). What only a refresh picks up: a voice's 課
-changing after a forward (the 課 breakdown) and answers given after the refresh (the public answer times).
+those are exact too, as is a 課 renamed by the administrator (``rename_section``) and a voice's 課 changing after
+a forward, a reassignment or a hand-over (``move_section``, from ``routing.history.assign_primary``). Spam
+and duplicates are never counted (``counted``). What only a refresh picks up: answers given after the
+refresh (the public answer times).
 """
 from __future__ import annotations
 
@@ -128,6 +129,17 @@ def forget_voice(voice: Voice, measure_codes: list[str]) -> None:
     _adjust_row("", month_of(voice.received_at), "total", "", -1)
     for code in measure_codes:
         _adjust_rows(voice, code, -1)
+
+
+def move_section(voice: Voice, old: str, new: str) -> None:
+    """A rolled-up voice now belongs to the 課 ``new`` instead of ``old`` (forwarded, reassigned, handed over
+    at a 機構改革): move it in the 課 breakdown of each of its measures. Runs inside the caller's transaction."""
+    if old == new or voice.id > watermark() or not is_counted(voice):
+        return
+    month = month_of(voice.received_at)
+    for code in db.session.scalars(select(VoiceMeasure.measure_code).where(VoiceMeasure.voice_id == voice.id)):
+        _adjust_row(code, month, "section", old, -1)
+        _adjust_row(code, month, "section", new, +1)
 
 
 def _adjust_rows(voice: Voice, code: str, delta: int) -> None:
