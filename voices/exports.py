@@ -4,6 +4,8 @@
 - CP932 on request; characters CP932 lacks become their CP932 look-alike where Japanese text has one (a Mac's
   ¥ and 全角ダッシュ —, the – and • of web pages), the others (e.g. 𠮷, emoji) ``?`` rather than crashing.
 - XLSX cannot hold most control characters (openpyxl refuses the whole workbook): they are dropped.
+- A count withheld to protect small cells (``voices.disclosure.Withheld``) is written as its symbol
+  (``<3``, ``X``); the table's notes, the legend of those symbols, follow its rows after a blank row.
 - A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) is prefixed with ``'`` so a
   spreadsheet never runs it as a formula (CSV injection). Numbers stay numbers.
 """
@@ -14,6 +16,8 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from voices.disclosure import Withheld
 
 ENCODINGS = {"utf-8-sig": "UTF-8（BOM付き）", "cp932": "Shift_JIS（CP932）"}
 # The HTTP charset of each: browsers read Shift_JIS as CP932 (WHATWG), and Python knows no "Windows-31J".
@@ -38,17 +42,20 @@ def csv_content_type(encoding: str = "utf-8-sig") -> str:
 
 @dataclass
 class Table:
-    """One exported table: a sheet name, column headers and rows."""
+    """One exported table: a sheet name, column headers, rows and notes printed under them."""
 
     title: str
     headers: Sequence[str]
     rows: list[Sequence[object]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def safe_cell(value: object) -> object:
     """Neutralise text that a spreadsheet would evaluate; leave numbers and dates alone."""
     if value is None:
         return ""
+    if isinstance(value, Withheld):
+        return value.export_text
     if isinstance(value, bool):
         return "はい" if value else "いいえ"
     if isinstance(value, (int, float)):
@@ -78,6 +85,9 @@ def to_csv(tables: Table | Iterable[Table], encoding: str = "utf-8-sig") -> byte
         writer.writerow([safe_cell(h) for h in table.headers])
         for row in table.rows:
             writer.writerow([safe_cell(v) for v in row])
+        if table.notes:
+            writer.writerow([])
+            writer.writerows([safe_cell(note)] for note in table.notes)
     text = buffer.getvalue()
     if encoding == "cp932":
         text = text.translate(_CP932_LOOKALIKES)
@@ -111,6 +121,10 @@ def to_xlsx(tables: Table | Iterable[Table]) -> bytes:
         for column in sheet.columns:
             width = max((len(str(c.value or "")) for c in column), default=8)
             sheet.column_dimensions[column[0].column_letter].width = min(max(width * 2, 8), 80)
+        if table.notes:  # after the widths: a long note overflows into the empty cells beside it
+            sheet.append([])
+            for note in table.notes:
+                sheet.append([_xlsx_cell(note)])
     if not tables:
         workbook.create_sheet("データなし")
     out = io.BytesIO()

@@ -28,12 +28,14 @@ from models import (
     VoiceReflection,
     db,
 )
-from voices import rollups
+from voices import disclosure, rollups
 from voices.redact import name_terms, redact, redact_place
 
 JST = ZoneInfo("Asia/Tokyo")
 DIMENSIONS: dict[str, str] = {"section": "課", "channel": "受付経路", "voice_type": "種別", "district": "地区",
                               "age_group": "年代"}
+# Attributes of the person who sent a voice: a small count in their breakdown may point to someone.
+PERSONAL_DIMENSIONS: frozenset[str] = frozenset({"district", "age_group"})
 FISCAL_MONTHS: tuple[int, ...] = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
 TERM_SAMPLE = 1500  # newest voices per period read for rising terms
 
@@ -216,7 +218,9 @@ def monthly_counts_by_measure(year: int) -> dict[str, list[int]]:
 
 
 def breakdown(code: str, period: Period, dimension: str) -> list[tuple[str, int]]:
-    """Counts of a measure's voices in ``period`` by 課 / channel / voice type / 地区 / 年代, largest first."""
+    """Exact counts of a measure's voices in ``period`` by 課 / channel / voice type / 地区 / 年代, largest first.
+
+    Not for display by 地区 or 年代: use ``disclosed_breakdown``, which withholds small counts."""
     if dimension == "section":
         column = Section.name
         query = _measure_voices(select(column, func.count()), code).outerjoin(Section, Section.id == Voice.section_id)
@@ -234,6 +238,15 @@ def breakdown(code: str, period: Period, dimension: str) -> list[tuple[str, int]
         order = {g: i for i, g in enumerate(AGE_GROUPS)}
         return sorted(labelled.items(), key=lambda r: order.get(r[0], 99))
     return sorted(labelled.items(), key=lambda r: (-r[1], r[0]))
+
+
+def disclosed_breakdown(code: str, period: Period, dimension: str, minimum: int = disclosure.DEFAULT_MINIMUM
+                        ) -> list[tuple[str, disclosure.Count]]:
+    """``breakdown`` as planners, reports and exports may show it: by an attribute of the person (地区, 年代)
+    a count below ``minimum`` and what would let it be recovered from the measure's total are withheld
+    (``voices.disclosure.suppress``); by 課, channel or voice type every count is exact."""
+    rows = breakdown(code, period, dimension)
+    return disclosure.suppress(rows, minimum) if dimension in PERSONAL_DIMENSIONS else rows
 
 
 def _dimension_label(dimension: str, key: str | None) -> str:
@@ -379,6 +392,7 @@ __all__ = [
     "action_item_rows",
     "breakdown",
     "current_fiscal_year",
+    "disclosed_breakdown",
     "fiscal_year_of",
     "fiscal_year_period",
     "matrix",

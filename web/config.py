@@ -80,6 +80,10 @@ class Config:
         self.REDIS_URL = _redis_url()
         self.MODEL_DIR = os.environ.get("MIRAI_MODEL_DIR") or str(Path(instance_path) / "models")
         self.CITY_NAME = _env("MIRAI_CITY_NAME", "つくばみらい市")
+        # Planner, report and public breakdowns by 地区 or 年代 show a non-zero count below this as 「3未満」
+        # (voices.disclosure); 0 or 1 shows every count. A deployment setting, not an admin one, so the
+        # protection cannot be switched off from the browser.
+        self.MIN_CELL = _count_env("MIRAI_MIN_CELL", 3)
         # Reverse proxies in front of the app (TLS termination): with N > 0 the client address, scheme
         # and host come from the last N X-Forwarded-* entries. Keep 0 when clients reach the app directly,
         # or anyone could choose their own address and escape the per-IP rate limits.

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from voices.disclosure import Withheld
+
 SERIES_COLOURS = ("#005a9c", "#b34700", "#2e7d32", "#6a1b9a", "#c62828", "#37474f")
 MONTH_LABELS = ("4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月", "1月", "2月", "3月")
 
@@ -58,17 +60,17 @@ def line_chart(series: dict[str, list[int]], labels=MONTH_LABELS, title: str = "
     return Markup("".join(parts))
 
 
-def bar_chart(rows: list[tuple[str, int]], title: str = "", width: int = 420, bar: int = 20) -> Markup:
-    """Horizontal bars, one per row (label, count)."""
+def bar_chart(rows: list[tuple[str, int | Withheld]], title: str = "", width: int = 420, bar: int = 20) -> Markup:
+    """Horizontal bars, one per row (label, count); a withheld count has no bar, only its text (「3未満」)."""
     rows = rows[:15]
     label_w, right = 150, 50
     height = max(len(rows), 1) * (bar + 6) + 8
-    maximum = max((c for _, c in rows), default=0) or 1
+    maximum = max((c for _, c in rows if isinstance(c, int)), default=0) or 1
     parts = [(f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
              f'xmlns="http://www.w3.org/2000/svg">')]
     for i, (label, count) in enumerate(rows):
         y = 4 + i * (bar + 6)
-        w = (width - label_w - right) * count / maximum
+        w = (width - label_w - right) * count / maximum if isinstance(count, int) else 0
         parts.append(f'<text x="{label_w - 6}" y="{y + bar - 5}" text-anchor="end" font-size="13" fill="#1a1a1a">'
                      f'{escape(label if len(label) <= 10 else label[:9] + "…")}</text>')
         parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar}" fill="#005a9c"/>')

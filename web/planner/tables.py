@@ -1,7 +1,9 @@
 """Every dashboard table as data: the pages render these and the exports write the same rows."""
 from __future__ import annotations
 
-from voices import stats
+from flask import current_app
+
+from voices import disclosure, stats
 from voices.exports import Table
 from web.filters import fiscal_label, jp_date
 
@@ -27,9 +29,17 @@ def trend_table(code: str | None, year: int, series: dict[int, list[int]] | None
     return Table(f"月別件数 {code or '全体'}", headers, rows)
 
 
+def min_cell() -> int:
+    """The smallest count a breakdown by 地区 or 年代 shows (``MIRAI_MIN_CELL``)."""
+    return current_app.config.get("MIN_CELL", disclosure.DEFAULT_MINIMUM)
+
+
 def breakdown_table(code: str, period: stats.Period, dimension: str) -> Table:
-    label = stats.DIMENSIONS[dimension]
-    return Table(f"{label}別 {code}", [label, "件数"], [list(r) for r in stats.breakdown(code, period, dimension)])
+    """A measure's breakdown with small counts withheld (voices.disclosure) and, if any are, their legend."""
+    label, minimum = stats.DIMENSIONS[dimension], min_cell()
+    rows = [list(r) for r in stats.disclosed_breakdown(code, period, dimension, minimum)]
+    notes = disclosure.legend(minimum) if any(isinstance(r[1], disclosure.Withheld) for r in rows) else []
+    return Table(f"{label}別 {code}", [label, "件数"], rows, notes)
 
 
 def terms_table(code: str, period: stats.Period) -> Table:

@@ -95,7 +95,7 @@ def measure(code: str):
     return render_template("planner/measure.html", code=code, title=stats.measure_title(code), period=period,
                            year=year, args=args, label=_period_label(period, year, args), tables=data,
                            trend_chart=trend_chart, breakdown_charts=breakdown_charts, dimensions=stats.DIMENSIONS,
-                           years=_year_choices(year))
+                           years=_year_choices(year), min_cell=tables.min_cell())
 
 
 def _download(table_or_tables: Table | list[Table], filename: str, fmt: str) -> Response:
