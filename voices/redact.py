@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
 from classifier.kana import TO_HIRAGANA
 from classifier.tokenizer import KANJI, tokenize
+from voices.folding import fold
 from voices.pii import mask_my_numbers
 
 NAME_MASK = "［氏名］"
@@ -98,24 +98,8 @@ def _kana_given_name(run, surface: str, pos: tuple[str, ...], following: tuple[s
             and following[0] in _HONORIFICS)
 
 
-# 異体字 a name is written with either way round: a citizen signs 髙橋 and the counter types 高橋, or the
-# other way (斉/斎 are different names, but mixed up so often that both are masked). CJK compatibility
-# ideographs (﨑 U+FA11, 神 U+FA19, …) are folded by NFKC.
-_NAME_VARIANTS = (
-    "高髙", "崎﨑嵜碕", "辺邊邉", "斎齋齊斉", "浜濱濵", "沢澤", "島嶋嶌", "桜櫻", "広廣", "国國圀", "富冨",
-    "徳德", "恵惠", "竜龍", "真眞", "実實", "弥彌", "槙槇", "曽曾", "条條", "吉𠮷", "瀬瀨", "柳栁", "蔵藏",
-    "関關", "峰峯", "黒黑", "栄榮", "桧檜",
-)
-_VARIANT_HEAD = {ch: group[0] for group in _NAME_VARIANTS for ch in group[1:]}
 # One character of the text with the half-width sound marks that follow it (ｷﾞ is one kana).
 _UNIT = re.compile(r".[\uff9e\uff9f]*", re.DOTALL)
-
-
-def _fold(text: str) -> str:
-    """``text`` as names are compared: NFKC (half-width kana, compatibility ideographs), katakana as
-    hiragana, and each 異体字 as one form: ｽｷﾞﾉｳﾁ, スギノウチ and すぎのうち fold alike, as do 髙橋 and 高橋."""
-    folded = unicodedata.normalize("NFKC", text).translate(TO_HIRAGANA)
-    return "".join(_VARIANT_HEAD.get(ch, ch) for ch in folded)
 
 
 def _mask_known(text: str, names: Iterable[str]) -> str:
@@ -130,11 +114,11 @@ def _mask_known(text: str, names: Iterable[str]) -> str:
 def _mask_folded(text: str, forms: set[str]) -> str:
     """``text`` with ``forms`` masked however the text writes them (width, kana script, 異体字); the rest
     of the text is left exactly as written."""
-    wanted = sorted({_fold(form) for form in forms} - {""}, key=len, reverse=True)
+    wanted = sorted({fold(form) for form in forms} - {""}, key=len, reverse=True)
     if not wanted:
         return text
     units = _UNIT.findall(text)
-    folded = [_fold(unit) for unit in units]
+    folded = [fold(unit) for unit in units]
     starts, ends, offset = {}, {}, 0
     for index, piece in enumerate(folded):
         starts.setdefault(offset, index)
