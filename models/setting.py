@@ -22,8 +22,8 @@ DEFAULTS: dict[str, Any] = {
     # Staff-confirmed 課 gathered since the last training at which the classifier retrains by itself on the
     # next working day's morning (routing.model_registry.retrain_if_due); 0: only when the administrator asks.
     "model.retrain_new_labels": 50,
-    # Not on the settings page: the tokenizer (classifier.tokenizer_fingerprint) that made the voices'
-    # stored search tokens; "" until routing.reindex first runs.
+    # Not on the settings page: the tokenizer and 異体字 folding (voices.search.tokens_fingerprint) that
+    # made the voices' stored search tokens; "" until routing.reindex first runs.
     "search.tokenizer": "",
 }
 

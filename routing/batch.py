@@ -38,6 +38,7 @@ from routing.decision import Decision, decide, model_choice
 from routing.due import due_days_for
 from routing.rules import rule_matches
 from routing.service import hearing_section, text_for_classification
+from voices.search import search_tokens_for
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -84,9 +85,8 @@ def route_new_voices(voices: Sequence[Voice], rows: BulkRows, predicted: dict | 
     now = utcnow()
     decided = []
     for voice, text, prediction, words in zip(voices, texts, predictions, tokens):
-        if not voice.search_tokens:  # the format of voices.search.search_tokens_for
-            unique = sorted(set(words))
-            voice.search_tokens = f" {' '.join(unique)} " if unique else ""
+        if not voice.search_tokens:
+            voice.search_tokens = search_tokens_for(text, words)
         decided.append(_decide(voice, text, prediction, sections=sections, targets=targets, hearing=hearing,
                                rules=rules, threshold=threshold, due_days=due_days))
     # Rows per kind, and each voice's classified event before its assigned/triaged event.

@@ -84,3 +84,51 @@ def test_marked_cuts_a_text_at_every_place_it_shows_a_word():
     assert "".join(piece for piece, _ in pieces) == "道路に穴。ゴミも道路に?"
     assert marked("固定資産税の通知", ["固定", "固定資産税"])[0] == ("固定資産税", True)  # the longest
     assert marked("", ["道路"]) == [] and marked("道路", []) == [("道路", False)]
+
+
+NAME_VOICES = {
+    "髙橋": "髙橋さんの家の前の側溝が詰まっています。",
+    "高橋": "高橋商店の前の街灯が消えています。",
+    "山﨑": "山﨑町内会長から、公園の草刈りの相談がありました。",
+    "渡邊": "渡邊様より、道路の穴について連絡がありました。",
+    "齋藤": "齋藤さんから、ごみ集積所のカラス被害の相談です。",
+    "斉藤": "斉藤さんが窓口で、住民票の取り方を尋ねられました。",
+    "タカハシ": "タカハシと申します。バス停の時刻表が見えにくいです。",
+    "一斉": "一斉清掃の日程を教えてください。",
+}
+
+
+def test_a_name_is_found_whichever_variant_kanji_the_query_or_the_voice_writes(app):
+    """Does 高橋 find 髙橋 and 髙橋 find 高橋, 山崎 find 山﨑, 渡辺 find 渡邊, 斎藤 find 齋藤 and 斉藤?"""
+    with app.app_context():
+        ids = {key: routed_voice(text)[0] for key, text in NAME_VOICES.items()}
+
+        def found(query: str) -> set[str]:
+            matched = set(db.session.scalars(select(Voice.id).where(search_condition(query))))
+            return {key for key, voice_id in ids.items() if voice_id in matched}
+
+        assert found("高橋") == found("髙橋") == {"髙橋", "高橋"}
+        assert found("山崎") == found("山嵜") == {"山﨑"}
+        assert found("渡辺") == found("渡邉") == {"渡邊"}
+        assert found("斎藤") == found("齊藤") == found("斉藤") == {"齋藤", "斉藤"}
+        assert found("高橋 側溝") == {"髙橋"}  # still every term
+        # kana and width: a query in one kana finds the other, half-width is full-width
+        assert found("たかはし") == found("ﾀｶﾊｼ") == {"タカハシ"}
+        assert found("一斉清掃") == {"一斉"}
+
+
+def test_the_excerpt_shows_a_variant_as_the_voice_writes_it():
+    text = "先日、髙橋さんが来庁されて、道路の件を相談されました。"
+    assert excerpt(text, "高橋")[1] == "髙橋"
+    assert excerpt("渡辺さんの件", "渡邊")[1] == "渡辺"
+
+
+def test_stored_tokens_hold_the_folded_forms_but_term_lists_show_the_words_as_written():
+    """The planners' term lists read stored tokens: is 一斉 listed as 一斉, never as the folded 一斎?"""
+    from voices.search import display_terms, search_tokens_for
+
+    stored = search_tokens_for("一斉清掃の日に髙橋さんが来ました。")
+    assert {" 一斉 ", " 一斎 ", " 髙橋 ", " 高橋 "} <= {f" {t} " for t in stored.split()}
+    assert {"一斉", "髙橋", "清掃"} <= display_terms(stored)
+    assert not {"一斎", "高橋"} & display_terms(stored)
+    assert search_tokens_for("駅前の自転車") == " 自転車 駅前 "  # no variant: read once, as before

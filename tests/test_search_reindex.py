@@ -61,3 +61,24 @@ def test_a_new_database_records_the_tokenizer_without_work(app):
     assert result.exit_code == 0 and "件を更新" in result.output
     with app.app_context():
         assert not reindex_due()
+
+
+def test_tokens_stored_before_variant_kanji_were_folded_are_made_again(app_on_both_databases):
+    """A voice indexed when only the tokenizer was recorded: after search-reindex, does 高橋 find 髙橋?"""
+    import classifier
+
+    app = app_on_both_databases
+    from tests.section_fixtures import routed_voice
+
+    with app.app_context():
+        voice_id = routed_voice("髙橋さんの家の前の側溝が詰まっています。")[0]
+        voice = db.session.get(Voice, voice_id)
+        voice.search_tokens = " 側溝 家 前 詰まる 髙橋 "  # as stored before
+        set_setting(SETTING, classifier.tokenizer_fingerprint())  # what the earlier version recorded
+        db.session.commit()
+        assert reindex_due()
+        assert voice_id not in db.session.scalars(select(Voice.id).where(search_condition("高橋"))).all()
+    assert app.test_cli_runner().invoke(args=["search-reindex"]).exit_code == 0
+    with app.app_context():
+        assert " 高橋 " in db.session.get(Voice, voice_id).search_tokens and not reindex_due()
+        assert voice_id in db.session.scalars(select(Voice.id).where(search_condition("高橋"))).all()

@@ -5,9 +5,16 @@ term when it holds every token of the term, or every token of the term with the 
 written in kanji (じてんしゃ finds 自転車), or when its subject or body contains the term as typed. The
 last catches what tokens miss: Sudachi splits 放置自転車 as 放置 + 自転 + 車 in some sentences and as
 放置 + 自転車 in others, so the tokens of a query and of a voice do not always agree.
+
+Names and places are written with 異体字 (髙橋 / 高橋, 山﨑 / 山崎, 渡邊 / 渡辺, 齋藤 / 斎藤 / 斉藤): a voice
+stores the tokens of its text with each 異体字 in one form (``voices.folding.fold_variants``) beside the
+tokens of the text as written, and a query is also looked up in that form, so either spelling finds both.
+A query in kana also looks for the other kana (たかはし finds タカハシ), and half-width or full-width
+characters are alike (NFKC) on both sides.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -19,18 +26,38 @@ import classifier
 from classifier.kana import TO_HIRAGANA, TO_KATAKANA
 from classifier.tokenizer import KANJI
 from models import Voice
+from voices.folding import VARIANTS_FINGERPRINT, fold_variants
 from voices.redact import MASKS
 
 MAX_QUERY = 100  # characters: keywords or a 受付番号, not a pasted voice
+_KANA_ONLY = re.compile("[ぁ-ゖァ-ヺー]+")
 
 
-def search_tokens_for(text: str) -> str:
-    """The tokens stored on a voice: normalized forms, deduplicated, space-delimited on both ends. A
-    purged voice's redaction marks are left out, so that a search for 氏名 or 住所 does not find them."""
+def search_tokens_for(text: str, tokens: Iterable[str] | None = None) -> str:
+    """The tokens stored on a voice: normalized forms of its text as written and with its 異体字 folded,
+    deduplicated, space-delimited on both ends. A purged voice's redaction marks are left out, so that a
+    search for 氏名 or 住所 does not find them. ``tokens``: ``classifier.tokenize(text)`` when the caller
+    has them already."""
     for mask in MASKS:
         text = text.replace(mask, " ")
-    tokens = sorted(set(classifier.tokenize(text)))
-    return f" {' '.join(tokens)} " if tokens else ""
+    found = set(classifier.tokenize(text) if tokens is None else tokens)
+    folded = fold_variants(unicodedata.normalize("NFKC", text))
+    if folded != text:  # only a text with 異体字 (or NFKC changes) is read twice
+        found.update(classifier.tokenize(folded))
+    return f" {' '.join(sorted(found))} " if found else ""
+
+
+def tokens_fingerprint() -> str:
+    """What decides a voice's stored search tokens: the tokenizer and the 異体字 folded. Tokens stored
+    under another fingerprint are made again (routing.reindex)."""
+    return hashlib.sha256(f"{classifier.tokenizer_fingerprint()} {VARIANTS_FINGERPRINT}".encode()).hexdigest()
+
+
+def display_terms(search_tokens: str) -> set[str]:
+    """A voice's stored tokens as words to show (planners' term lists): without those only the folding
+    made (一斉 is stored as 一斉 and as 一斎; only 一斉 is a word of the voice)."""
+    tokens = set(search_tokens.split())
+    return tokens - {fold_variants(token) for token in tokens if fold_variants(token) != token}
 
 
 def search_condition(query: str) -> ColumnElement[bool] | None:
@@ -46,14 +73,15 @@ def excerpt(text: str, query: str, width: int = 60) -> tuple[str, str, str]:
     `query` (a term as typed or in kanji, or one of their tokens), as (before, the word, after), for the
     queue to show why a voice matched. Without such a place: ("", "", the start of the text)."""
     text = " ".join(text.split())
-    needles = frozenset(needle for term in _terms(query) for needle in _needles(term))
-    match = _pattern(needles).search(text) if needles else None
+    needles = frozenset(fold_variants(needle) for term in _terms(query) for needle in _needles(term))
+    # Looked for with the text's 異体字 folded (one character for one), shown as the text writes it.
+    match = _pattern(needles).search(fold_variants(text)) if needles else None
     if match is None:
         return "", "", text[:width] + ("…" if len(text) > width else "")
     at, after = match.span()
     lead = min(at, width // 3)
     end = max(after, at - lead + width)
-    return (("…" if at > lead else "") + text[at - lead:at], match.group(),
+    return (("…" if at > lead else "") + text[at - lead:at], text[at:after],
             text[after:end] + ("…" if end < len(text) else ""))
 
 
@@ -62,8 +90,12 @@ def _terms(query: str) -> list[str]:
 
 
 def _spellings(term: str) -> list[str]:
-    """The term as typed and with the nouns it spells in kana written in kanji (じてんしゃ → 自転車)."""
-    return list(dict.fromkeys((term, classifier.spell_in_kanji(term))))
+    """The term as typed, with the nouns it spells in kana written in kanji (じてんしゃ → 自転車), with its
+    異体字 folded (髙橋 → 高橋), and, all in kana, in the other kana (たかはし → タカハシ)."""
+    spellings = [term, classifier.spell_in_kanji(term), fold_variants(term)]
+    if _KANA_ONLY.fullmatch(term):
+        spellings += [term.translate(TO_KATAKANA), term.translate(TO_HIRAGANA)]
+    return list(dict.fromkeys(spellings))
 
 
 @lru_cache(maxsize=256)

@@ -30,6 +30,7 @@ from models import (
 )
 from voices import disclosure, rollups
 from voices.redact import name_terms, redact, redact_place
+from voices.search import display_terms
 
 JST = ZoneInfo("Asia/Tokyo")
 DIMENSIONS: dict[str, str] = {"section": "課", "channel": "受付経路", "voice_type": "種別", "district": "地区",
@@ -272,7 +273,7 @@ def _term_frequencies(code: str, period: Period, sample: int = TERM_SAMPLE) -> t
     rows = db.session.execute(query.order_by(Voice.id.desc()).limit(sample)).all()
     counter: Counter = Counter()
     for tokens, submitter in rows:  # a voice's own signature (林です) is not a term, even where Sudachi misses it
-        counter.update(set(tokens.split()) - name_terms(submitter))
+        counter.update(display_terms(tokens) - name_terms(submitter))
     return counter, len(rows)
 
 
