@@ -9,13 +9,16 @@ from routing.dispatch import flush_outbox
 from routing.model_registry import ModelAdminError, register_active_model, request_retrain
 from routing.reindex import reindex_search_tokens
 from routing.schedule import due_daily_jobs
-from routing.worker import run_worker
+from routing.worker import REDIS_WAIT, run_worker
+from web import cli_errors
 from web.planner.demo import seed_demo_action_items
 from web.seeding import demo_refusal, seed_demo_accounts, seed_demo_voices, seed_reference
 
 
 def register(app: Flask) -> None:
-    """Attach the commands to ``app.cli``."""
+    """Attach the commands to ``app.cli``; any command, ours or a plugin's, that cannot reach PostgreSQL or
+    Redis ends with one line naming the server (its password masked) instead of a traceback."""
+    cli_errors.attach(app)
 
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="デモ用のアカウントと声も登録する")
@@ -38,10 +41,13 @@ def register(app: Flask) -> None:
     @click.option("--burst", is_flag=True, help="キューが空になったら終了する")
     @click.option("--queue", "queues", multiple=True,
                   help="このキューだけを処理する（繰り返し指定可。既定はすべて: routing, mail, periodic, training, slow）")
-    def worker(burst: bool, queues: tuple[str, ...]) -> None:
+    @click.option("--redis-wait", type=click.FloatRange(min=0), default=REDIS_WAIT, show_default=True,
+                  help="Redis に接続できないとき、あきらめて終了するまで再試行する秒数")
+    def worker(burst: bool, queues: tuple[str, ...], redis_wait: float) -> None:
         """RQ ワーカーを起動する（REDIS_URL が必要）。"""
         try:
-            run_worker(current_app._get_current_object(), burst=burst, only=list(queues) or None)
+            run_worker(current_app._get_current_object(), burst=burst, only=list(queues) or None,
+                       redis_wait=redis_wait)
         except ValueError as problem:
             raise click.UsageError(str(problem)) from None
         except RuntimeError as problem:  # REDIS_URL is not set: say so without a traceback
