@@ -14,6 +14,7 @@ from datetime import timedelta
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.job import Job
 from sqlalchemy import or_, select
 
 from models import JobRecord, db, utcnow
@@ -99,6 +100,18 @@ class RQDispatcher:
         except RedisError:
             return False
 
+    def missing(self, rq_job_ids: list[str]) -> set[str]:
+        """Which of these RQ jobs Redis no longer holds (it restarted empty); none while it cannot be asked.
+        A job keeps its hash while it waits, while it runs and for ``result_ttl`` after it ends."""
+        try:
+            with self.connection.pipeline(transaction=False) as pipe:
+                for rq_id in rq_job_ids:
+                    pipe.exists(Job.key_for(rq_id))
+                held = pipe.execute()
+        except RedisError:
+            return set()
+        return {rq_id for rq_id, count in zip(rq_job_ids, held, strict=True) if not count}
+
 
 def jobs_to_flush(now=None) -> list[int]:
     """Ids of jobs to hand over (again): never handed over; failed, with a retry left and its wait over
@@ -136,9 +149,27 @@ def _due(row, now) -> bool:
     return True  # enqueued long ago and never started: lost with Redis
 
 
+def jobs_lost_by_redis(dispatcher, now=None) -> list[int]:
+    """Ids of jobs handed to Redis recently and not yet taken by a worker that Redis no longer holds: it
+    restarted (it keeps nothing on disk), so they are handed over now rather than after ``STALE_AFTER``.
+    A job a worker has taken is ``running`` and is left alone: it may still be running without Redis."""
+    missing = getattr(dispatcher, "missing", None)
+    if missing is None:  # in-process jobs are never held anywhere but the outbox
+        return []
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(JobRecord.id, JobRecord.rq_job_id)
+        .where(JobRecord.state == "enqueued", JobRecord.rq_job_id.is_not(None),
+               JobRecord.enqueued_at >= now - STALE_AFTER, JobRecord.attempts < MAX_ATTEMPTS)
+        .order_by(JobRecord.id)
+    ).all()
+    lost = missing([row.rq_job_id for row in rows]) if rows else set()
+    return [row.id for row in rows if row.rq_job_id in lost]
+
+
 def flush_outbox(dispatcher) -> int:
     """Hand every job that needs it to ``dispatcher``; returns how many were offered."""
-    ids = jobs_to_flush()
+    ids = sorted(set(jobs_to_flush()) | set(jobs_lost_by_redis(dispatcher)))
     if ids:
         dispatcher.dispatch(ids)
     return len(ids)
