@@ -36,6 +36,7 @@ class RawRow:
     cells: list[Any]
     problems: list[str] = field(default_factory=list)
     formula_columns: set[int] = field(default_factory=set)
+    hidden: str = ""  # why the row is not on screen in Excel ("filtered", "hidden"); "" when it is shown
 
 
 @dataclass
@@ -230,8 +231,42 @@ def _data_sheet(workbook):
     return sheet
 
 
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def hidden_rows(sheet) -> tuple[set[int], bool]:
+    """The numbers of the rows Excel does not show (``<row hidden="1">``: hidden by hand, or filtered out
+    by an autofilter, which Excel records the same way), and whether an autofilter is filtering.
+
+    One extra streaming pass over the sheet's XML: openpyxl's read-only sheets do not keep row
+    attributes, and a whole-sheet load would hold a large file in memory."""
+    # The parser openpyxl reads the cells with (defusedxml's when it is installed).
+    from openpyxl.xml.functions import iterparse
+
+    hidden: set[int] = set()
+    filtering = False
+    number = 0
+    parent = None
+    # openpyxl 3.1's read-only sheet streams its own XML through _get_source().
+    with sheet._get_source() as xml:
+        for event, element in iterparse(xml, events=("start", "end")):
+            if event == "start":
+                if element.tag == f"{_SHEET_NS}sheetData":
+                    parent = element
+                continue
+            if element.tag == f"{_SHEET_NS}row":
+                number = int(float(element.get("r"))) if element.get("r") else number + 1
+                if element.get("hidden") in ("1", "true"):
+                    hidden.add(number)
+                parent.clear()  # keep memory flat however many rows there are
+            elif element.tag == f"{_SHEET_NS}autoFilter":
+                filtering = element.find(f"{_SHEET_NS}filterColumn") is not None
+    return hidden, filtering
+
+
 def _xlsx_table(workbook) -> Table:
     sheet = _data_sheet(workbook)
+    hidden, filtering = hidden_rows(sheet)
     iterator = sheet.iter_rows()
     try:
         header_cells = next(iterator)
@@ -249,6 +284,7 @@ def _xlsx_table(workbook) -> Table:
                     formulas.add(index)
                     value = str(value)
                 values.append(value)
-            yield RawRow(number, values, [], formulas)
+            why = ("filtered" if filtering else "hidden") if number in hidden else ""
+            yield RawRow(number, values, [], formulas, why)
 
     return Table("", header, rows())

@@ -43,6 +43,15 @@ FIELD_COLUMNS: dict[str, dict[str, str]] = {
 _FORMULA_LIKE = re.compile(r"^(?:[=@]|[+\-]\s*(?:[A-Za-z_][A-Za-z0-9_.]*\s*[(!|]|[A-Za-z]{1,3}\d+))")
 
 
+# A row Excel does not show is not what people think they are importing: it is listed with the bad rows,
+# so the file is imported only once they choose to leave it out (the good rows only) or show it again.
+HIDDEN_ROW = {
+    "hidden": "非表示の行です（Excel で行が非表示になっています）。",
+    "filtered": "非表示の行です（フィルターで絞り込まれて見えていません）。",
+}
+HIDDEN_ROW_HINT = "見えている行だけを取り込むなら正しい行だけを取り込み、この行も取り込むなら再表示して保存し直してください。"
+
+
 @dataclass
 class ParsedRow:
     """A data row: the voice to submit (with its content key as ``client_token``) or its errors."""
@@ -158,6 +167,8 @@ class RowParser:
             values[name] = value
         if raw.cells and all(cell_text(v).strip() == "" for v in raw.cells) and not raw.problems:
             return None
+        if raw.hidden:
+            row.errors.insert(0, HIDDEN_ROW[raw.hidden] + HIDDEN_ROW_HINT)
         if raw.problems:  # unreadable row: its cells are not worth checking further
             return row
         for column in self.columns:
