@@ -34,6 +34,7 @@ from models.reply import (
 )
 from models.routing_rule import MATCH_TYPES, RoutingRule
 from models.setting import Setting, get_setting, set_setting
+from models.sign_in import SESSION_END_REASONS, StaffSession
 from models.similar import SimilarVoice
 from models.user import ROLES, User
 from models.voice import (
@@ -66,6 +67,7 @@ __all__ = [
     "REPLY_METHODS",
     "REPLY_STATES",
     "ROLES",
+    "SESSION_END_REASONS",
     "STATUSES",
     "UNCOUNTED_NO_ACTION_REASONS",
     "VOICE_TYPES",
@@ -91,6 +93,7 @@ __all__ = [
     "Section",
     "Setting",
     "SimilarVoice",
+    "StaffSession",
     "Stance",
     "UTCDateTime",
     "User",

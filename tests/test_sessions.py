@@ -1,11 +1,17 @@
 """How long does a staff sign-in last, and what does a copy of the session cookie give?"""
 from __future__ import annotations
 
+import hashlib
 import time
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select, update
 
+from models import StaffSession, db
 from tests.support import csrf_token_from, login, make_user
+from voices.staff_sessions import hash_token
+from web.auth import SESSION_TOKEN
 
 ADMIN_PAGE = "/admin/users"
 
@@ -35,15 +41,112 @@ def _later(monkeypatch, seconds: int) -> None:
     monkeypatch.setattr(time, "time", lambda: REAL_TIME() + seconds)
 
 
-def test_a_copy_of_the_cookie_kept_after_sign_out_stops_working_when_the_session_would_have_ended(
-        app, admin_client, monkeypatch):
+def _sign_out(client) -> None:
+    token = csrf_token_from(client.get(ADMIN_PAGE).get_data(as_text=True))
+    assert client.post("/staff/logout", data={"csrf_token": token}).status_code == 302
+
+
+def _record(app, client) -> StaffSession:
+    """The server-side record of the session ``client`` holds (detached, for reading)."""
+    with client.session_transaction() as session:
+        token = session[SESSION_TOKEN]
+    with app.app_context():
+        record = db.session.scalar(select(StaffSession).where(StaffSession.token_hash == hash_token(token)))
+        db.session.expunge(record)
+        return record
+
+
+def _move_record(app, record_id: int, **fields) -> None:
+    with app.app_context():
+        db.session.execute(update(StaffSession).where(StaffSession.id == record_id).values(**fields))
+        db.session.commit()
+
+
+def test_a_copy_of_the_cookie_kept_after_sign_out_stops_working_at_once(app, admin_client):
+    """Signing out at a shared counter PC: does a copy of the cookie taken before still open pages? No."""
     copy = admin_client.get_cookie("session").value
-    token = csrf_token_from(admin_client.get(ADMIN_PAGE).get_data(as_text=True))
-    admin_client.post("/staff/logout", data={"csrf_token": token})
+    record = _record(app, admin_client)
+    _sign_out(admin_client)
     assert admin_client.get(ADMIN_PAGE).status_code == 302
-    _later(monkeypatch, app.config["SESSION_MAX_HOURS"] * 3600 + 1)
     response = _client_with_cookie(app, copy).get(ADMIN_PAGE)
     assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
+    ended = _record_by_id(app, record.id)
+    assert ended.ended_at is not None and ended.end_reason == "logout"
+
+
+def _record_by_id(app, record_id: int) -> StaffSession:
+    with app.app_context():
+        record = db.session.get(StaffSession, record_id)
+        db.session.expunge(record)
+        return record
+
+
+def test_signing_out_on_one_pc_leaves_the_same_users_session_on_another_pc_open(app, admin_client):
+    other_pc = app.test_client()
+    login(other_pc, "chief")
+    _sign_out(admin_client)
+    assert other_pc.get(ADMIN_PAGE).status_code == 200
+
+
+def test_the_server_keeps_only_a_hash_of_the_session_token(app, admin_client):
+    with admin_client.session_transaction() as session:
+        token = session[SESSION_TOKEN]
+    record = _record(app, admin_client)
+    assert len(token) >= 40 and record.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StaffSession)
+                                 .where(StaffSession.token_hash == token)) == 0
+
+
+def test_a_session_unused_too_long_by_the_servers_record_ends_even_if_the_cookie_says_otherwise(
+        app, admin_client):
+    """The cookie's stamps are fresh (e.g. a copy being replayed); the record was last seen beyond the idle
+    limit: the server's record decides, ends the session and says why."""
+    record = _record(app, admin_client)
+    idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    _move_record(app, record.id, last_seen_at=record.last_seen_at - idle - timedelta(seconds=1))
+    response = admin_client.get(ADMIN_PAGE)
+    assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
+    assert "一定の時間が過ぎたため、ログアウトしました" in admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert _record_by_id(app, record.id).end_reason == "expired"
+
+
+def test_a_session_older_than_the_longest_working_day_by_the_servers_record_ends(app, admin_client):
+    record = _record(app, admin_client)
+    hours = timedelta(hours=app.config["SESSION_MAX_HOURS"])
+    _move_record(app, record.id, created_at=record.created_at - hours - timedelta(seconds=1))
+    assert admin_client.get(ADMIN_PAGE).status_code == 302
+    assert _record_by_id(app, record.id).ended_at is not None
+
+
+def test_the_record_notes_use_at_most_once_a_minute(app, admin_client, monkeypatch):
+    """Last use is written to the database on a resolution, not on every request."""
+    first = _record(app, admin_client).last_seen_at
+    _later(monkeypatch, 30)
+    assert admin_client.get(ADMIN_PAGE).status_code == 200
+    assert _record(app, admin_client).last_seen_at == first
+    _later(monkeypatch, 61)
+    assert admin_client.get(ADMIN_PAGE).status_code == 200
+    assert _record(app, admin_client).last_seen_at >= first + timedelta(seconds=60)
+
+
+def test_a_session_without_a_server_side_record_is_not_honoured(app, admin_client):
+    """A cookie from before the records existed (or with its token removed) must sign in again."""
+    with admin_client.session_transaction() as session:
+        del session[SESSION_TOKEN]
+    response = admin_client.get(ADMIN_PAGE)
+    assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
+
+
+def test_signing_in_on_a_pc_left_signed_in_ends_the_previous_users_session(app, admin_client):
+    """At a shared PC the next person signs in without the first signing out: the first session ends."""
+    with app.app_context():
+        make_user("madoguchi", "counter", "市民窓口課")
+    before = _record(app, admin_client)
+    copy = admin_client.get_cookie("session").value
+    login(admin_client, "madoguchi")
+    assert _record_by_id(app, before.id).end_reason == "replaced"
+    assert _client_with_cookie(app, copy).get(ADMIN_PAGE).status_code == 302
 
 
 def test_a_session_ends_after_the_longest_working_day_even_if_used_all_the_time(app, admin_client, monkeypatch):

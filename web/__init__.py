@@ -99,10 +99,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
-    """The signed-in user, unless deactivated or their password was changed since they signed in."""
+    """The signed-in user, unless deactivated, their password was changed since they signed in, or the
+    session's server-side record is ended or out of time (signed out, ended by an administrator)."""
+    from web.auth import session_record_allows
+
     user_id, _, stamp = session_id.partition(":")
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.active or stamp != user.password_stamp:
+    if user is None or not user.active or stamp != user.password_stamp or not session_record_allows(user):
         return None
     return user
 

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
@@ -19,7 +19,7 @@ from voices.access import PermissionDenied, allowed_actions, can_see_personal_da
 from voices.login import LoginRefused, authenticate
 from voices.queue import QueueFilter, queue_query, status_counts
 from voices.search import excerpt
-from web.auth import begin_session, roles_required
+from web.auth import begin_session, end_session, roles_required
 from web.counter.resume import SIGNED_OUT_NOTICE, carried_input
 from web.counter.views import render_resumed_form
 from web.extensions import limiter
@@ -82,7 +82,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    end_session("logout")
     flash("ログアウトしました。")
     return redirect(url_for("staff.login"))
 
