@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import AuditLog, Department, Section, User, Voice, db, utcnow
 from routing.service import assign_by_hand, route_voice
@@ -306,3 +306,83 @@ def test_unlock_clears_failed_sign_ins_and_the_lock(app, admin_client):
         assert (user.failed_logins, user.locked_until) == (0, None)
         row = audits("user.unlock")[0]
         assert row.data["before"]["failed_logins"] == 7 and row.data["after"]["locked_until"] is None
+
+
+def _signed_in_staff(app, login_id: str):
+    """A client signed in as ``login_id`` (a new section staff member) and its user id."""
+    with app.app_context():
+        user_id = make_user(login_id, "section_staff", "生活環境課").id
+    staff = app.test_client()
+    login(staff, login_id)
+    assert staff.get("/staff/queue").status_code == 200
+    return staff, user_id
+
+
+def _open_sessions(user_id: int) -> int:
+    from models import StaffSession
+    return db.session.scalar(select(func.count(StaffSession.id)).where(
+        StaffSession.user_id == user_id, StaffSession.ended_at.is_(None)))
+
+
+def test_deactivating_a_user_ends_their_open_sessions_at_once(app, admin_client):
+    """A deactivated account's browser, and any copy of its cookie, are signed out on the next click."""
+    staff, user_id = _signed_in_staff(app, "kankyo")
+    copy = app.test_client()
+    copy.set_cookie("session", staff.get_cookie("session").value)
+    post_form(admin_client, f"/admin/users/{user_id}/deactivate", {}, page_url="/admin/users")
+    assert staff.get("/staff/queue").status_code == 302
+    assert copy.get("/staff/queue").status_code == 302
+    with app.app_context():
+        assert _open_sessions(user_id) == 0
+        assert audits("user.deactivate")[0].data["sessions_ended"] == 1
+
+
+def test_unticking_active_on_the_edit_page_also_ends_the_sessions(app, admin_client):
+    staff, user_id = _signed_in_staff(app, "kankyo")
+    post_form(admin_client, f"/admin/users/{user_id}/edit", {
+        "display_name": "kankyo", "email": "", "role": "section_staff",
+        "section_id": str(_section_of(app, "生活環境課"))})  # "active" left unticked
+    with app.app_context():
+        assert db.session.get(User, user_id).active is False and _open_sessions(user_id) == 0
+    assert staff.get("/staff/queue").status_code == 302
+
+
+def _section_of(app, name: str) -> int:
+    with app.app_context():
+        return section_id(name)
+
+
+def test_a_password_reset_ends_the_sessions_on_the_server_too(app, admin_client):
+    _staff, user_id = _signed_in_staff(app, "kankyo")
+    post_form(admin_client, f"/admin/users/{user_id}/password",
+              {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    with app.app_context():
+        assert _open_sessions(user_id) == 0
+        assert audits("user.password_reset")[0].data["sessions_ended"] == 1
+
+
+def test_an_admin_sees_a_users_sessions_and_can_end_them_all(app, admin_client):
+    """Can the administrator see how many sessions an account has open and end them (audited)?"""
+    first, user_id = _signed_in_staff(app, "kankyo")
+    second = app.test_client()
+    login(second, "kankyo")
+    page = admin_client.get(f"/admin/users/{user_id}/edit").get_data(as_text=True)
+    assert "有効なセッション：2件" in page and "すべてのセッションを終了" in page
+    response = post_form(admin_client, f"/admin/users/{user_id}/sessions/end", {},
+                         page_url=f"/admin/users/{user_id}/edit")
+    assert response.status_code == 303
+    assert "セッションを2件終了しました" in admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert first.get("/staff/queue").status_code == 302 and second.get("/staff/queue").status_code == 302
+    page = admin_client.get(f"/admin/users/{user_id}/edit").get_data(as_text=True)
+    assert "有効なセッション：0件" in page and "すべてのセッションを終了" not in page
+    with app.app_context():
+        row = audits("user.sessions_end")[0]
+        assert (row.target_id, row.data["sessions_ended"]) == (str(user_id), 2)
+        assert row.actor.login_id == "boss"
+    assert admin_client.get("/admin/users").status_code == 200  # the admin's own session is untouched
+
+
+def test_ending_sessions_needs_the_forms_token(app, admin_client):
+    staff, user_id = _signed_in_staff(app, "kankyo")
+    assert admin_client.post(f"/admin/users/{user_id}/sessions/end").status_code == 400
+    assert staff.get("/staff/queue").status_code == 200

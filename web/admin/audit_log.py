@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "section.create": "課の追加", "section.update": "課の変更",
     "user.create": "職員の追加", "user.update": "職員の変更", "user.deactivate": "職員の無効化",
     "user.password_reset": "パスワード再設定", "user.unlock": "ロック解除",
+    "user.sessions_end": "セッションの終了",
     "rule.create": "ルールの追加", "rule.update": "ルールの変更", "rule.deactivate": "ルールの削除（無効化）",
     "setting.update": "設定の変更",
     "user.login": "ログイン", "user.locked": "アカウントのロック",

@@ -24,7 +24,7 @@ from models import (
 )
 from routing.handover import HandOver, hand_over
 from routing.rules import validate_pattern
-from voices import rollups
+from voices import rollups, staff_sessions
 
 # Roles whose work is tied to one 課 (their queue, or the voices they entered at the counter).
 SECTION_REQUIRED_ROLES = frozenset({"section_staff", "section_head", "counter"})
@@ -262,6 +262,8 @@ def update_user(actor: User, user_id: int, *, display_name: str, email: str, rol
     user.display_name, user.email, user.role, user.section_id, user.active = (
         display_name, email, role, section_id, active)
     _audit_update(actor, "user.update", "user", user.id, before, _user_snapshot(user))
+    if before["active"] and not active:
+        staff_sessions.end_all(user.id, "deactivated")
     db.session.commit()
     return user
 
@@ -274,20 +276,33 @@ def deactivate_user(actor: User, user_id: int) -> User:
         return user
     _check_not_removing_last_admin(actor, user, user.role, False)
     user.active = False
-    audit(actor, "user.deactivate", "user", user.id, before={"active": True}, after={"active": False})
+    ended = staff_sessions.end_all(user.id, "deactivated")
+    audit(actor, "user.deactivate", "user", user.id, before={"active": True}, after={"active": False},
+          sessions_ended=ended)
     db.session.commit()
     return user
 
 
 def reset_password(actor: User, user_id: int, password: str) -> User:
-    """Set a new password; the audit row records that it happened, never the password."""
+    """Set a new password and end the account's sessions (a reset usually means it was exposed); the audit
+    row records that it happened, never the password."""
     user = _get(User, user_id, "職員")
     if len(password) < PASSWORD_MIN:
         raise _fail(f"パスワードは{PASSWORD_MIN}文字以上にしてください。", "password")
     user.set_password(password)
-    audit(actor, "user.password_reset", "user", user.id, login_id=user.login_id)
+    ended = staff_sessions.end_all(user.id, "password_reset")
+    audit(actor, "user.password_reset", "user", user.id, login_id=user.login_id, sessions_ended=ended)
     db.session.commit()
     return user
+
+
+def end_sessions(actor: User, user_id: int) -> int:
+    """End every open session of an account (「すべてのセッションを終了」); returns how many were open."""
+    user = _get(User, user_id, "職員")
+    ended = staff_sessions.end_all(user.id, "admin")
+    audit(actor, "user.sessions_end", "user", user.id, login_id=user.login_id, sessions_ended=ended)
+    db.session.commit()
+    return ended
 
 
 def unlock_user(actor: User, user_id: int) -> User:

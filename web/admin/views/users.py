@@ -1,4 +1,4 @@
-"""Staff accounts: list, create, edit, deactivate, reset password, unlock."""
+"""Staff accounts: list, create, edit, deactivate, reset password, unlock, end sessions."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from models import User, db, utcnow
+from voices import staff_sessions
 from web.admin import bp, services
 from web.admin.forms import ActionForm, PasswordResetForm, UserCreateForm, UserEditForm
 from web.admin.views import form_values, section_choices, show_error
@@ -56,7 +57,8 @@ def user_edit(user_id: int):
         else:
             flash(f"職員「{user.display_name}（{user.login_id}）」を更新しました。")
             return redirect(url_for("admin.users"), 303)
-    return render_template("admin/user_form.html", active="users", form=form, user=user, error=error)
+    return render_template("admin/user_form.html", active="users", form=form, user=user, error=error,
+                           active_sessions=staff_sessions.count_active(user.id))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
@@ -100,3 +102,14 @@ def user_unlock(user_id: int):
     services.unlock_user(current_user, user.id)
     flash(f"職員「{user.display_name}（{user.login_id}）」のロックを解除しました。")
     return redirect(url_for("admin.users"), 303)
+
+
+@bp.post("/users/<int:user_id>/sessions/end")
+def user_end_sessions(user_id: int):
+    """End every open session of an account (a lost or shared PC, a suspected copy of the cookie)."""
+    user = _get_user(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ended = services.end_sessions(current_user, user.id)
+    flash(f"職員「{user.display_name}（{user.login_id}）」のセッションを{ended}件終了しました。")
+    return redirect(url_for("admin.user_edit", user_id=user.id), 303)
