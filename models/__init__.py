@@ -34,7 +34,7 @@ from models.reply import (
 )
 from models.routing_rule import MATCH_TYPES, RoutingRule
 from models.setting import Setting, get_setting, set_setting
-from models.sign_in import SESSION_END_REASONS, StaffSession
+from models.sign_in import SESSION_END_REASONS, LoginFailure, StaffSession
 from models.similar import SimilarVoice
 from models.user import ROLES, User
 from models.voice import (
@@ -81,6 +81,7 @@ __all__ = [
     "Department",
     "ImportJob",
     "JobRecord",
+    "LoginFailure",
     "Means",
     "Measure",
     "MeasureRollup",

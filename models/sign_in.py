@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import UTCDateTime, db, utcnow
@@ -35,3 +35,19 @@ class StaffSession(db.Model):
     address: Mapped[str] = mapped_column(String(64), default="")
     user_agent: Mapped[str] = mapped_column(String(200), default="")
 
+
+class LoginFailure(db.Model):
+    """Consecutive failed sign-ins for one login id from one client address (see ``voices.login``).
+
+    The login id is kept only as a keyed hash: what strangers type there (or a password typed into the
+    wrong field) is not stored, and unknown ids are counted exactly like real ones."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (UniqueConstraint("login_key", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login_key: Mapped[str] = mapped_column(String(64))  # the unique constraint indexes it
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -34,9 +34,6 @@ class User(UserMixin, db.Model):
     section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"))
     email: Mapped[str] = mapped_column(String(254), default="")
     active: Mapped[bool] = mapped_column(default=True)
-    # Account lockout after repeated failed sign-ins.
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     section: Mapped[Section | None] = relationship()  # noqa: F821

@@ -293,20 +293,39 @@ def test_a_password_reset_ends_the_sessions_signed_in_with_the_old_password(app,
 
 
 def test_unlock_clears_failed_sign_ins_and_the_lock(app, admin_client):
-    """Does 「ロック解除」 reset the failed count and the lock time, recording what they were?"""
+    """Does 「ロック解除」 clear the failures and locks from every address, recording what they were?"""
+    from models import LoginFailure
+    from voices.login import login_key
+
     with app.app_context():
         user = make_user("counter", "counter", "市民窓口課")
-        user.failed_logins, user.locked_until = 7, utcnow().replace(year=2099)
+        user_id, key = user.id, login_key("counter")
+        db.session.add_all([
+            LoginFailure(login_key=key, address="10.0.0.1", failures=0, locked_until=utcnow().replace(year=2099)),
+            LoginFailure(login_key=key, address="10.0.0.2", failures=3),
+            LoginFailure(login_key=login_key("someone-else"), address="10.0.0.1", failures=2),
+        ])
         db.session.commit()
-        user_id = user.id
     assert "ロック中" in admin_client.get("/admin/users").get_data(as_text=True)
     assert post_form(admin_client, f"/admin/users/{user_id}/unlock", {}, page_url="/admin/users").status_code == 303
+    assert "ロック中" not in admin_client.get("/admin/users").get_data(as_text=True)
     with app.app_context():
-        user = db.session.get(User, user_id)
-        assert (user.failed_logins, user.locked_until) == (0, None)
+        assert db.session.scalars(select(LoginFailure.login_key)).all() == [login_key("someone-else")]
         row = audits("user.unlock")[0]
-        assert row.data["before"]["failed_logins"] == 7 and row.data["after"]["locked_until"] is None
+        assert row.data["before"] == {"failed_logins": 3, "locked_addresses": ["10.0.0.1"]}
+        assert row.data["after"]["locked_addresses"] == []
 
+
+def test_the_user_list_shows_failures_not_yet_locking(app, admin_client):
+    from models import LoginFailure
+    from voices.login import login_key
+
+    with app.app_context():
+        make_user("counter", "counter", "市民窓口課")
+        db.session.add(LoginFailure(login_key=login_key("counter"), address="10.0.0.2", failures=2))
+        db.session.commit()
+    page = admin_client.get("/admin/users").get_data(as_text=True)
+    assert "（失敗 2 回）" in page and "ロック解除（counter）" in page
 
 def _signed_in_staff(app, login_id: str):
     """A client signed in as ``login_id`` (a new section staff member) and its user id."""

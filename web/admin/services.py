@@ -24,7 +24,7 @@ from models import (
 )
 from routing.handover import HandOver, hand_over
 from routing.rules import validate_pattern
-from voices import rollups, staff_sessions
+from voices import login, rollups, staff_sessions
 
 # Roles whose work is tied to one 課 (their queue, or the voices they entered at the counter).
 SECTION_REQUIRED_ROLES = frozenset({"section_staff", "section_head", "counter"})
@@ -306,13 +306,12 @@ def end_sessions(actor: User, user_id: int) -> int:
 
 
 def unlock_user(actor: User, user_id: int) -> User:
-    """Clear the sign-in lockout (failed attempts and the lock time)."""
+    """Clear the sign-in lockout of an account from every address (failed attempts and locks)."""
     user = _get(User, user_id, "職員")
-    before = {"failed_logins": user.failed_logins,
-              "locked_until": user.locked_until.isoformat() if user.locked_until else None}
-    user.failed_logins, user.locked_until = 0, None
-    audit(actor, "user.unlock", "user", user.id, before=before,
-          after={"failed_logins": 0, "locked_until": None})
+    cleared = login.clear_failures(user)
+    audit(actor, "user.unlock", "user", user.id,
+          before={"failed_logins": cleared.failures, "locked_addresses": list(cleared.locked_addresses)},
+          after={"failed_logins": 0, "locked_addresses": []})
     db.session.commit()
     return user
 

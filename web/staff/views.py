@@ -19,7 +19,7 @@ from voices.access import PermissionDenied, allowed_actions, can_see_personal_da
 from voices.login import LoginRefused, authenticate
 from voices.queue import QueueFilter, queue_query, status_counts
 from voices.search import excerpt
-from web.auth import begin_session, end_session, roles_required
+from web.auth import begin_session, client_address, end_session, roles_required
 from web.counter.resume import SIGNED_OUT_NOTICE, carried_input
 from web.counter.views import render_resumed_form
 from web.extensions import limiter
@@ -65,7 +65,7 @@ def login():
     carry = carried_input()  # a counter consultation typed before the session ended (web.counter.resume)
     if form.validate_on_submit():
         try:
-            user = authenticate(form.login_id.data, form.password.data)
+            user = authenticate(form.login_id.data, form.password.data, client_address())
         except LoginRefused as refused:
             error = str(refused)
         else:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from models import User, db, utcnow
 from voices import staff_sessions
+from voices.login import lock_states
 from web.admin import bp, services
 from web.admin.forms import ActionForm, PasswordResetForm, UserCreateForm, UserEditForm
 from web.admin.views import form_values, section_choices, show_error
@@ -22,7 +23,7 @@ def _get_user(user_id: int) -> User:
 def users():
     """Every account with its role, 課 and whether it is locked."""
     rows = db.session.scalars(select(User).order_by(User.active.desc(), User.login_id)).all()
-    return render_template("admin/users.html", active="users", users=rows, now=utcnow())
+    return render_template("admin/users.html", active="users", users=rows, locks=lock_states(rows, utcnow()))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
