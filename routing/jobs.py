@@ -85,6 +85,18 @@ def purge_uploads_job(day: str) -> str:
         return run_recorded(f"purge_uploads:{day}", lambda: f"purged {purge_stale_uploads(utcnow())}")
 
 
+def purge_sign_in_records_job(day: str) -> str:
+    """RQ entry point: the daily deletion of ended staff sessions and of failed sign-ins that are over."""
+    from voices.login import purge_failures
+    from voices.staff_sessions import purge
+
+    def work() -> str:
+        return f"purged {purge()} sessions, {purge_failures()} failure counts"
+
+    with _app_context():
+        return run_recorded(f"purge_sign_in_records:{day}", work)
+
+
 def purge_personal_data_job(day: str) -> str:
     """RQ entry point: the daily purge of personal data whose retention period is over."""
     from voices.retention import purge_due
@@ -117,6 +129,7 @@ JOBS: dict[str, JobSpec] = {
     "overdue_digest": JobSpec(overdue_digest_job, queue="periodic", timeout=600, retry=_RETRY),
     "refresh_rollups": JobSpec(refresh_rollups_job, queue="periodic", timeout=1800, retry=_RETRY),
     "purge_uploads": JobSpec(purge_uploads_job, queue="periodic", timeout=600, retry=_RETRY),
+    "purge_sign_in_records": JobSpec(purge_sign_in_records_job, queue="periodic", timeout=600, retry=_RETRY),
     "purge_personal_data": JobSpec(purge_personal_data_job, queue="periodic", timeout=1800, retry=_RETRY),
     "retrain_model": JobSpec(retrain_model_job, queue="training", timeout=1800, retry=None),
     "retrain_when_due": JobSpec(retrain_when_due_job, queue="training", timeout=1800, retry=None),

@@ -24,6 +24,7 @@ DAILY_JOBS: tuple[DailyJob, ...] = (
     DailyJob("retrain_when_due", time(5, 30)),
     DailyJob("purge_personal_data", time(6, 15)),
     DailyJob("purge_uploads", time(6, 30)),
+    DailyJob("purge_sign_in_records", time(6, 45)),
     DailyJob("refresh_rollups", time(7, 0)),
     DailyJob("escalate_overdue", time(8, 0)),
     DailyJob("overdue_digest", time(8, 30)),

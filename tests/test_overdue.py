@@ -72,17 +72,18 @@ def test_daily_jobs_are_recorded_once_per_working_day(app):
         early = datetime(2026, 11, 26, 5, 0, tzinfo=JST)
         assert due_daily_jobs(early) == []
         at_nine = datetime(2026, 11, 26, 9, 0, tzinfo=JST)
-        assert len(due_daily_jobs(at_nine)) == 6
+        assert len(due_daily_jobs(at_nine)) == 7
         assert due_daily_jobs(at_nine) == []
         keys = set(db.session.scalars(select(JobRecord.key)))
         assert {"refresh_rollups:2026-11-26", "escalate_overdue:2026-11-26", "overdue_digest:2026-11-26",
-                "purge_uploads:2026-11-26", "purge_personal_data:2026-11-26", "retrain_when_due:2026-11-26"} <= keys
+                "purge_uploads:2026-11-26", "purge_personal_data:2026-11-26", "retrain_when_due:2026-11-26",
+                "purge_sign_in_records:2026-11-26"} <= keys
         sunday = datetime(2026, 11, 29, 9, 0, tzinfo=JST)
         assert due_daily_jobs(sunday) == []
 
 
 def test_the_daily_jobs_run_in_process_on_the_embedded_default(app, world):
-    """Each of a working day's six jobs runs to the end in-process (the command does this at its time)."""
+    """Each of a working day's seven jobs runs to the end in-process (the command does this at its time)."""
     from routing.schedule import DAILY_JOBS
 
     with app.app_context():

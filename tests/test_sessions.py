@@ -181,3 +181,42 @@ def test_signing_in_starts_a_fresh_session(app):
     login(client, "chief")
     with client.session_transaction() as session:
         assert "planted" not in session
+
+
+def test_ended_and_long_expired_session_records_are_purged_daily_and_open_ones_kept(app, admin_client):
+    """The table does not grow forever: the daily job deletes rows ended, or out of their limits, more than
+    30 days ago, and keeps recent ones for investigations."""
+    from models import LoginFailure, User
+    from routing.jobs import JOBS
+    from routing.schedule import DAILY_JOBS
+    from voices.login import LOCK_FOR
+    from voices.staff_sessions import KEEP_ENDED_FOR, now
+
+    assert "purge_sign_in_records" in JOBS and "purge_sign_in_records" in {job.kind for job in DAILY_JOBS}
+    open_record = _record(app, admin_client)
+    at = now()
+    old = at - KEEP_ENDED_FOR - timedelta(days=1)
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.login_id == "chief"))
+        rows = {
+            "ended long ago": StaffSession(token_hash="a" * 64, user_id=user_id, created_at=old, last_seen_at=old,
+                                           ended_at=old, end_reason="logout"),
+            "ended yesterday": StaffSession(token_hash="b" * 64, user_id=user_id, created_at=at - timedelta(days=1),
+                                            last_seen_at=at - timedelta(days=1), ended_at=at - timedelta(days=1)),
+            "abandoned long ago": StaffSession(token_hash="c" * 64, user_id=user_id, created_at=old - timedelta(days=1),
+                                               last_seen_at=old - timedelta(days=1)),
+        }
+        db.session.add_all(rows.values())
+        db.session.add_all([
+            LoginFailure(login_key="k" * 64, address="10.0.0.1", failures=2, last_failed_at=at - 2 * LOCK_FOR),
+            LoginFailure(login_key="k" * 64, address="10.0.0.2", failures=0, last_failed_at=at - 2 * LOCK_FOR,
+                         locked_until=at + timedelta(minutes=1)),
+            LoginFailure(login_key="k" * 64, address="10.0.0.3", failures=3, last_failed_at=at),
+        ])
+        db.session.commit()
+        result = JOBS["purge_sign_in_records"].func("2026-11-26")
+        assert result == "purged 2 sessions, 1 failure counts"
+        left = set(db.session.scalars(select(StaffSession.token_hash)))
+        assert left == {open_record.token_hash, "b" * 64}
+        assert set(db.session.scalars(select(LoginFailure.address))) == {"10.0.0.2", "10.0.0.3"}
+    assert admin_client.get(ADMIN_PAGE).status_code == 200
