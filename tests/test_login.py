@@ -201,3 +201,31 @@ def test_the_answer_time_does_not_tell_whether_a_login_id_exists(app):
     real = _median_sign_in_cpu_seconds(app, "kankyo", "wrong")
     assert _median_sign_in_cpu_seconds(app, "nobody", "wrong") > real * 0.5
     assert _median_sign_in_cpu_seconds(app, "retired", "a-long-secret-phrase") > real * 0.5
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_lockout_and_the_session_records_work_alike(pg_inprocess_app):
+    """The production database: counts per (id, address), the lock, a sign-in's session row, sign-out."""
+    from models import StaffSession
+
+    app = pg_inprocess_app
+    app.config["RATELIMIT_ENABLED"] = False
+    with app.app_context():
+        make_user("kankyo", "section_staff", "生活環境課")
+    answers = [_attempt(app, login_id, "wrong", DESK) for login_id in ("kankyo", "nobody")
+               for _ in range(MAX_FAILURES + 1)]
+    assert answers[:MAX_FAILURES + 1] == answers[MAX_FAILURES + 1:]
+    assert "しばらくログインできません" in answers[MAX_FAILURES][1]
+    client = app.test_client()
+    token = csrf_token_from(client.get("/staff/login").get_data(as_text=True))
+    assert client.post("/staff/login", data={"login_id": "kankyo", "password": PASSWORD,
+                                             "csrf_token": token}).status_code == 302
+    assert client.get("/staff/queue").status_code == 200
+    copy = client.get_cookie("session").value
+    client.post("/staff/logout", data={"csrf_token": csrf_token_from(client.get("/staff/queue").get_data(as_text=True))})
+    replay = app.test_client()
+    replay.set_cookie("session", copy)
+    assert replay.get("/staff/queue").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(StaffSession.end_reason)) == "logout"
+        assert len(db.session.scalars(select(LoginFailure)).all()) == 2
