@@ -1,5 +1,10 @@
 """SQLAlchemy models of みらいボイス, one module per aggregate."""
-from models.api_token import API_SCOPES, ApiToken
+from models.api_token import (
+    API_SCOPES,
+    DEFAULT_TOKEN_LIFETIME_DAYS,
+    TOKEN_LIFETIMES_DAYS,
+    ApiToken,
+)
 from models.audit import AuditLog, audit
 from models.base import Base, UTCDateTime, db, utcnow
 from models.import_job import IMPORT_KINDS, IMPORT_STATES, ImportJob
@@ -58,6 +63,7 @@ __all__ = [
     "API_SCOPES",
     "AWAITING_REPLY_STATES",
     "CHANNELS",
+    "DEFAULT_TOKEN_LIFETIME_DAYS",
     "DONE_STATUSES",
     "EDITABLE_REPLY_STATES",
     "IMPORT_KINDS",
@@ -69,6 +75,7 @@ __all__ = [
     "ROLES",
     "SESSION_END_REASONS",
     "STATUSES",
+    "TOKEN_LIFETIMES_DAYS",
     "UNCOUNTED_NO_ACTION_REASONS",
     "VOICE_TYPES",
     "ActionItem",

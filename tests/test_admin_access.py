@@ -28,7 +28,7 @@ def _admin_urls(app) -> list[tuple[str, str]]:
         template = ReplyTemplate(title="お礼", body="ご意見ありがとうございます。")
         db.session.add_all([rule, template])
         db.session.commit()
-        api_token, _secret = issue_token("電子申請")
+        api_token, _secret = issue_token("電子申請", all_sections=True)
         ids = {"token_id": api_token.id, "user_id": target.id, "section_id": section.id, "rule_id": rule.id, "template_id": template.id,
                "department_id": db.session.scalar(select(Department.id).limit(1))}
     urls = []

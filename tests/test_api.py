@@ -55,7 +55,7 @@ def contract():
 @pytest.fixture
 def token(app):
     with app.app_context():
-        return issue_token("オンラインフォーム連携")[1]
+        return issue_token("オンラインフォーム連携", all_sections=True)[1]
 
 
 def bearer(token: str) -> dict:
@@ -248,9 +248,9 @@ def test_staff_endpoints_need_a_valid_token_with_the_right_scope(app, client, co
         contract.check(method, path, nothing)
         contract.check(method, path, call(f"/api/v1{path}", headers=bearer("mv_not-a-real-token")))
     with app.app_context():
-        _row, read_only = issue_token("集計システム", ["voices:read"])
+        _row, read_only = issue_token("集計システム", ["voices:read"], all_sections=True)
         _row, create_only = issue_token("オンラインフォーム", ["voices:create"])
-        _row, revoked = issue_token("廃止した連携")
+        _row, revoked = issue_token("廃止した連携", all_sections=True)
         revoke_token(_row.id)
     for path in ("/staff/voices?section=生活環境課", "/staff/meetings"):
         contract.check("GET", path.split("?")[0], client.get(f"/api/v1{path}", headers=bearer(create_only)))

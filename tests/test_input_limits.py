@@ -23,7 +23,7 @@ def app(app_on_both_databases):
 @pytest.fixture
 def staff_headers(app) -> dict:
     with app.app_context():
-        return {"Authorization": f"Bearer {issue_token('オンラインフォーム連携')[1]}"}
+        return {"Authorization": f"Bearer {issue_token('オンラインフォーム連携', all_sections=True)[1]}"}
 
 
 def _voice_count(app) -> int:

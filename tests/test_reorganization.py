@@ -382,7 +382,7 @@ def test_an_integration_may_name_a_section_as_it_was_called_before_the_reorganiz
     with app.app_context():
         edit_section(admin_client, "生活環境課", name="環境保全課")
         edit_section(admin_client, "教育指導課", active=None, successor_id=section_named("学校総務課").id)
-        token = issue_token("コールセンター連携")[1]
+        token = issue_token("コールセンター連携", ["voices:create"])[1]
     sent = {}
     for old_name in ("教育指導課", " 生活環境課 ", "市の課ではない課"):
         response = app.test_client().post("/api/v1/staff/voices", headers={"Authorization": f"Bearer {token}"},

@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "template.create": "回答文例の追加", "template.update": "回答文例の変更",
     "template.deactivate": "回答文例の無効化",
     "retention.purge": "保存期間を過ぎた個人情報の消去",
+    "api_token.issue": "API トークンの発行", "api_token.revoke": "API トークンの無効化",
 }
 
 

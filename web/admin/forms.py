@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -28,8 +29,16 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from models import API_SCOPES, MATCH_TYPES, ROLES, VOICE_TYPES
+from models import (
+    API_SCOPES,
+    DEFAULT_TOKEN_LIFETIME_DAYS,
+    MATCH_TYPES,
+    ROLES,
+    TOKEN_LIFETIMES_DAYS,
+    VOICE_TYPES,
+)
 from web.admin.services import PASSWORD_MIN
+from web.api.tokens import READ_SCOPE, read_choice_problem
 from web.date_fields import JaDateField
 
 LOGIN_ID_PATTERN = r"^[A-Za-z0-9._-]+$"
@@ -239,8 +248,20 @@ class AuditFilterForm(FlaskForm):
             raise ValidationError("終わりの日は始まりの日以降にしてください。")
 
 
+class _ChosenIds(SelectMultipleField):
+    """Checkboxes of ids whose choices the view fills; a value that is not a number is refused in Japanese."""
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            self.data = [int(value) for value in valuelist]
+        except ValueError:
+            self.data = []
+            raise ValueError("一覧から選んでください。") from None
+
+
 class ApiTokenForm(FlaskForm):
-    """Issue an API token to an integration: a name staff will recognise and what it may do."""
+    """Issue an API token to an integration: a name staff will recognise, what it may do, for how long,
+    and — for reading voices — which 課. Reading every 課 has no default: the administrator picks it."""
 
     name = StringField("連携先の名前", filters=[_strip], validators=[_required("連携先の名前"), _max_length(100)])
     scopes = SelectMultipleField(
@@ -248,3 +269,29 @@ class ApiTokenForm(FlaskForm):
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
         validators=[DataRequired(message="権限を1つ以上選んでください。")],
     )
+    days = SelectField(
+        "有効期間", coerce=int, default=DEFAULT_TOKEN_LIFETIME_DAYS, validators=[valid_choice],
+        choices=[SelectChoice(days, f"{days}日" + ("（標準）" if days == DEFAULT_TOKEN_LIFETIME_DAYS else ""))
+                 for days in TOKEN_LIFETIMES_DAYS],
+    )
+    read_range = RadioField(
+        "声を読める範囲", validate_choice=False,
+        choices=[SelectChoice("sections", "選んだ課の声だけ"),
+                 SelectChoice("all", "すべての課の声（全庁の声の本文を読めます）")],
+    )
+    section_ids = _ChosenIds("声を読める課", choices=[], validate_choice=False,
+                             widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields, then the choice of 課 as the token service checks it, so every problem shows at once."""
+        valid = super().validate(extra_validators)
+        if not self.scopes.data or self.section_ids.errors:
+            return valid
+        if self.read_range.data == "sections" and not self.section_ids.data and READ_SCOPE in self.scopes.data:
+            self.section_ids.errors.append("声を読める課を1つ以上選んでください。")
+            return False
+        problem = read_choice_problem(self.scopes.data, self.section_ids.data, self.read_range.data == "all")
+        if problem is not None:
+            self[problem.field].errors.append(str(problem))
+            return False
+        return valid

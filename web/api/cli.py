@@ -4,9 +4,18 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from models import API_SCOPES, ApiToken, db
+from models import (
+    API_SCOPES,
+    DEFAULT_TOKEN_LIFETIME_DAYS,
+    TOKEN_LIFETIMES_DAYS,
+    ApiToken,
+    Section,
+    db,
+    utcnow,
+)
 from web.api import bp
 from web.api.tokens import issue_token, revoke_token
+from web.filters import jp_datetime
 
 
 @click.group("api-token")
@@ -18,22 +27,43 @@ def api_token() -> None:
 @click.argument("name")
 @click.option("--scope", "scopes", multiple=True, type=click.Choice(sorted(API_SCOPES)),
               help="与える権限（省略するとすべて）")
-def issue(name: str, scopes: tuple[str, ...]) -> None:
+@click.option("--days", type=click.Choice([str(d) for d in TOKEN_LIFETIMES_DAYS]),
+              default=str(DEFAULT_TOKEN_LIFETIME_DAYS), show_default=True, help="有効期間（日）")
+@click.option("--section", "section_names", multiple=True, metavar="課の名前",
+              help="voices:read で声を読める課（繰り返して複数指定）")
+@click.option("--all-sections", is_flag=True, help="voices:read ですべての課の声を読めるようにする")
+def issue(name: str, scopes: tuple[str, ...], days: str, section_names: tuple[str, ...], all_sections: bool) -> None:
     """API トークンを発行する（トークンはこの一度しか表示されません）。"""
+    section_ids = []
+    for section_name in section_names:
+        section = db.session.scalar(select(Section).where(Section.name == section_name.strip()))
+        if section is None:
+            raise click.ClickException(f"課「{section_name}」は登録されていません。")
+        section_ids.append(section.id)
     try:
-        row, token = issue_token(name, list(scopes) or None)
+        row, token = issue_token(name, list(scopes) or None, days=int(days), section_ids=section_ids,
+                                 all_sections=all_sections)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"発行しました: #{row.id} {row.name}（権限: {', '.join(row.scopes)}）")
+    click.echo(f"発行しました: #{row.id} {row.name}（権限: {', '.join(row.scopes)}、読める課: {_readable(row)}、"
+               f"有効期限: {jp_datetime(row.expires_at)}）")
     click.echo(token)
+
+
+def _readable(row: ApiToken) -> str:
+    if "voices:read" not in row.scopes:
+        return "—"
+    return "すべての課" if row.all_sections else "・".join(section.name for section in row.sections)
 
 
 @api_token.command("list")
 def list_tokens() -> None:
     """発行済みの API トークン。"""
+    now = utcnow()
     for row in db.session.scalars(select(ApiToken).order_by(ApiToken.id)):
-        state = "失効" if row.revoked_at else "有効"
-        click.echo(f"#{row.id}\t{row.prefix}…\t{state}\t{row.name}\t{','.join(row.scopes)}")
+        state = "無効" if row.revoked_at else "期限切れ" if row.expired(now) else "有効"
+        click.echo(f"#{row.id}\t{row.prefix}…\t{state}\t{jp_datetime(row.expires_at)}まで\t{row.name}\t"
+                   f"{','.join(row.scopes)}\t{_readable(row)}")
 
 
 @api_token.command("revoke")

@@ -15,7 +15,7 @@ from flask import current_app, g, jsonify, request, url_for
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from models import CHANNELS, STATUSES, Meeting, Section, Voice, db, section_names_now
+from models import CHANNELS, STATUSES, Meeting, Section, Voice, db, section_names_now, sections_handled_by
 from voices.dates import EARLIEST_DATE
 from voices.intake import IntakeError, submit
 from voices.meetings import MeetingInput, create_meeting
@@ -24,8 +24,9 @@ from voices.status import lookup_status
 from voices.validation import VoiceInput, strip_control_chars
 from web.abuse import status_limit, submit_limit
 from web.api import bp
-from web.api.tokens import authenticate, token_from_header
+from web.api.tokens import TokenExpired, authenticate, may_read_section, token_from_header
 from web.extensions import limiter
+from web.filters import jp_datetime
 
 PER_PAGE_MAX = 200
 
@@ -225,14 +226,19 @@ def _token_limit() -> str:
 
 
 def token_required(scope: str):
-    """Require an active API token with ``scope``; the token's own rate limit applies."""
+    """Require an active API token with ``scope``; the token's own rate limit applies. An expired token
+    gets the same 401 as an invalid one, with a message that says it expired and when."""
     def decorator(view):
         limited = limiter.limit(_token_limit, key_func=_token_key)(view)
 
         @wraps(view)
         def wrapped(*args, **kwargs):
             header = request.headers.get("Authorization")
-            token = authenticate(token_from_header(header))
+            try:
+                token = authenticate(token_from_header(header))
+            except TokenExpired as expired:
+                raise ApiError(401, "unauthorized", f"API トークンの有効期限（{jp_datetime(expired.token.expires_at)}）が"
+                               "切れています。管理者に新しいトークンの発行を依頼してください。") from None
             if token is None:
                 message = "API トークンが必要です。" if not header else "API トークンが無効です。"
                 raise ApiError(401, "unauthorized", message)
@@ -272,11 +278,12 @@ def staff_create_voice():
 @bp.get("/staff/voices")
 @token_required("voices:read")
 def staff_list_voices():
-    """Voices of one 課 (the current primary assignment), newest first; without the name and contact
-    fields (subject and body as the citizen wrote them)."""
+    """Voices of one 課 (the current primary assignment, with the finished voices of 課 merged into it),
+    newest first; without the name and contact fields (subject and body as the citizen wrote them). A token
+    restricted to some 課 is refused any other."""
     section_name = strip_control_chars(request.args.get("section", ""), multiline=False).strip()
     errors: dict[str, list[str]] = {}
-    section = db.session.scalar(select(Section).where(Section.name == section_name)) if section_name else None
+    section = _section_now(section_name) if section_name else None
     if not section_name:
         errors["section"] = ["課の名前を指定してください（例：生活環境課）。"]
     elif section is None:
@@ -288,13 +295,22 @@ def staff_list_voices():
     per_page = _int_arg("per_page", 50, 1, PER_PAGE_MAX, errors)
     if errors:
         raise validation_error(errors)
-    query = select(Voice).where(Voice.section_id == section.id)
+    if not may_read_section(g.api_token, section):
+        now = f"（現在の担当は{section.name}）" if section.name != section_name else ""
+        raise ApiError(403, "forbidden", f"この API トークンでは課「{section_name}」{now}の声は読めません。")
+    query = select(Voice).where(Voice.section_id.in_(sections_handled_by(section.id)))
     if status:
         query = query.where(Voice.status == status)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     voices = db.session.scalars(query.order_by(Voice.received_at.desc(), Voice.id.desc())
                                 .offset((page - 1) * per_page).limit(per_page)).all()
     return jsonify(items=[_voice_item(v) for v in voices], total=total, page=page, per_page=per_page)
+
+
+def _section_now(name: str) -> Section | None:
+    """The 課 that handles today what ``name`` names: a 課 by its name, or by the name it had before a
+    機構改革 (renamed, or merged into another); a 課 retired without a successor is itself."""
+    return db.session.scalar(select(Section).where(Section.name == section_names_now().get(name, name)))
 
 
 def _int_arg(name: str, default: int, low: int, high: int, errors: dict) -> int:
