@@ -11,7 +11,15 @@ from typing import Any
 
 from flask import jsonify
 
-from models import AGE_GROUPS, API_SCOPES, CHANNELS, MEETING_KINDS, STATUSES, VOICE_TYPES
+from models import (
+    AGE_GROUPS,
+    API_SCOPES,
+    CHANNELS,
+    MEETING_KINDS,
+    STATUSES,
+    TOKEN_LIFETIMES_DAYS,
+    VOICE_TYPES,
+)
 from web.api import bp
 
 
@@ -120,7 +128,10 @@ SCHEMAS: dict[str, Any] = {
             "channel": {"type": "string", "enum": list(CHANNELS)},
             "voice_type": {"type": "string", "enum": list(VOICE_TYPES)},
             "status": {"type": "string", "enum": list(STATUSES)},
-            "section": _NULLABLE_STRING, "subject": _STRING, "body": _STRING, "district": _STRING,
+            "section": {**_NULLABLE_STRING, "description": "担当課（統合された課の声は、統合前の課の名前）"},
+            "subject": {**_STRING, "description": "件名（市民が書いたとおり）"},
+            "body": {**_STRING, "description": "本文（市民が書いたとおり。氏名や連絡先を含むことがある）"},
+            "district": _STRING,
             "received_at": _DATETIME, "due_date": _NULLABLE_DATE, "meeting_id": {"type": ["integer", "null"]},
         },
     },
@@ -179,11 +190,11 @@ for _submission in ("VoiceSubmission", "StaffVoiceSubmission", "MeetingSubmissio
 
 _BEARER = [{"apiToken": []}]
 _RATE_LIMITED = _error("短時間の送信が多すぎる（利用者の IP アドレスごとの上限。Retry-After ヘッダーを参照）")
-_UNAUTHORIZED = _error("API トークンがない、または無効")
+_UNAUTHORIZED = _error("API トークンがない、無効、または有効期限切れ（期限切れのときは message にそう書き、期限を示す）")
 
 
-def _staff_errors(scope: str) -> dict[str, Any]:
-    return {"401": _UNAUTHORIZED, "403": _error(f"API トークンに権限 {scope} がない"), "429": _RATE_LIMITED}
+def _staff_errors(scope: str, forbidden: str = "") -> dict[str, Any]:
+    return {"401": _UNAUTHORIZED, "403": _error(f"API トークンに権限 {scope} がない{forbidden}"), "429": _RATE_LIMITED}
 
 
 def document() -> dict[str, Any]:
@@ -243,10 +254,15 @@ def document() -> dict[str, Any]:
                 },
                 "get": {
                     "operationId": "staffListVoices", "summary": "課ごとの声の一覧（氏名・連絡先の項目を除く、新しい順。件名と本文は市民が書いたとおり）",
+                    "description": "指定した課にいま割り当てられている声（機構改革でその課に統合された課の声を含む。"
+                                   "転送されてほかの課に移った声は含まない）。件名と本文には市民が書いた氏名や連絡先が"
+                                   "含まれることがあるため、トークンが読める課は管理者が発行時に選ぶ（すべての課を読める"
+                                   "トークンは管理者がそれを明示して選んだときだけ）。読めない課を指定すると 403。",
                     "security": _BEARER,
                     "parameters": [
                         {"name": "section", "in": "query", "required": True, "schema": {"type": "string", **_NOT_BLANK},
-                         "description": "課の名前（例：生活環境課）"},
+                         "description": "課の名前（例：生活環境課）。機構改革で改称・統合された課は前の名前でも可（いま"
+                                        "その事務を担当する課の一覧になる）"},
                         {"name": "status", "in": "query", "required": False,
                          "schema": {"type": "string", "enum": list(STATUSES)}},
                         {"name": "page", "in": "query", "required": False,
@@ -255,7 +271,7 @@ def document() -> dict[str, Any]:
                          "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
                     ],
                     "responses": {"200": _json(_ref("VoiceList"), "声の一覧"), "400": _error("条件に誤りがある"),
-                                  **_staff_errors("voices:read")},
+                                  **_staff_errors("voices:read", "、またはトークンがその課の声を読めない")},
                 },
             },
             "/staff/meetings": {
@@ -276,7 +292,10 @@ def document() -> dict[str, Any]:
             "securitySchemes": {"apiToken": {
                 "type": "http", "scheme": "bearer",
                 "description": "管理者が発行する API トークン（管理画面の「API トークン」または `flask --app web api-token issue`）。権限: "
-                               + "、".join(f"{k}（{v}）" for k, v in API_SCOPES.items()),
+                               + "、".join(f"{k}（{v}）" for k, v in API_SCOPES.items())
+                               + f"。有効期限は発行時に {'・'.join(str(d) for d in TOKEN_LIFETIMES_DAYS)} 日から選ばれ（無期限はない）、"
+                                 "過ぎると 401。voices:read のトークンは、発行時に選ばれた課の声だけを読める"
+                                 "（すべての課を読めるのは、管理者がそれを選んだトークンだけ）。",
             }},
         },
     }
