@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -14,7 +15,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
-from models import STATUSES, Meeting, Voice, db, set_setting
+from models import STATUSES, ApiToken, Meeting, User, Voice, db, set_setting, utcnow
+from tests.section_fixtures import build_world
 from tests.support import csrf_token_from
 from web.api.openapi import document
 from web.api.tokens import issue_token, revoke_token
@@ -258,6 +260,73 @@ def test_staff_endpoints_need_a_valid_token_with_the_right_scope(app, client, co
     assert contract.check("POST", "/staff/voices", forbidden)["error"] == "forbidden"
     contract.check("POST", "/staff/meetings", client.post("/api/v1/staff/meetings", json={}, headers=bearer(read_only)))
     assert client.get("/api/v1/staff/voices?section=生活環境課", headers=bearer(revoked)).status_code == 401
+
+
+def test_an_expired_token_is_refused_with_a_message_saying_so(app, client, contract):
+    """Does a token stop working at its expiry, with the 401 an invalid token gets but a message that says it
+    expired (and when), while a revoked one that also expired is still only called invalid?"""
+    with app.app_context():
+        row, secret = issue_token("電子申請", all_sections=True, days=30)
+        gone, revoked = issue_token("廃止した連携", all_sections=True)
+        ids = (row.id, gone.id)
+    assert client.get("/api/v1/staff/meetings", headers=bearer(secret)).status_code == 200
+    with app.app_context():
+        last_used = db.session.get(ApiToken, ids[0]).last_used_at
+        for token_id in ids:
+            db.session.get(ApiToken, token_id).expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        revoke_token(ids[1])
+    for path in ("/staff/voices?section=生活環境課", "/staff/meetings"):
+        expired = client.get(f"/api/v1{path}", headers=bearer(secret))
+        body = contract.check("GET", path.split("?")[0], expired)
+        assert expired.status_code == 401 and expired.headers["WWW-Authenticate"].startswith("Bearer")
+        assert body["error"] == "unauthorized"
+        assert "有効期限" in body["message"] and "切れています" in body["message"]
+    created = client.post("/api/v1/staff/voices", json=VOICE, headers=bearer(secret))
+    assert contract.check("POST", "/staff/voices", created)["error"] == "unauthorized"
+    invalid = client.get("/api/v1/staff/meetings", headers=bearer(revoked)).get_json()
+    assert invalid == {"error": "unauthorized", "message": "API トークンが無効です。"}
+    with app.app_context():
+        assert last_used is not None
+        assert db.session.get(ApiToken, ids[0]).last_used_at == last_used  # a refused call is not a use
+
+
+def test_a_token_restricted_to_sections_reads_only_the_voices_assigned_to_them_now(app, client, contract):
+    """Can an integration of 生活環境課 read another 課's voices? No (403); and once a voice is forwarded to
+    建設課 it is 建設課's to read, not 生活環境課's."""
+    from routing.workflow import forward
+
+    with app.app_context():
+        world = build_world()
+        kankyo_only = issue_token("生活環境課の連携", ["voices:read"], section_ids=[world.kankyo_id])[1]
+        kensetsu_only = issue_token("建設課の連携", ["voices:read"], section_ids=[world.kensetsu_id])[1]
+        everything = issue_token("広聴の集計", ["voices:read"], all_sections=True)[1]
+
+    own = contract.check("GET", "/staff/voices", client.get(
+        "/api/v1/staff/voices?section=生活環境課", headers=bearer(kankyo_only)))
+    assert [item["receipt_no"] for item in own["items"]] == [world.receipt_no]
+    other = client.get("/api/v1/staff/voices?section=建設課", headers=bearer(kankyo_only))
+    refused = contract.check("GET", "/staff/voices", other)
+    assert other.status_code == 403 and refused == {
+        "error": "forbidden", "message": "この API トークンでは課「建設課」の声は読めません。"}
+    unknown = contract.check("GET", "/staff/voices", client.get(
+        "/api/v1/staff/voices?section=ごみ課", headers=bearer(kankyo_only)))
+    assert unknown["error"] == "validation_error"
+
+    with app.app_context():
+        forward(world.voice_id, world.kensetsu_id, "道路の補修の要望のため", _user("kankyo"))
+    after = {token: client.get(f"/api/v1/staff/voices?section={section}", headers=bearer(token)).get_json()
+             for token, section in ((kankyo_only, "生活環境課"), (kensetsu_only, "建設課"))}
+    assert (after[kankyo_only]["items"], after[kankyo_only]["total"]) == ([], 0)
+    assert [item["receipt_no"] for item in after[kensetsu_only]["items"]] == [world.receipt_no]
+    for section in ("生活環境課", "建設課"):  # an unrestricted token, chosen as such, reads every 課
+        assert client.get(f"/api/v1/staff/voices?section={section}", headers=bearer(everything)).status_code == 200
+    # meetings are not anyone's personal data: a restricted read token lists them
+    assert client.get("/api/v1/staff/meetings", headers=bearer(kankyo_only)).status_code == 200
+
+
+def _user(login_id: str) -> User:
+    return db.session.scalar(select(User).where(User.login_id == login_id))
 
 
 def test_an_integration_creates_a_meeting_and_its_remarks_and_lists_them_by_section(app, client, contract, token):
