@@ -395,3 +395,39 @@ def test_an_integration_may_name_a_section_as_it_was_called_before_the_reorganiz
             assert sent[old_name].status_code == 201, sent[old_name].get_json()
             voice = db.session.scalar(select(Voice).where(Voice.receipt_no == sent[old_name].get_json()["receipt_no"]))
             assert voice.section.name == now
+
+
+def test_a_read_token_for_the_successor_reads_what_the_merged_section_finished_and_one_for_it_reads_nothing(
+        app, admin_client):
+    """教育指導課 finishes a voice, then merges into 学校総務課. Does an integration restricted to 学校総務課 list
+    it, as 学校総務課's staff do (also when asked by the old name), while one restricted to 教育指導課 reads
+    nothing more and is never widened to 学校総務課's voices?"""
+    from routing.workflow import accept, close
+    from web.api.tokens import issue_token
+
+    teaching = "授業中に先生の説明がわかりにくいと子どもが言っています。教え方を工夫してほしいです。"
+    with app.app_context():
+        staff = make_user("shido", "section_staff", "教育指導課")
+        finished, receipt_no, _ = routed_voice(teaching, wants_reply=False)
+        accept(finished, staff)
+        close(finished, staff)
+        successor_token = issue_token("学校総務課の連携", ["voices:read"],
+                                      section_ids=[section_named("学校総務課").id])[1]
+        retired_token = issue_token("教育指導課の連携", ["voices:read"],
+                                    section_ids=[section_named("教育指導課").id])[1]
+        assert edit_section(admin_client, "教育指導課", active=None,
+                            successor_id=section_named("学校総務課").id).status_code == 303
+    api = app.test_client()
+
+    def listed(token: str, section: str):
+        return api.get(f"/api/v1/staff/voices?section={section}", headers={"Authorization": f"Bearer {token}"})
+
+    for asked in ("学校総務課", "教育指導課"):
+        response = listed(successor_token, asked)
+        assert response.status_code == 200, asked
+        assert [(i["receipt_no"], i["section"]) for i in response.get_json()["items"]] == [(receipt_no, "教育指導課")]
+    for asked in ("教育指導課", "学校総務課"):
+        refused = listed(retired_token, asked)
+        assert refused.status_code == 403, asked
+        assert refused.get_json()["error"] == "forbidden"
+    assert "現在の担当は学校総務課" in listed(retired_token, "教育指導課").get_json()["message"]
