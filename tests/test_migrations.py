@@ -1,7 +1,10 @@
 """Are the migrations reviewed code that reproduce the models exactly?"""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -9,7 +12,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
-from models import Reply, User, Voice, VoiceEvent, db
+from models import ApiToken, Reply, User, Voice, VoiceEvent, db, utcnow
 from tests.section_fixtures import build_world, routed_voice
 from web import MIGRATIONS_DIR, create_app
 
@@ -85,3 +88,32 @@ def test_upgrading_withdraws_unsent_replies_left_on_finished_voices(app_on_both_
         db.session.remove()
         db.engine.dispose()
 
+
+
+def test_upgrading_gives_existing_tokens_90_days_and_keeps_read_tokens_reading_every_section(app_on_both_databases):
+    """Tokens issued before tokens expired get 90 days from the migration (not unlimited); one that could read
+    every 課 keeps that until it is replaced, and one that reads nothing is restricted to nothing."""
+    app = app_on_both_databases
+    old_tokens = sa.table("api_tokens", sa.column("name", sa.String), sa.column("token_hash", sa.String),
+                          sa.column("prefix", sa.String), sa.column("scopes", sa.JSON),
+                          sa.column("created_at", sa.DateTime(timezone=True)))
+    with app.app_context():
+        downgrade(revision="0008_withdraw_stale_replies")
+        with db.engine.begin() as connection:
+            connection.execute(old_tokens.insert(), [
+                {"name": name, "token_hash": name * 64, "prefix": "mv_" + name, "scopes": scopes,
+                 "created_at": utcnow()}
+                for name, scopes in (("a", ["voices:create", "voices:read"]), ("b", ["voices:create"]))])
+        before = utcnow()
+        upgrade()
+        after = utcnow()
+        db.session.expire_all()
+
+        tokens = {row.name: row for row in db.session.scalars(select(ApiToken))}
+        assert {name: (row.all_sections, row.sections) for name, row in tokens.items()} == {
+            "a": (True, []), "b": (False, [])}
+        for row in tokens.values():
+            assert before + timedelta(days=90) <= row.expires_at <= after + timedelta(days=90)
+            assert row.active
+        db.session.remove()
+        db.engine.dispose()
