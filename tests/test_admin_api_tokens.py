@@ -179,3 +179,26 @@ def test_the_token_list_shows_each_expiry_and_marks_expired_and_soon_expiring_to
     assert all("生活環境課" in row for row in rows.values())
     # Working tokens first, the soonest to expire at the top.
     assert html.index("もうすぐ") < html.index("まだ先") < html.index(">切れた<")
+
+
+def test_the_command_line_asks_for_the_same_choices_as_the_page(app):
+    """Does ``flask api-token issue`` refuse a read token without its 課, take 課 by name and a lifetime, and
+    list each token's expiry and 課?"""
+    runner = app.test_cli_runner()
+    unchosen = runner.invoke(args=["api-token", "issue", "集計システム"])
+    assert unchosen.exit_code != 0 and "声を読める課を選ぶか" in unchosen.output and "--all-sections" in unchosen.output
+    unknown = runner.invoke(args=["api-token", "issue", "集計システム", "--section", "ごみ課"])
+    assert unknown.exit_code != 0 and "課「ごみ課」は登録されていません。" in unknown.output
+    unlimited = runner.invoke(args=["api-token", "issue", "集計システム", "--all-sections", "--days", "0"])
+    assert unlimited.exit_code != 0
+
+    issued = runner.invoke(args=["api-token", "issue", "集計システム", "--scope", "voices:read", "--days", "180",
+                                 "--section", "生活環境課", "--section", "建設課"])
+    assert issued.exit_code == 0, issued.output
+    assert "読める課: 生活環境課・建設課" in issued.output or "読める課: 建設課・生活環境課" in issued.output
+    with app.app_context():
+        row = db.session.scalar(select(ApiToken))
+        assert sorted(section.name for section in row.sections) == ["建設課", "生活環境課"]
+        assert timedelta(days=179, hours=23) < row.expires_at - row.created_at <= timedelta(days=180)
+    listing = runner.invoke(args=["api-token", "list"]).output
+    assert "\t有効\t" in listing and "まで\t集計システム\tvoices:read\t" in listing

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from models import (
@@ -14,11 +15,11 @@ from models import (
     utcnow,
 )
 from web.api import bp
-from web.api.tokens import issue_token, revoke_token
+from web.api.tokens import TokenIssueError, issue_token, revoke_token
 from web.filters import jp_datetime
 
 
-@click.group("api-token")
+@click.group("api-token", cls=AppGroup)  # each command runs in the app context, as under `flask`
 def api_token() -> None:
     """連携システム用の API トークンを管理する。"""
 
@@ -43,8 +44,10 @@ def issue(name: str, scopes: tuple[str, ...], days: str, section_names: tuple[st
     try:
         row, token = issue_token(name, list(scopes) or None, days=int(days), section_ids=section_ids,
                                  all_sections=all_sections)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
+    except TokenIssueError as error:
+        options = {"read_range": "--section 課の名前 か --all-sections", "section_ids": "--section 課の名前"}
+        hint = f"（{options[error.field]}）" if error.field in options else ""
+        raise click.ClickException(f"{error}{hint}") from None
     click.echo(f"発行しました: #{row.id} {row.name}（権限: {', '.join(row.scopes)}、読める課: {_readable(row)}、"
                f"有効期限: {jp_datetime(row.expires_at)}）")
     click.echo(token)
