@@ -116,3 +116,36 @@ def test_an_admin_adds_a_rule_with_the_keyboard_only(app, live_admin, browser):
     with app.app_context():
         rule = db.session.scalar(select(RoutingRule))
         assert (rule.name, rule.pattern, rule.section.name) == ("カーブミラー", "カーブミラー", "建設課")
+
+
+def test_the_api_token_page_with_tokens_in_every_state_and_a_refused_form_is_clean_and_reflows(app, live_admin, browser):
+    """With tokens expired, expiring soon, revoked, restricted and unrestricted, and after a read token was
+    asked for without its 課, is the page free of WCAG violations, does it reflow at 320 CSS px, and does the
+    error summary lead to the choice that is missing?"""
+    from datetime import timedelta
+
+    from models import ApiToken, Section, utcnow
+    from web.api.tokens import issue_token, revoke_token
+
+    with app.app_context():
+        kankyo = db.session.scalar(select(Section.id).where(Section.name == "生活環境課"))
+        now = utcnow()
+        for name, expires_in in (("電子申請（まもなく期限）", timedelta(days=3)), ("旧コールセンター", timedelta(days=-2))):
+            row, _ = issue_token(name, section_ids=[kankyo])
+            row.expires_at = now + expires_in
+        issue_token("広聴の集計", ["voices:read"], all_sections=True)
+        revoke_token(issue_token("廃止した連携", ["voices:create"])[0].id)
+        db.session.commit()
+        assert db.session.query(ApiToken).count() == 4
+    page = browser.new_page(locale="ja-JP", viewport=NARROWEST)
+    _sign_in(page, live_admin)
+    overflow, violations = reflow_and_axe(page, live_admin, ("/admin/api-tokens",))
+    page.get_by_label("連携先の名前").fill("集計システム")
+    page.get_by_role("button", name="発行する").click()
+    page.locator("#error-summary").wait_for()
+    summary = page.locator("#error-summary").inner_text()
+    violations["(errors)"] = axe_violations(page)
+    page.close()
+    assert overflow == {"/admin/api-tokens": 0}
+    assert violations == {"/admin/api-tokens": [], "(errors)": []}
+    assert "声を読める範囲：声を読める課を選ぶか" in summary
