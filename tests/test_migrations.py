@@ -98,7 +98,7 @@ def test_upgrading_gives_existing_tokens_90_days_and_keeps_read_tokens_reading_e
                           sa.column("prefix", sa.String), sa.column("scopes", sa.JSON),
                           sa.column("created_at", sa.DateTime(timezone=True)))
     with app.app_context():
-        downgrade(revision="0008_withdraw_stale_replies")
+        downgrade(revision="0010_login_failures")
         with db.engine.begin() as connection:
             connection.execute(old_tokens.insert(), [
                 {"name": name, "token_hash": name * 64, "prefix": "mv_" + name, "scopes": scopes,

@@ -1,7 +1,7 @@
 """api tokens: an expiry date, and the 課 a read token may read
 
-Revision ID: 0009_api_token_expiry_scope
-Revises: 0008_withdraw_stale_replies
+Revision ID: 0011_api_token_expiry_scope
+Revises: 0010_login_failures
 Create Date: 2026-11-29 10:00:00
 
 Every API token now has ``expires_at``; the administrator chooses 30, 90, 180 or 365 days when issuing
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0009_api_token_expiry_scope'
-down_revision = '0008_withdraw_stale_replies'
+revision = '0011_api_token_expiry_scope'
+down_revision = '0010_login_failures'
 branch_labels = None
 depends_on = None
 
