@@ -2,7 +2,9 @@
 
 The ``JobRecord`` outbox row is written in the same transaction as the work it describes, so a job
 that could not be handed over (Redis down, process crash) stays ``pending`` and ``flush_outbox``
-hands it over later. Jobs are idempotent, so handing one over twice is harmless.
+hands it over later. Jobs are idempotent, so handing one over twice is harmless. After a Redis error
+the RQ dispatcher leaves jobs ``pending`` without asking Redis for a while (``routing.breaker``), so a
+Redis that hangs costs one socket timeout per cool-down instead of one per voice.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from rq.job import Job
 from sqlalchemy import or_, select
 
 from models import JobRecord, db, utcnow
+from routing.breaker import CircuitBreaker, CircuitOpen
 from routing.jobs import job_spec
 
 log = logging.getLogger(__name__)
@@ -39,7 +42,8 @@ class InlineDispatcher:
 
     backend = "inline"
 
-    def dispatch(self, job_ids: Iterable[int]) -> None:
+    def dispatch(self, job_ids: Iterable[int], *, sweep: bool = False) -> None:
+        """Run each job now; a sweep is no different here (there is no Redis to wait for)."""
         for job_id in job_ids:
             record = db.session.get(JobRecord, job_id)
             if record is None or record.state == "done":
@@ -59,13 +63,19 @@ class RQDispatcher:
 
     backend = "rq"
 
-    def __init__(self, connection: Redis):
+    def __init__(self, connection: Redis, breaker: CircuitBreaker | None = None):
         self.connection = connection
+        self.breaker = breaker or CircuitBreaker()
 
     def queue(self, name: str) -> Queue:
         return Queue(name, connection=self.connection)
 
-    def dispatch(self, job_ids: Iterable[int]) -> None:
+    def dispatch(self, job_ids: Iterable[int], *, sweep: bool = False) -> None:
+        """Enqueue each job. On a Redis error the rest stay ``pending`` too, and while the breaker is
+        open after one they stay so at once: no citizen waits on a Redis that just failed.
+
+        ``sweep`` (the outbox sweep and ``outbox-flush``) asks Redis whatever the breaker says and
+        raises the Redis error for the caller to report; no citizen waits on a sweep."""
         for job_id in job_ids:
             record = db.session.get(JobRecord, job_id)
             if record is None or record.state == "done":
@@ -73,14 +83,18 @@ class RQDispatcher:
             rq_id = rq_job_id(record.key)
             try:
                 spec = job_spec(record.kind)
-                # No RQ retry: the outbox sweep retries a failed job as its spec says (jobs_to_flush).
-                self.queue(spec.queue).enqueue_call(
-                    spec.func, kwargs=record.args, timeout=spec.timeout,
-                    job_id=rq_id, result_ttl=3600, failure_ttl=7 * 86400,
-                )
-            except RedisError as exc:
+                with self.breaker.attempt(force=sweep):
+                    # No RQ retry: the outbox sweep retries a failed job as its spec says (jobs_to_flush).
+                    self.queue(spec.queue).enqueue_call(
+                        spec.func, kwargs=record.args, timeout=spec.timeout,
+                        job_id=rq_id, result_ttl=3600, failure_ttl=7 * 86400,
+                    )
+            except CircuitOpen:
+                return  # the breaker said why when it opened; the sweep hands these jobs over
+            except RedisError:
                 db.session.rollback()
-                log.warning("Redis unavailable, job %s stays in the outbox: %s", record.key, exc)
+                if sweep:
+                    raise
                 return
             except Exception as exc:  # this job cannot be handed over; the others still are
                 log.exception("job %s cannot be enqueued", record.key)
@@ -95,21 +109,22 @@ class RQDispatcher:
             db.session.commit()
 
     def healthy(self) -> bool:
+        """Whether Redis answers a PING. While the breaker is open, no at once: Redis failed within the
+        cool-down, and the health check must not hang on the socket timeout either."""
         try:
-            return bool(self.connection.ping())
-        except RedisError:
+            with self.breaker.attempt():
+                return bool(self.connection.ping())
+        except (CircuitOpen, RedisError):
             return False
 
     def missing(self, rq_job_ids: list[str]) -> set[str]:
-        """Which of these RQ jobs Redis no longer holds (it restarted empty); none while it cannot be asked.
-        A job keeps its hash while it waits, while it runs and for ``result_ttl`` after it ends."""
-        try:
-            with self.connection.pipeline(transaction=False) as pipe:
-                for rq_id in rq_job_ids:
-                    pipe.exists(Job.key_for(rq_id))
-                held = pipe.execute()
-        except RedisError:
-            return set()
+        """Which of these RQ jobs Redis no longer holds (it restarted empty); raises the Redis error when
+        it cannot be asked. A job keeps its hash while it waits, while it runs and for ``result_ttl``
+        after it ends. Only the outbox sweep asks, so the breaker does not hold it back."""
+        with self.breaker.attempt(force=True), self.connection.pipeline(transaction=False) as pipe:
+            for rq_id in rq_job_ids:
+                pipe.exists(Job.key_for(rq_id))
+            held = pipe.execute()
         return {rq_id for rq_id, count in zip(rq_job_ids, held, strict=True) if not count}
 
 
@@ -168,10 +183,15 @@ def jobs_lost_by_redis(dispatcher, now=None) -> list[int]:
 
 
 def flush_outbox(dispatcher) -> int:
-    """Hand every job that needs it to ``dispatcher``; returns how many were offered."""
+    """Hand every job that needs it to ``dispatcher``; returns how many were offered. A Redis error is
+    raised (the jobs stay in the outbox): the worker's sweep tries again, ``outbox-flush`` reports it.
+
+    The sweep asks Redis even while the breaker is open: it runs in the worker every 15 s or on an
+    operator's command, where no citizen waits for it, and it is what hands the jobs left ``pending``
+    during an outage over once Redis is back."""
     ids = sorted(set(jobs_to_flush()) | set(jobs_lost_by_redis(dispatcher)))
     if ids:
-        dispatcher.dispatch(ids)
+        dispatcher.dispatch(ids, sweep=True)
     return len(ids)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from redis import Redis
 
+from routing.breaker import DEFAULT_COOLDOWN, CircuitBreaker
 from routing.dispatch import InlineDispatcher, RQDispatcher
 
 
@@ -13,6 +14,7 @@ def init_app(app: Flask) -> None:
     if url:
         connection = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         app.extensions["mirai_redis"] = connection
-        app.extensions["mirai_dispatcher"] = RQDispatcher(connection)
+        breaker = CircuitBreaker(app.config.get("REDIS_COOLDOWN", DEFAULT_COOLDOWN))
+        app.extensions["mirai_dispatcher"] = RQDispatcher(connection, breaker)
     else:
         app.extensions["mirai_dispatcher"] = InlineDispatcher()

@@ -6,10 +6,12 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 
 from flask import Flask
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import SimpleWorker
 
@@ -55,12 +57,18 @@ def wait_for_redis(connection: Redis, patience: float, *, sleep: Callable[[float
             pause = min(pause * 2, 30.0)
 
 
+def _sweep(dispatcher: RQDispatcher) -> None:
+    """Hand the outbox over; a Redis error leaves it for the next sweep (the breaker has logged it)."""
+    with suppress(RedisError):
+        flush_outbox(dispatcher)
+
+
 def _sweep_forever(app: Flask, dispatcher: RQDispatcher, stop: threading.Event, every: float) -> None:
     while not stop.wait(every):
         with app.app_context():
             try:
                 due_daily_jobs(utcnow())
-                flush_outbox(dispatcher)
+                _sweep(dispatcher)
             except Exception:  # keep sweeping; the next round retries
                 log.exception("outbox sweep failed")
 
@@ -83,7 +91,7 @@ def run_worker(app: Flask, *, burst: bool = False, sweep_every: float = 15.0,
     wait_for_redis(dispatcher.connection, redis_wait)
     stop = threading.Event()
     with app.app_context():
-        flush_outbox(dispatcher)
+        _sweep(dispatcher)
     if not burst:
         threading.Thread(
             target=_sweep_forever, args=(app, dispatcher, stop, sweep_every), daemon=True

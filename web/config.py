@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from routing.breaker import DEFAULT_COOLDOWN
+
 
 def _database_url(instance_path: str) -> str:
     url = os.environ.get("DATABASE_URL", "").strip()
@@ -81,6 +83,9 @@ class Config:
             # A powered-off host answers nothing: give up after 10 s instead of the system's two minutes.
             self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {"connect_timeout": 10}
         self.REDIS_URL = _redis_url()
+        # After a Redis error, submissions leave their jobs in the outbox without asking Redis for this
+        # many seconds (routing/breaker.py), so a hung Redis costs one socket timeout per cool-down.
+        self.REDIS_COOLDOWN = _count_env("MIRAI_REDIS_COOLDOWN", DEFAULT_COOLDOWN)
         self.MODEL_DIR = os.environ.get("MIRAI_MODEL_DIR") or str(Path(instance_path) / "models")
         self.CITY_NAME = _env("MIRAI_CITY_NAME", "つくばみらい市")
         # Planner, report and public breakdowns by 地区 or 年代 show a non-zero count below this as 「3未満」
