@@ -14,6 +14,7 @@ def test_health_on_postgresql_and_redis(pg_app):
     body = pg_app.test_client().get("/api/v1/health").get_json()
     assert body["database"]["dialect"] == "postgresql" and body["database"]["ok"]
     assert body["queue"]["backend"] == "rq" and body["queue"]["workers"]["routing"] == 0
+    assert body["queue"]["circuit"] == {"state": "closed", "retry_in": 0}  # see tests/test_redis_hang.py
 
 
 def test_security_headers_are_set(client):

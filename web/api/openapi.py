@@ -166,7 +166,14 @@ SCHEMAS: dict[str, Any] = {
                                      "outbox_pending": {"type": ["integer", "null"]},
                                      "workers": {"type": "object", "additionalProperties": {"type": "integer"},
                                                  "description": "キューごとの待ち受け中のワーカー数（RQ のとき）"},
-                                     "queues_without_worker": {"type": "array", "items": _STRING}}},
+                                     "queues_without_worker": {"type": "array", "items": _STRING},
+                                     "circuit": {
+                                         "type": "object", "required": ["state", "retry_in"],
+                                         "additionalProperties": False,
+                                         "description": "この Web プロセスが Redis を使うか（RQ のとき）。open: 直前に Redis が"
+                                                        "応答しなかったため、retry_in 秒後まで Redis に問い合わせずジョブを送信待ちに残す",
+                                         "properties": {"state": {"type": "string", "enum": ["closed", "open", "half-open"]},
+                                                        "retry_in": {"type": "number"}}}}},
             "model": {"type": "object", "required": ["ok", "version"], "additionalProperties": False,
                       "properties": {"ok": {"type": "boolean"}, "version": {"type": ["string", "null"]},
                                      "error": _STRING}},

@@ -43,8 +43,8 @@ def _model() -> dict:
 @bp.get("/health")
 def health():
     """Database, queue, workers and model; 503 when the database is unreachable. ``degraded`` (200)
-    when voices are still stored but would not be routed: Redis down, a queue without a worker, or no
-    usable model."""
+    when voices are still stored but would not be routed: Redis down (or failed within the breaker's
+    cool-down), a queue without a worker, or no usable model."""
     database = {"ok": True, "dialect": db.engine.dialect.name}
     try:
         db.session.execute(text("SELECT 1"))
@@ -55,6 +55,10 @@ def health():
         pending = None
     dispatcher = current_app.extensions["mirai_dispatcher"]
     queue = {"backend": dispatcher.backend, "ok": dispatcher.healthy(), "outbox_pending": pending}
+    if breaker := getattr(dispatcher, "breaker", None):
+        # "open": Redis failed within the cool-down, and this process leaves new jobs in the outbox
+        # without asking it until the next probe, in retry_in seconds.
+        queue["circuit"] = {"state": breaker.state(), "retry_in": round(breaker.retry_in(), 1)}
     workers = _workers(dispatcher) if queue["ok"] else None
     if workers is not None:
         queue["workers"] = workers
