@@ -85,6 +85,17 @@ def test_a_worker_whose_redis_never_answers_gives_up_in_one_line(tmp_path):
         f"Error: Redis に接続できません（redis://:***@127.0.0.1:{port}/0）：Error 111")
 
 
+def test_outbox_flush_with_redis_down_fails_in_one_line_instead_of_reporting_nothing_to_do(tmp_path):
+    port = free_port()
+    result = _flask("outbox-flush",
+                    env=_env(f"sqlite:///{tmp_path / 'w.db'}", f"redis://:secret-pw@127.0.0.1:{port}/0", tmp_path))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "secret-pw" not in result.stderr
+    expected = (f"Error: Redis に接続できません（redis://:***@127.0.0.1:{port}/0）：Error 111 connecting to "
+                f"127.0.0.1:{port}. Connection refused.")
+    assert result.stderr.strip().splitlines() == [expected]
+
+
 def test_waiting_for_redis_backs_off_and_gives_up_after_its_patience():
     clock = [0.0]
     pauses = []

@@ -56,6 +56,10 @@ def register(app: Flask) -> None:
     @app.cli.command("outbox-flush")
     def outbox_flush() -> None:
         """未送信のジョブをキューに渡し直す。"""
+        if redis := current_app.extensions.get("mirai_redis"):
+            # Redis down or hung: one line and exit code 1 (cli_errors), even with nothing to hand over,
+            # rather than "0 件" as if all were well. flush_outbox raises a later failure the same way.
+            redis.ping()
         count = flush_outbox(current_app.extensions["mirai_dispatcher"])
         click.echo(f"{count} 件のジョブを渡しました")
 

@@ -50,7 +50,9 @@ def explain(problem: BaseException, *, database_url: str, redis_url: str | None)
         return f"データベース{verb}（{masked_database_url(database_url)}）：{reason}"
     if isinstance(problem, (RedisConnectionError, RedisTimeoutError)):
         where = masked_redis_url(redis_url) if redis_url else "REDIS_URL"
-        return f"Redis に接続できません（{where}）：{_first_line(problem)}"
+        # A Redis that hangs (process stopped, packets dropped) accepts the connection and never answers.
+        verb = "が応答しません" if isinstance(problem, RedisTimeoutError) else "に接続できません"
+        return f"Redis {verb}（{where}）：{_first_line(problem)}"
     return None
 
 
