@@ -24,6 +24,16 @@ PG_ADMIN_URL = os.environ.get("MIRAI_TEST_PG_ADMIN_URL", "postgresql+psycopg://p
 REDIS_TEST_URL = os.environ.get("MIRAI_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
+@pytest.fixture(autouse=True)
+def _rate_limits_start_on_their_storage() -> None:
+    """Flask-Limiter's one ``Limiter`` outlives each test's app, and with it its note that the storage
+    was unreachable (a test that stopped Redis): it would count the next test's limits in memory until its
+    back-off lets it ping the new storage. Each test starts on the storage its own app configures."""
+    from web.extensions import limiter
+
+    limiter._storage_dead = False
+
+
 @pytest.fixture(scope="session")
 def small_corpus(tmp_path_factory) -> Path:
     """14 voices per 課 from the shipped corpus: enough to train in a few seconds."""

@@ -1,10 +1,14 @@
 """A throw-away redis-server on a free port, for tests that stop and restart Redis."""
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -49,3 +53,14 @@ class RedisServer:
             self.process.kill()  # as a crash would: nothing is saved
             self.process.wait(timeout=10)
             self.process = None
+
+    @contextmanager
+    def hung(self) -> Iterator[None]:
+        """The server stopped (SIGSTOP) for the block, as a hung Redis is: the kernel still accepts
+        connections, and nothing answers. Always continued afterwards, whatever the block raised."""
+        assert self.process is not None, "start the server first"
+        os.kill(self.process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(self.process.pid, signal.SIGCONT)
