@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 
 from models import db
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.redis_server import RedisServer
 from web import create_app
 from web.seeding import seed_reference
 
@@ -174,6 +175,15 @@ def redis_url() -> Iterator[str]:
     yield REDIS_TEST_URL
     connection.flushdb()
     connection.close()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A redis-server of this test's own on a free port, which the test may stop, hang and start again."""
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

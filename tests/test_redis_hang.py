@@ -17,17 +17,10 @@ from tests.redis_server import RedisServer, needs_redis_server
 from tests.support import csrf_token_from, hidden_value, login, make_user, submit_via_form
 from tests.test_counter import post_counter
 from tests.test_flow import GARBAGE_VOICE, _auto_assign_everything, run_burst_worker
+from tests.test_redis_restart import _job_states, _submit
 from tests.test_unreachable_services import _env, _flask
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, needs_redis_server]
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def _app(pg_database, model_dir, tmp_path, server: RedisServer, **config):
@@ -49,28 +42,6 @@ def hang_app(model_dir, tmp_path, pg_database, redis_server):
 def _socket_timeout(app) -> float:
     """How long one Redis call waits for an answer: what every submission used to wait while Redis hung."""
     return app.extensions["mirai_redis"].connection_pool.connection_kwargs["socket_timeout"]
-
-
-def _submit(app, number: int) -> tuple[str, float]:
-    """One citizen's voice from its own address, through the form (even numbers) or the API (odd);
-    (受付番号, seconds taken)."""
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = f"192.0.2.{number}"
-    body = GARBAGE_VOICE["body"] + f"（{number}件目）"
-    started = time.monotonic()
-    if number % 2 == 0:
-        receipt_no, _code = submit_via_form(client, {**GARBAGE_VOICE, "body": body})
-    else:
-        response = client.post("/api/v1/voices", json={"voice_type": "苦情", "body": body, "consent_privacy": True})
-        assert response.status_code == 201, response.get_json()
-        receipt_no = response.get_json()["receipt_no"]
-    return receipt_no, time.monotonic() - started
-
-
-def _job_states(app) -> dict[str, int]:
-    with app.app_context():
-        return dict(db.session.execute(select(JobRecord.state, func.count()).where(JobRecord.kind == "route_voice")
-                                       .group_by(JobRecord.state)).all())
 
 
 def test_while_redis_hangs_only_the_first_submission_waits_for_it(hang_app, redis_server):

@@ -12,19 +12,11 @@ from sqlalchemy import func, select
 from models import JobRecord, Voice, db
 from routing.dispatch import flush_outbox
 from tests.conftest import _make_app
-from tests.redis_server import RedisServer, needs_redis_server
+from tests.redis_server import needs_redis_server
 from tests.support import submit_via_form
 from tests.test_flow import GARBAGE_VOICE, _auto_assign_everything, run_burst_worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, needs_redis_server]
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
