@@ -46,6 +46,10 @@ class Table:
     encoding: str
     header: list[str]
     rows: Iterator[RawRow]
+    # Positions (0-based) of the header's columns that Excel does not show (XLSX only).
+    hidden_columns: frozenset[int] = frozenset()
+    # What the clerk should know about the file as a whole that is not an error (XLSX: hidden sheets).
+    notices: list[str] = field(default_factory=list)
 
     @property
     def encoding_label(self) -> str:
@@ -234,20 +238,38 @@ def _data_sheet(workbook):
 _SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
-def hidden_rows(sheet) -> tuple[set[int], bool]:
-    """The numbers of the rows Excel does not show (``<row hidden="1">``: hidden by hand, or filtered out
-    by an autofilter, which Excel records the same way), and whether an autofilter is filtering.
+@dataclass
+class SheetVisibility:
+    """What of a sheet Excel does not show: row numbers, spans of column numbers (1-based, inclusive),
+    and whether an autofilter is filtering (Excel hides the rows it filters out)."""
 
-    One extra streaming pass over the sheet's XML: openpyxl's read-only sheets do not keep row
-    attributes, and a whole-sheet load would hold a large file in memory."""
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_column_spans: list[tuple[int, int]] = field(default_factory=list)
+    filtering: bool = False
+
+    def column_hidden(self, number: int) -> bool:
+        return any(low <= number <= high for low, high in self.hidden_column_spans)
+
+
+def _flag(element, name: str) -> bool:
+    return element.get(name) in ("1", "true")
+
+
+def sheet_visibility(sheet) -> SheetVisibility:
+    """The rows and columns Excel does not show: ``<row hidden="1">`` (hidden by hand, or filtered out by
+    an autofilter, which Excel records the same way) and ``<col min=".." max=".." hidden="1">`` (one
+    element may span many columns).
+
+    One extra streaming pass over the sheet's XML. openpyxl's read-only sheets have no public
+    ``row_dimensions`` or ``column_dimensions`` (only a full load has them, which would hold a large file
+    in memory), so this reads the XML stream that openpyxl 3.1's read-only sheet itself reads its cells
+    from, ``_get_source()``; the tests of hidden rows and columns fail if a later openpyxl drops it."""
     # The parser openpyxl reads the cells with (defusedxml's when it is installed).
     from openpyxl.xml.functions import iterparse
 
-    hidden: set[int] = set()
-    filtering = False
+    found = SheetVisibility()
     number = 0
     parent = None
-    # openpyxl 3.1's read-only sheet streams its own XML through _get_source().
     with sheet._get_source() as xml:
         for event, element in iterparse(xml, events=("start", "end")):
             if event == "start":
@@ -256,23 +278,32 @@ def hidden_rows(sheet) -> tuple[set[int], bool]:
                 continue
             if element.tag == f"{_SHEET_NS}row":
                 number = int(float(element.get("r"))) if element.get("r") else number + 1
-                if element.get("hidden") in ("1", "true"):
-                    hidden.add(number)
+                if _flag(element, "hidden"):
+                    found.hidden_rows.add(number)
                 parent.clear()  # keep memory flat however many rows there are
+            elif element.tag == f"{_SHEET_NS}col":
+                if _flag(element, "hidden"):
+                    low = int(element.get("min", "1"))
+                    found.hidden_column_spans.append((low, int(element.get("max", low))))
             elif element.tag == f"{_SHEET_NS}autoFilter":
-                filtering = element.find(f"{_SHEET_NS}filterColumn") is not None
-    return hidden, filtering
+                found.filtering = element.find(f"{_SHEET_NS}filterColumn") is not None
+    return found
 
 
 def _xlsx_table(workbook) -> Table:
     sheet = _data_sheet(workbook)
-    hidden, filtering = hidden_rows(sheet)
+    visibility = sheet_visibility(sheet)
     iterator = sheet.iter_rows()
     try:
         header_cells = next(iterator)
     except StopIteration:
         raise ImportFileError("最初のシートが空です。1行目に見出し、2行目から内容を入れてください。") from None
     header = ["" if c.value is None else str(c.value) for c in header_cells]
+    hidden_columns = frozenset(i for i in range(len(header)) if visibility.column_hidden(i + 1))
+    # Sheets people hid are never read (see _data_sheet); they are named so nobody looks for their rows.
+    # "veryHidden" sheets cannot be shown from Excel's menus (add-ins keep data there): not worth a word.
+    notices = [f"非表示のシート「{s.title}」は読みません（取り込むのはシート「{sheet.title}」です）。"
+               for s in workbook.worksheets if getattr(s, "sheet_state", "visible") == "hidden"]
 
     def rows() -> Iterator[RawRow]:
         for number, cells in enumerate(iterator, start=2):
@@ -284,7 +315,7 @@ def _xlsx_table(workbook) -> Table:
                     formulas.add(index)
                     value = str(value)
                 values.append(value)
-            why = ("filtered" if filtering else "hidden") if number in hidden else ""
+            why = ("filtered" if visibility.filtering else "hidden") if number in visibility.hidden_rows else ""
             yield RawRow(number, values, [], formulas, why)
 
-    return Table("", header, rows())
+    return Table("", header, rows(), hidden_columns, notices)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
@@ -102,6 +102,13 @@ def parse_moment(value: Any) -> datetime | None:
     return parse_moment_text(text)
 
 
+def column_label(position: int, heading: str) -> str:
+    """A column as Excel shows it: 「E列「内容」」 for the 0-based ``position``."""
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(position + 1)}列「{heading}」"
+
+
 def content_key(kind: str, *parts: Any) -> str:
     """The ``client_token`` of an imported row: the same content always gives the same key."""
     canonical = "\x1f".join(" ".join(unicodedata.normalize("NFKC", cell_text(p)).split()) for p in parts)
@@ -112,9 +119,10 @@ class RowParser:
     """Reads the data rows of one file of ``kind`` against its header."""
 
     def __init__(self, kind: str, header: list[Any], *, section_names: Mapping[str, str], created_by_id: int | None,
-                 today: date | None = None):
+                 today: date | None = None, hidden_columns: Collection[int] = ()):
         """``section_names`` maps a 担当課 as a file may write it (today's name, or the name of a 課 before a
-        機構改革 renamed or merged it) to the 課's name today."""
+        機構改革 renamed or merged it) to the 課's name today; ``hidden_columns`` are the positions of the
+        columns Excel does not show."""
         self.kind = kind
         self.columns = COLUMNS[kind]
         self.section_names = section_names
@@ -138,6 +146,7 @@ class RowParser:
             raise ImportFileError(
                 f"必要な列がありません：{'、'.join(missing)}。1行目の見出しをテンプレートに合わせてください。"
             )
+        self.notices = self._hidden_columns(header, hidden_columns)
         # An optional column may be left out (a ledger with no 氏名 column); but when the file also has a
         # heading no column answers to, it may be that column misnamed, and its cells would be lost.
         absent = [c.name for c in self.columns if c.in_template and c.name not in self.index]
@@ -146,6 +155,25 @@ class RowParser:
                 f"見出し「{'」「'.join(self.ignored)}」の列は取り込めません。{'・'.join(absent)}の列であれば、"
                 f"見出しをその名前にしてください。使わない列は削除してください（任意の列は省けます）。"
             )
+
+    def _hidden_columns(self, header: list[Any], hidden: Collection[int]) -> list[str]:
+        """Refuse the file when a column Excel hides holds an imported field: the clerk never saw its cells,
+        and unlike a hidden row it cannot be left out alone. A hidden column nobody imports is only
+        mentioned; one with no heading is never read anyway."""
+        mapped = set(self.index.values())
+        named = [(position, cell_text(header[position]).strip()[:30]) for position in sorted(hidden)
+                 if position < len(header) and normalize_header(cell_text(header[position]))]
+        refused = [column_label(position, heading) for position, heading in named if position in mapped]
+        if refused:
+            raise ImportFileError(
+                f"非表示の列に取り込む項目があります：{'、'.join(refused)}。画面で見えていない内容を取り込まないよう、"
+                "このファイルは取り込みません。Excel で列を再表示して（列番号を右クリックして「再表示」）内容を確かめ、"
+                "保存してからもう一度取り込んでください。"
+            )
+        skipped = [column_label(position, heading) for position, heading in named]
+        if not skipped:
+            return []
+        return [f"非表示の列（{'、'.join(skipped)}）は取り込む項目ではないため、読み飛ばします。"]
 
     def parse(self, raw: RawRow) -> ParsedRow | None:
         """The row's voice or its errors; None for a blank row (skipped)."""

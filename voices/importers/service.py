@@ -116,7 +116,8 @@ def _parsed_rows(job: ImportJob) -> Iterator[ParsedRow]:
     """Every non-blank data row of the file, parsed; sets ``job.encoding`` when the file opens."""
     with open_table(job.stored_path, job.file_format) as table:
         job.encoding = table.encoding
-        parser = RowParser(job.kind, table.header, section_names=section_names_now(), created_by_id=job.created_by_id)
+        parser = RowParser(job.kind, table.header, section_names=section_names_now(), created_by_id=job.created_by_id,
+                           hidden_columns=table.hidden_columns)
         for raw in table.rows:
             parsed = parser.parse(raw)
             if parsed is not None:
