@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, false
+from sqlalchemy import JSON, ForeignKey, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import UTCDateTime, db, utcnow
@@ -52,6 +52,12 @@ class ImportJob(db.Model):
     imported_rows: Mapped[int] = mapped_column(default=0)
     # File-level problems and the first bad rows: [{"row": 12, "messages": ["…"]}, …]
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Data rows Excel does not show (hidden by hand or filtered out): all of them counted (they are among
+    # the bad rows), their numbers kept as [first, last] ranges apart from the other errors.
+    hidden_rows: Mapped[int] = mapped_column(default=0, server_default="0")
+    hidden_row_ranges: Mapped[list[list[int]]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # What the clerk should know about the file that is no error (hidden columns not imported, hidden sheets).
+    notices: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

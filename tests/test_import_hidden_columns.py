@@ -1,10 +1,12 @@
-"""A column an Excel user hid holds cells nobody looked at: is it imported without a word?"""
+"""A column or a sheet an Excel user hid holds cells nobody looked at: is it imported without a word?"""
 from __future__ import annotations
 
 import io
 
 from openpyxl import Workbook
+from sqlalchemy import select
 
+from models import Voice, db
 from tests.test_import import (
     MEETING_HEADER,
     MEETING_ROWS,
@@ -12,6 +14,7 @@ from tests.test_import import (
     VOICE_ROWS,
     check,
     csv_bytes,
+    import_checked,
     voice_count,
     write,
 )
@@ -75,3 +78,52 @@ def test_a_csv_file_has_no_hidden_columns_or_rows(tmp_path):
     with open_table(write(tmp_path, "voices.csv", csv_bytes(VOICE_HEADER, VOICE_ROWS[:1])), "csv") as table:
         assert table.hidden_columns == frozenset() and table.notices == []
         assert [row.hidden for row in table.rows] == [""]
+
+
+def test_a_hidden_column_that_is_not_imported_is_skipped_and_mentioned(app, tmp_path):
+    """A clerk's working column (メモ) hidden before sending the ledger: the voices are imported, and the
+    check says the column was left out, so nobody wonders where its notes went."""
+    header, rows = [*VOICE_HEADER, "メモ"], [[*row, f"社内メモ{i}"] for i, row in enumerate(VOICE_ROWS)]
+    job = check(app, write(tmp_path, "memo.xlsx", _workbook(header, rows, hide=("I",))))
+    assert (job.state, job.good_rows, job.bad_rows) == ("checked", 3, 0), job.errors
+    assert job.notices == ["非表示の列（I列「メモ」）は取り込む項目ではないため、読み飛ばします。"]
+    assert import_checked(app, job.id).imported_rows == 3
+    with app.app_context():
+        assert not any("社内メモ" in body for body in db.session.scalars(select(Voice.body)))
+
+
+def _sheets(*sheets: tuple[str, list[list], str]) -> bytes:
+    """A workbook of (title, rows, state) sheets, state being visible, hidden or veryHidden."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows, state in sheets:
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        sheet.sheet_state = state
+    workbook.active = next(i for i, s in enumerate(sheets) if s[2] == "visible")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_hidden_and_very_hidden_sheets_are_never_read_and_a_hidden_one_is_named(app, tmp_path):
+    old = [VOICE_HEADER, ["2025-04-01", "電話", "苦情", "去年の声で、取り込んではいけない行です。", "", "", "", ""]]
+    data = _sheets(("旧データ", old, "hidden"), ("マクロ用", old, "veryHidden"),
+                   ("取込データ", [VOICE_HEADER, *VOICE_ROWS], "visible"))
+    job = check(app, write(tmp_path, "sheets.xlsx", data))
+    assert (job.state, job.good_rows) == ("checked", 3), job.errors
+    assert job.notices == ["非表示のシート「旧データ」は読みません（取り込むのはシート「取込データ」です）。"]
+    assert import_checked(app, job.id).imported_rows == 3
+    with app.app_context():
+        assert not any("去年の声" in body for body in db.session.scalars(select(Voice.body)))
+
+
+def test_when_the_voices_are_on_a_hidden_sheet_the_refusal_names_that_sheet(app, tmp_path):
+    data = _sheets(("記入方法", [["列", "説明"], ["受付日", "例：2026-05-20"]], "visible"),
+                   ("取込データ", [VOICE_HEADER, *VOICE_ROWS], "hidden"))
+    job = check(app, write(tmp_path, "hidden-data.xlsx", data))
+    assert job.state == "refused"
+    assert job.errors[0]["messages"][0].startswith("必要な列がありません")
+    assert job.notices == ["非表示のシート「取込データ」は読みません（取り込むのはシート「記入方法」です）。"]
+    assert voice_count(app) == 0

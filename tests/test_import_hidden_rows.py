@@ -10,6 +10,7 @@ from sqlalchemy import select
 from models import Voice, db
 from tests.test_import import VOICE_HEADER, VOICE_ROWS, check, import_checked, voice_count, write
 from voices.importers.reader import open_table
+from voices.importers.report import FILTER_NOTICE, HIDDEN_RANGES_KEPT, HiddenRows, row_numbers_text
 from voices.importers.service import ImportRefused
 
 BLANK = [""] * len(VOICE_HEADER)
@@ -57,11 +58,10 @@ def test_the_reader_says_which_rows_are_hidden_and_which_are_filtered_out(tmp_pa
 
 
 @pytest.mark.usefixtures("uploads")
-def test_a_hidden_row_is_listed_with_its_number_and_the_file_is_not_imported_as_it_is(app, tmp_path):
+def test_a_hidden_row_is_counted_with_its_number_apart_from_errors_and_not_imported_as_it_is(app, tmp_path):
     job = check(app, write(tmp_path, "hidden.xlsx", _workbook(VOICE_ROWS, hide=[3])))
     assert (job.state, job.good_rows, job.bad_rows) == ("checked", 2, 1)
-    assert [e["row"] for e in job.errors] == [3]
-    assert job.errors[0]["messages"][0].startswith("非表示の行です（Excel で行が非表示になっています）。")
+    assert (job.hidden_rows, job.hidden_row_ranges, job.errors, job.notices) == (1, [[3, 3]], [], [])
     with pytest.raises(ImportRefused):
         import_checked(app, job.id)
     assert voice_count(app) == 0
@@ -70,8 +70,8 @@ def test_a_hidden_row_is_listed_with_its_number_and_the_file_is_not_imported_as_
 @pytest.mark.usefixtures("uploads")
 def test_importing_only_the_good_rows_imports_what_the_user_sees(app, tmp_path):
     job = check(app, write(tmp_path, "filtered.xlsx", _workbook(VOICE_ROWS, filter_type="苦情")))
-    assert [e["row"] for e in job.errors] == [3, 4]
-    assert all("フィルターで絞り込まれて見えていません" in e["messages"][0] for e in job.errors)
+    assert (job.hidden_rows, job.hidden_row_ranges, job.errors) == (2, [[3, 4]], [])
+    assert job.notices == [FILTER_NOTICE]
     job = import_checked(app, job.id, only_good_rows=True)
     assert (job.state, job.imported_rows) == ("done", 1)
     with app.app_context():
@@ -91,8 +91,36 @@ def test_blank_hidden_rows_are_not_reported_and_a_hidden_bad_row_gives_both_reas
     date says both things, so fixing one does not reveal the other later."""
     bad_date = ["2026-13-45", *VOICE_ROWS[0][1:]]
     job = check(app, write(tmp_path, "mixed.xlsx", _workbook([VOICE_ROWS[0], BLANK, bad_date], hide=[3, 4])))
-    assert (job.total_rows, job.good_rows, job.bad_rows) == (2, 1, 1)
+    assert (job.total_rows, job.good_rows, job.bad_rows, job.hidden_rows) == (2, 1, 1, 1)
+    assert job.hidden_row_ranges == [[4, 4]]
     (error,) = job.errors
-    assert error["row"] == 4
-    assert error["messages"][0].startswith("非表示の行です")
-    assert any(message.startswith("受付日:") for message in error["messages"][1:]), error
+    assert (error["row"], error["hidden"]) == (4, True)
+    assert error["messages"][0].startswith("受付日:"), error
+
+
+@pytest.mark.usefixtures("uploads")
+def test_many_filtered_out_rows_are_kept_as_ranges_and_leave_room_for_the_rows_with_errors(app, tmp_path):
+    """A ledger filtered to one month hides thousands of rows: they are counted and kept as a few ranges,
+    and a bad row that is shown is still listed with its reason."""
+    rows = [[f"2026-05-{1 + i % 28:02d}", "電話", "苦情" if i % 300 == 0 else "要望", f"声（{i}）", "", "", "", ""]
+            for i in range(1200)]
+    rows[-1] = ["2026-13-45", "電話", "苦情", "日付の誤った声", "", "", "", ""]
+    job = check(app, write(tmp_path, "month.xlsx", _workbook(rows, filter_type="苦情")))
+    shown = [n for n, row in enumerate(rows, start=2) if row[2] == "苦情"]
+    assert job.hidden_rows == 1200 - len(shown)
+    assert job.hidden_row_ranges == [[3, 301], [303, 601], [603, 901], [903, 1200]]
+    assert [(e["row"], e["messages"][0][:4]) for e in job.errors] == [(1201, "受付日:")]
+
+
+def test_hidden_row_numbers_read_as_ranges_and_say_when_some_are_not_listed():
+    hidden = HiddenRows()
+    for number in (3, 5, 6, 7, 12):
+        hidden.add(number, "hidden")
+    assert (hidden.count, hidden.ranges, hidden.notices()) == (5, [[3, 3], [5, 7], [12, 12]], [])
+    assert row_numbers_text(hidden.ranges, hidden.count) == "3、5〜7、12行目"
+    assert row_numbers_text(hidden.ranges, hidden.count + 4) == "3、5〜7、12行目ほか"
+    capped = HiddenRows()
+    for number in range(2, 2 + 2 * (HIDDEN_RANGES_KEPT + 10), 2):
+        capped.add(number, "filtered")
+    assert (capped.count, len(capped.ranges), capped.notices()) == (HIDDEN_RANGES_KEPT + 10, HIDDEN_RANGES_KEPT,
+                                                                    [FILTER_NOTICE])

@@ -43,27 +43,22 @@ FIELD_COLUMNS: dict[str, dict[str, str]] = {
 _FORMULA_LIKE = re.compile(r"^(?:[=@]|[+\-]\s*(?:[A-Za-z_][A-Za-z0-9_.]*\s*[(!|]|[A-Za-z]{1,3}\d+))")
 
 
-# A row Excel does not show is not what people think they are importing: it is listed with the bad rows,
-# so the file is imported only once they choose to leave it out (the good rows only) or show it again.
-HIDDEN_ROW = {
-    "hidden": "非表示の行です（Excel で行が非表示になっています）。",
-    "filtered": "非表示の行です（フィルターで絞り込まれて見えていません）。",
-}
-HIDDEN_ROW_HINT = "見えている行だけを取り込むなら正しい行だけを取り込み、この行も取り込むなら再表示して保存し直してください。"
-
-
 @dataclass
 class ParsedRow:
-    """A data row: the voice to submit (with its content key as ``client_token``) or its errors."""
+    """A data row: the voice to submit (with its content key as ``client_token``) or its errors.
+
+    A row Excel does not show (``hidden``: "hidden" or "filtered") is not what people think they are
+    importing: it is never imported as it is, whatever its cells, and is reported apart from the errors."""
 
     number: int
     data: VoiceInput | None = None
     meeting: tuple[str, date, str, str] | None = None  # (name, held_on, kind, place) for remarks
     errors: list[str] = field(default_factory=list)
+    hidden: str = ""
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and not self.hidden
 
 
 def cell_text(value: Any) -> str:
@@ -195,8 +190,7 @@ class RowParser:
             values[name] = value
         if raw.cells and all(cell_text(v).strip() == "" for v in raw.cells) and not raw.problems:
             return None
-        if raw.hidden:
-            row.errors.insert(0, HIDDEN_ROW[raw.hidden] + HIDDEN_ROW_HINT)
+        row.hidden = raw.hidden
         if raw.problems:  # unreadable row: its cells are not worth checking further
             return row
         for column in self.columns:

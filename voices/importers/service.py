@@ -29,6 +29,7 @@ from classifier.similarity import predict_with_tokens
 from models import ImportJob, JobRecord, Meeting, User, Voice, db, section_names_now, utcnow
 from models.outbox import dispatch_committed, new_job
 from voices.importers.reader import ImportFileError, content_format, file_format_of, open_table
+from voices.importers.report import HiddenRows
 from voices.importers.rows import ParsedRow, RowParser
 from voices.intake import classification_text, stored_tokens, submit_many
 
@@ -112,12 +113,17 @@ def run_phase(import_id: int, phase: str, *, route: Route, progress: Progress | 
     raise ValueError(f"unknown import phase {phase!r}")
 
 
-def _parsed_rows(job: ImportJob) -> Iterator[ParsedRow]:
-    """Every non-blank data row of the file, parsed; sets ``job.encoding`` when the file opens."""
+def _parsed_rows(job: ImportJob, notices: list[str] | None = None) -> Iterator[ParsedRow]:
+    """Every non-blank data row of the file, parsed; sets ``job.encoding`` when the file opens, and adds
+    to ``notices`` what the clerk should know about the file as a whole."""
     with open_table(job.stored_path, job.file_format) as table:
         job.encoding = table.encoding
+        if notices is not None:
+            notices.extend(table.notices)
         parser = RowParser(job.kind, table.header, section_names=section_names_now(), created_by_id=job.created_by_id,
                            hidden_columns=table.hidden_columns)
+        if notices is not None:
+            notices.extend(parser.notices)
         for raw in table.rows:
             parsed = parser.parse(raw)
             if parsed is not None:
@@ -135,6 +141,27 @@ def _already_stored(tokens: list[str]) -> set[str]:
     return stored_tokens(tokens)
 
 
+class BadRows:
+    """The rows that cannot be imported as they are: all counted, the first ERRORS_KEPT with errors listed
+    with their reasons, and the rows Excel does not show apart, by number."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.errors: list[dict] = []
+        self.hidden = HiddenRows()
+
+    def add(self, row: ParsedRow) -> None:
+        self.count += 1
+        if row.hidden:
+            self.hidden.add(row.number, row.hidden)
+        if row.errors and len(self.errors) < ERRORS_KEPT:
+            self.errors.append({"row": row.number, "messages": row.errors, **({"hidden": True} if row.hidden else {})})
+
+    def record(self, job: ImportJob) -> None:
+        job.bad_rows, job.errors = self.count, self.errors
+        job.hidden_rows, job.hidden_row_ranges = self.hidden.count, self.hidden.ranges
+
+
 def run_check(import_id: int, *, progress: Progress | None = None) -> ImportJob:
     """The dry run: count good, bad and already-stored rows; store nothing but the verdict."""
     job = db.session.get(ImportJob, import_id)
@@ -143,19 +170,21 @@ def run_check(import_id: int, *, progress: Progress | None = None) -> ImportJob:
     if job.state not in ("uploaded", "checking"):
         return job
     job.state, job.started_at = "checking", utcnow()
-    job.total_rows = job.processed_rows = job.good_rows = job.bad_rows = job.duplicate_rows = 0
+    job.total_rows = job.processed_rows = job.good_rows = job.bad_rows = job.duplicate_rows = job.hidden_rows = 0
+    job.hidden_row_ranges, job.notices = [], []
     db.session.commit()
-    errors: list[dict] = []
+    bad = BadRows()
+    notices: list[str] = []
     seen: set[str] = set()
     pending: list[str] = []
-    counts = {"total": 0, "good": 0, "bad": 0, "duplicates": 0}
+    counts = {"total": 0, "good": 0, "duplicates": 0}
 
     def settle_pending() -> None:
         counts["duplicates"] += len(_already_stored(pending))
         pending.clear()
 
     try:
-        for row in _parsed_rows(job):
+        for row in _parsed_rows(job, notices):
             counts["total"] += 1
             if row.ok:
                 counts["good"] += 1
@@ -168,9 +197,7 @@ def run_check(import_id: int, *, progress: Progress | None = None) -> ImportJob:
                     if len(pending) >= CHUNK_ROWS:
                         settle_pending()
             else:
-                counts["bad"] += 1
-                if len(errors) < ERRORS_KEPT:
-                    errors.append({"row": row.number, "messages": row.errors})
+                bad.add(row)
             if counts["total"] % CHECK_PROGRESS_EVERY == 0:
                 job.processed_rows = counts["total"]
                 db.session.commit()
@@ -183,11 +210,13 @@ def run_check(import_id: int, *, progress: Progress | None = None) -> ImportJob:
         job = db.session.get(ImportJob, import_id)
         job.state, job.finished_at, job.encoding = "refused", utcnow(), encoding
         job.errors = [{"row": None, "messages": [str(error)]}]
+        job.notices = notices  # a hidden sheet may be why the columns are missing
         db.session.commit()
         return job
     job.total_rows = job.processed_rows = counts["total"]
-    job.good_rows, job.bad_rows, job.duplicate_rows = counts["good"], counts["bad"], counts["duplicates"]
-    job.errors = errors
+    job.good_rows, job.duplicate_rows = counts["good"], counts["duplicates"]
+    bad.record(job)
+    job.notices = notices + bad.hidden.notices()
     job.fingerprint = fingerprint(job)
     job.state, job.finished_at = "checked", utcnow()
     if not counts["total"]:
@@ -216,11 +245,11 @@ def run_import(import_id: int, *, route: Route, progress: Progress | None = None
 
     try:
         # The rows are checked again unless nothing they depend on changed since the check.
-        bad = [] if job.fingerprint == fingerprint(job) and not job.bad_rows else _recheck(job)
+        bad = BadRows() if job.fingerprint == fingerprint(job) and not job.bad_rows else _recheck(job)
     except ImportFileError as error:
         return _refuse(import_id, [{"row": None, "messages": [str(error)]}])
-    if bad and not job.only_good_rows:
-        return _refuse(import_id, bad[:ERRORS_KEPT])
+    if bad.count and not job.only_good_rows:
+        return _refuse(import_id, bad)
 
     pool = _prediction_pool(job.total_rows - resume_after)
     try:
@@ -300,16 +329,24 @@ def _expected_text(row: ParsedRow) -> str:
     return classification_text(row.data)
 
 
-def _recheck(job: ImportJob) -> list[dict]:
-    """Every bad row of the file now (the organization may have changed since the check)."""
-    return [{"row": r.number, "messages": r.errors} for r in _parsed_rows(job) if not r.ok]
+def _recheck(job: ImportJob) -> BadRows:
+    """The bad rows of the file now (the organization may have changed since the check)."""
+    bad = BadRows()
+    for row in _parsed_rows(job):
+        if not row.ok:
+            bad.add(row)
+    return bad
 
 
-def _refuse(import_id: int, errors: list[dict]) -> ImportJob:
+def _refuse(import_id: int, problems: BadRows | list[dict]) -> ImportJob:
+    """Stop the import before it stores anything: a file-level problem, or the bad rows found now."""
     db.session.rollback()
     job = db.session.get(ImportJob, import_id)
-    job.state, job.finished_at, job.errors = "refused", utcnow(), errors
-    job.bad_rows = max(job.bad_rows, len([e for e in errors if e["row"] is not None]))
+    job.state, job.finished_at = "refused", utcnow()
+    if isinstance(problems, BadRows):
+        problems.record(job)
+    else:
+        job.errors = problems
     db.session.commit()
     return job
 
@@ -401,12 +438,3 @@ def purge_stale_uploads(now: datetime, kept: timedelta = UPLOAD_KEPT) -> int:
         purged += 1
     db.session.commit()
     return purged
-
-
-def error_lines(job: ImportJob) -> list[str]:
-    """The job's problems as lines for the CLI and the page: 「12行目: 内容: …」."""
-    lines = []
-    for error in job.errors or []:
-        prefix = f"{error['row']}行目: " if error.get("row") else ""
-        lines.extend(prefix + message for message in error["messages"])
-    return lines

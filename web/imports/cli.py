@@ -10,7 +10,8 @@ from models import IMPORT_KINDS, ImportJob, db
 from routing.batch import route_new_voices
 from voices.importers.encoding import ENCODING_LABELS
 from voices.importers.reader import ImportFileError
-from voices.importers.service import ImportRefused, enqueue, error_lines, register_path, run_check, run_import
+from voices.importers.report import error_lines
+from voices.importers.service import ImportRefused, enqueue, register_path, run_check, run_import
 from web.imports import bp
 
 FINISHED = ("done", "refused", "failed")

@@ -13,7 +13,8 @@ from voices.exports import csv_content_type
 from voices.importers.columns import COLUMNS, template_csv, template_xlsx
 from voices.importers.encoding import ENCODING_LABELS
 from voices.importers.reader import ImportFileError
-from voices.importers.service import ImportRefused, enqueue, error_lines, register_upload
+from voices.importers.report import error_lines
+from voices.importers.service import ImportRefused, enqueue, register_upload
 from web.auth import roles_required
 from web.extensions import csrf
 from web.imports import IMPORT_ROLES, bp
