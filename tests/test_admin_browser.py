@@ -73,15 +73,25 @@ def test_admin_pages_have_no_wcag_2_aa_or_csp_violations(app, live_admin, browse
     assert [e for e in console_errors if "Content Security Policy" in e] == []
 
 
-def test_staff_and_admin_pages_reflow_at_320_css_px(app, live_admin, browser):
+def _checked_import_with_hidden_rows(app, tmp_path) -> int:
+    """An import whose check lists a bad row, rows an autofilter hid and a notice: every part of its page."""
+    from tests.test_import import VOICE_ROWS, check, write
+    from tests.test_import_hidden_rows import _workbook
+
+    rows = [*VOICE_ROWS, ["2026-13-01", *VOICE_ROWS[0][1:]]]
+    return check(app, write(tmp_path, "filtered.xlsx", _workbook(rows, filter_type="苦情"))).id
+
+
+def test_staff_and_admin_pages_reflow_at_320_css_px(app, live_admin, browser, tmp_path):
     """At 320 CSS px (a 1280 px window zoomed to 400%), does every staff and admin page fit without a
     horizontal scrollbar (WCAG 1.4.10), wide tables scrolling in their own focusable region?"""
     _reorganized_with_confirmed_voices(app)
+    import_id = _checked_import_with_hidden_rows(app, tmp_path)
     page = browser.new_page(locale="ja-JP", viewport=NARROWEST)
     _sign_in(page, live_admin)
     overflow, violations = reflow_and_axe(page, live_admin, (
         "/staff/", "/staff/queue", "/staff/triage", "/staff/tarai", "/staff/counter", "/staff/meetings",
-        "/staff/imports/", *PAGES))
+        "/staff/imports/", f"/staff/imports/{import_id}", *PAGES))
     page.close()
     assert overflow == {path: 0 for path in overflow}
     assert violations == {path: [] for path in violations}

@@ -127,3 +127,20 @@ def test_when_the_voices_are_on_a_hidden_sheet_the_refusal_names_that_sheet(app,
     assert job.errors[0]["messages"][0].startswith("必要な列がありません")
     assert job.notices == ["非表示のシート「取込データ」は読みません（取り込むのはシート「記入方法」です）。"]
     assert voice_count(app) == 0
+
+
+def test_the_cli_refuses_a_hidden_column_of_voice_text_and_mentions_one_it_skips(app, tmp_path):
+    runner = app.test_cli_runner()
+    hidden = write(tmp_path, "hidden.xlsx", _workbook(VOICE_HEADER, VOICE_ROWS, hide=("H",)))
+    refused = runner.invoke(args=["import-voices", str(hidden), "--kind", "voices"])
+    assert refused.exit_code == 1
+    assert "非表示の列に取り込む項目があります：H列「担当課」。" in refused.output
+    assert "このファイルは取り込めません。何も登録していません。" in refused.output
+    assert voice_count(app) == 0
+
+    header, rows = [*VOICE_HEADER, "メモ"], [[*row, "社内メモ"] for row in VOICE_ROWS]
+    memo = write(tmp_path, "memo.xlsx", _workbook(header, rows, hide=("I",)))
+    done = runner.invoke(args=["import-voices", str(memo), "--kind", "voices"])
+    assert done.exit_code == 0, done.output
+    assert "お知らせ: 非表示の列（I列「メモ」）は取り込む項目ではないため、読み飛ばします。" in done.output
+    assert voice_count(app) == 3

@@ -10,7 +10,13 @@ from sqlalchemy import select
 from models import Voice, db
 from tests.test_import import VOICE_HEADER, VOICE_ROWS, check, import_checked, voice_count, write
 from voices.importers.reader import open_table
-from voices.importers.report import FILTER_NOTICE, HIDDEN_RANGES_KEPT, HiddenRows, row_numbers_text
+from voices.importers.report import (
+    FILTER_NOTICE,
+    HIDDEN_RANGES_KEPT,
+    HIDDEN_ROWS_HELP,
+    HiddenRows,
+    row_numbers_text,
+)
 from voices.importers.service import ImportRefused
 
 BLANK = [""] * len(VOICE_HEADER)
@@ -124,3 +130,23 @@ def test_hidden_row_numbers_read_as_ranges_and_say_when_some_are_not_listed():
         capped.add(number, "filtered")
     assert (capped.count, len(capped.ranges), capped.notices()) == (HIDDEN_RANGES_KEPT + 10, HIDDEN_RANGES_KEPT,
                                                                     [FILTER_NOTICE])
+
+
+@pytest.mark.usefixtures("uploads")
+def test_the_cli_prints_the_hidden_rows_in_the_same_words_as_the_page(app, tmp_path):
+    """Does ``flask import-voices`` count the hidden rows, list their numbers, say how to include them,
+    and import only the rows in sight when told to?"""
+    path = write(tmp_path, "hidden.xlsx", _workbook(VOICE_ROWS, hide=[3, 4]))
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["import-voices", str(path), "--kind", "voices"])
+    assert refused.exit_code == 1
+    assert "データ行: 3 行（正しい行 1・不正な行 2（うち非表示の行 2）・登録済みの行 0）" in refused.output
+    assert "非表示の行: 2 行（3〜4行目）" in refused.output and HIDDEN_ROWS_HELP in refused.output
+    assert "非表示の行が 2 行あるため、何も取り込みませんでした（--only-good-rows で" in refused.output
+    assert "行目:" not in refused.output  # no row is listed as an error
+    assert voice_count(app) == 0
+
+    done = runner.invoke(args=["import-voices", str(path), "--kind", "voices", "--only-good-rows"])
+    assert done.exit_code == 0, done.output
+    assert "1 件を登録し、登録済みの 0 件をスキップしました。非表示の行 2 行は取り込んでいません。" in done.output
+    assert voice_count(app) == 1

@@ -113,3 +113,46 @@ def test_on_postgresql_and_redis_check_and_import_run_as_rq_jobs_with_progress_i
         # Routed in the import's own transactions: no routing job is left for the queue.
         assert db.session.scalar(select(func.count(JobRecord.id)).where(
             JobRecord.kind == "route_voice", JobRecord.state != "done")) == 0
+
+
+def test_the_page_lists_hidden_rows_apart_with_their_numbers_and_how_to_include_them(app, tmp_path):
+    """Can a clerk see how many rows were hidden in Excel, which ones, and why they were not taken?"""
+    from tests.test_import_hidden_rows import _workbook
+
+    client = _signed_in(app, tmp_path)
+    rows = [VOICE_ROWS[0], VOICE_ROWS[1], VOICE_ROWS[2], ["2026-13-01", *VOICE_ROWS[0][1:]],
+            [VOICE_ROWS[0][0], "電話", "要望", "街灯が切れています。", "", "", "", ""]]
+    location = _upload(client, _workbook(rows, hide=[3, 4, 6]), "hidden.xlsx").headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert '不正な行 <span id="bad-rows">4</span>（うち非表示の行 <span id="hidden-rows">3</span>）' in page
+    assert "非表示の行（3 行）" in page and '<p id="hidden-row-numbers">3〜4、6行目</p>' in page
+    assert "Excel で行を再表示して（フィルターは解除して）保存し、もう一度取り込んでください" in page
+    assert "5行目: 受付日: 「2026-13-01」は日付として読めません" in page  # shown in Excel: an error as before
+    assert "3行目:" not in page  # hidden rows are not among the errors
+    assert "誤りのある行が 1 行、非表示の行が 3 行あるため、このままでは取り込めません。" in page
+    assert "誤りのある行と非表示の行を除き、正しい 1 行だけを取り込む" in page
+
+    _start(client, location, only_good_rows="y")
+    result = client.get(location).get_data(as_text=True)
+    assert "1 件を登録・登録済みのため 0 件をスキップ。誤りのある行と非表示の行 4 行は取り込んでいません。" in result
+    assert '<p id="hidden-row-numbers">3〜4、6行目</p>' in result
+    with app.app_context():
+        assert db.session.scalars(select(Voice.body)).all() == [VOICE_ROWS[0][3]]
+
+
+def test_the_page_refuses_a_hidden_column_of_voice_text_and_mentions_a_hidden_sheet(app, tmp_path):
+    from tests.test_import_hidden_columns import _workbook
+
+    client = _signed_in(app, tmp_path)
+    location = _upload(client, _workbook(VOICE_HEADER, VOICE_ROWS, hide=("D",)), "cols.xlsx").headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert "取り込めない理由" in page and "非表示の列に取り込む項目があります：D列「内容」。" in page
+    assert 'name="only_good_rows"' not in page and "取り込む</button>" not in page
+
+    header, rows = [*VOICE_HEADER, "メモ"], [[*row, "社内メモ"] for row in VOICE_ROWS]
+    location = _upload(client, _workbook(header, rows, hide=("I",)), "memo.xlsx").headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert "お知らせ" in page and "非表示の列（I列「メモ」）は取り込む項目ではないため、読み飛ばします。" in page
+    assert "3 行を取り込みます" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Voice.id))) == 0

@@ -10,7 +10,7 @@ from models import IMPORT_KINDS, ImportJob, db
 from routing.batch import route_new_voices
 from voices.importers.encoding import ENCODING_LABELS
 from voices.importers.reader import ImportFileError
-from voices.importers.report import error_lines
+from voices.importers.report import import_report
 from voices.importers.service import ImportRefused, enqueue, register_path, run_check, run_import
 from web.imports import bp
 
@@ -18,18 +18,27 @@ FINISHED = ("done", "refused", "failed")
 
 
 def _summary(job: ImportJob) -> None:
+    hidden = f"（うち非表示の行 {job.hidden_rows:,}）" if job.hidden_rows else ""
     click.echo(f"文字コード: {ENCODING_LABELS.get(job.encoding, '—（Excel）')}")
-    click.echo(f"データ行: {job.total_rows:,} 行（正しい行 {job.good_rows:,}・不正な行 {job.bad_rows:,}・"
+    click.echo(f"データ行: {job.total_rows:,} 行（正しい行 {job.good_rows:,}・不正な行 {job.bad_rows:,}{hidden}・"
                f"登録済みの行 {job.duplicate_rows:,}）")
 
 
+def _print_notices(job: ImportJob) -> None:
+    for notice in import_report(job).notices:
+        click.echo(f"お知らせ: {notice}")
+
+
 def _print_errors(job: ImportJob) -> None:
-    lines = error_lines(job)
-    for line in lines:
+    """The rows with errors and their reasons, then the hidden rows by number with what to do."""
+    report = import_report(job)
+    for line in report.error_lines:
         click.echo(line, err=True)
-    listed = len({e.get("row") for e in job.errors or []})
-    if job.bad_rows > listed:
-        click.echo(f"…ほか {job.bad_rows - listed:,} 行に誤りがあります。", err=True)
+    if report.unlisted_rows:
+        click.echo(f"…ほか {report.unlisted_rows:,} 行に誤りがあります。", err=True)
+    if report.hidden_rows:
+        click.echo(f"非表示の行: {report.hidden_rows:,} 行（{report.hidden_row_numbers}）", err=True)
+        click.echo(report.hidden_rows_help, err=True)
 
 
 @bp.cli.command("import-voices")
@@ -53,14 +62,16 @@ def import_voices(file: str, kind: str, dry_run: bool, only_good_rows: bool, as_
     job = run_check(job.id, progress=lambda j: click.echo(f"  {j.processed_rows:,} 行を確認", err=True))
     if job.state == "refused":
         _print_errors(job)
+        _print_notices(job)
         click.echo("このファイルは取り込めません。何も登録していません。", err=True)
         sys.exit(1)
     _summary(job)
+    _print_notices(job)
     if job.bad_rows:
         _print_errors(job)
         if dry_run or not only_good_rows:
-            click.echo("不正な行があるため、何も取り込みませんでした（--only-good-rows で正しい行だけを取り込めます）。",
-                       err=True)
+            click.echo(f"{import_report(job).blocking}ため、何も取り込みませんでした"
+                       "（--only-good-rows で正しい行だけを取り込めます）。", err=True)
             sys.exit(1)
     if dry_run:
         click.echo(f"確認のみ（--dry-run）: {job.good_rows - job.duplicate_rows:,} 行を新しく取り込めます。")
@@ -86,7 +97,8 @@ def import_voices(file: str, kind: str, dry_run: bool, only_good_rows: bool, as_
         _print_errors(job)
         click.echo(f"取り込めませんでした（{job.state_label}）。{job.last_error}", err=True)
         sys.exit(1)
-    click.echo(f"取り込み完了: {job.imported_rows:,} 件を登録し、登録済みの {job.duplicate_rows:,} 件をスキップしました。")
+    click.echo(f"取り込み完了: {job.imported_rows:,} 件を登録し、登録済みの {job.duplicate_rows:,} 件をスキップしました。"
+               + import_report(job).not_imported)
 
 
 def _follow(import_id: int) -> ImportJob:

@@ -13,7 +13,7 @@ from voices.exports import csv_content_type
 from voices.importers.columns import COLUMNS, template_csv, template_xlsx
 from voices.importers.encoding import ENCODING_LABELS
 from voices.importers.reader import ImportFileError
-from voices.importers.report import error_lines
+from voices.importers.report import import_report
 from voices.importers.service import ImportRefused, enqueue, register_upload
 from web.auth import roles_required
 from web.extensions import csrf
@@ -74,7 +74,7 @@ def upload():
 @roles_required(*IMPORT_ROLES)
 def show(import_id: int):
     job = _job_or_404(import_id)
-    return render_template("imports/show.html", job=job, form=FlaskForm(), lines=error_lines(job),
+    return render_template("imports/show.html", job=job, form=FlaskForm(), report=import_report(job),
                            encoding_label=ENCODING_LABELS.get(job.encoding, ""))
 
 
