@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select
 
 from models import ImportJob, Meeting, Voice, db, set_setting, utcnow
@@ -47,12 +49,31 @@ def csv_bytes(header, rows, encoding="utf-8") -> bytes:
     return buffer.getvalue().encode(encoding)
 
 
-def xlsx_bytes(header, rows) -> bytes:
+def xlsx_bytes(header, rows, adjust: Callable[[Worksheet], None] | None = None) -> bytes:
+    """A one-sheet workbook; ``adjust`` changes the filled sheet before it is saved (hides rows…)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(header)
     for row in rows:
         sheet.append(row)
+    if adjust:
+        adjust(sheet)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_sheets(*sheets: tuple[str, list[list], str]) -> bytes:
+    """A workbook of (title, rows, state) sheets, state being visible, hidden or veryHidden; the first
+    visible one is active."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows, state in sheets:
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        sheet.sheet_state = state
+    workbook.active = next(i for i, s in enumerate(sheets) if s[2] == "visible")
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,9 +1,6 @@
 """A column or a sheet an Excel user hid holds cells nobody looked at: is it imported without a word?"""
 from __future__ import annotations
 
-import io
-
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from models import Voice, db
@@ -17,6 +14,8 @@ from tests.test_import import (
     import_checked,
     voice_count,
     write,
+    xlsx_bytes,
+    xlsx_sheets,
 )
 from voices.importers.reader import open_table
 
@@ -24,18 +23,14 @@ from voices.importers.reader import open_table
 def _workbook(header, rows, *, hide: tuple[str, ...] = (), spans: tuple[tuple[str, str], ...] = ()) -> bytes:
     """``header`` and ``rows`` with the columns lettered in ``hide`` hidden one by one, and each span in
     ``spans`` hidden by one ``<col min max>`` element (as Excel writes adjacent hidden columns)."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    for letter in hide:
-        sheet.column_dimensions[letter].hidden = True
-    for first, last in spans:
-        sheet.column_dimensions.group(first, last, hidden=True)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+    def hide_columns(sheet) -> None:
+        for letter in hide:
+            sheet.column_dimensions[letter].hidden = True
+        for first, last in spans:
+            sheet.column_dimensions.group(first, last, hidden=True)
+
+    return xlsx_bytes(header, rows, hide_columns)
 
 
 def test_the_reader_knows_hidden_columns_alone_and_in_a_span(tmp_path):
@@ -92,24 +87,9 @@ def test_a_hidden_column_that_is_not_imported_is_skipped_and_mentioned(app, tmp_
         assert not any("社内メモ" in body for body in db.session.scalars(select(Voice.body)))
 
 
-def _sheets(*sheets: tuple[str, list[list], str]) -> bytes:
-    """A workbook of (title, rows, state) sheets, state being visible, hidden or veryHidden."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, rows, state in sheets:
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-        sheet.sheet_state = state
-    workbook.active = next(i for i, s in enumerate(sheets) if s[2] == "visible")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def test_hidden_and_very_hidden_sheets_are_never_read_and_a_hidden_one_is_named(app, tmp_path):
     old = [VOICE_HEADER, ["2025-04-01", "電話", "苦情", "去年の声で、取り込んではいけない行です。", "", "", "", ""]]
-    data = _sheets(("旧データ", old, "hidden"), ("マクロ用", old, "veryHidden"),
+    data = xlsx_sheets(("旧データ", old, "hidden"), ("マクロ用", old, "veryHidden"),
                    ("取込データ", [VOICE_HEADER, *VOICE_ROWS], "visible"))
     job = check(app, write(tmp_path, "sheets.xlsx", data))
     assert (job.state, job.good_rows) == ("checked", 3), job.errors
@@ -120,7 +100,7 @@ def test_hidden_and_very_hidden_sheets_are_never_read_and_a_hidden_one_is_named(
 
 
 def test_when_the_voices_are_on_a_hidden_sheet_the_refusal_names_that_sheet(app, tmp_path):
-    data = _sheets(("記入方法", [["列", "説明"], ["受付日", "例：2026-05-20"]], "visible"),
+    data = xlsx_sheets(("記入方法", [["列", "説明"], ["受付日", "例：2026-05-20"]], "visible"),
                    ("取込データ", [VOICE_HEADER, *VOICE_ROWS], "hidden"))
     job = check(app, write(tmp_path, "hidden-data.xlsx", data))
     assert job.state == "refused"

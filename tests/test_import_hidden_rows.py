@@ -1,14 +1,11 @@
 """Rows an Excel user hid, or filtered out, are not on their screen: are they imported without a word?"""
 from __future__ import annotations
 
-import io
-
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from models import Voice, db
-from tests.test_import import VOICE_HEADER, VOICE_ROWS, check, import_checked, voice_count, write
+from tests.test_import import VOICE_HEADER, VOICE_ROWS, check, import_checked, voice_count, write, xlsx_bytes
 from voices.importers.reader import open_table
 from voices.importers.report import (
     FILTER_NOTICE,
@@ -26,22 +23,18 @@ def _workbook(rows, *, hide=(), filter_type: str | None = None) -> bytes:
     """The voices template with ``rows``; the rows numbered in ``hide`` hidden by hand, or, with
     ``filter_type``, an autofilter on 種別 showing only that type, saved as Excel saves it (the
     filtered-out rows marked hidden)."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(VOICE_HEADER)
-    for row in rows:
-        sheet.append(row)
-    for number in hide:
-        sheet.row_dimensions[number].hidden = True
-    if filter_type:
-        sheet.auto_filter.ref = f"A1:H{len(rows) + 1}"
-        sheet.auto_filter.add_filter_column(VOICE_HEADER.index("種別"), [filter_type])
-        for number, row in enumerate(rows, start=2):
-            if row[VOICE_HEADER.index("種別")] != filter_type:
-                sheet.row_dimensions[number].hidden = True
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+    def hide_rows(sheet) -> None:
+        for number in hide:
+            sheet.row_dimensions[number].hidden = True
+        if filter_type:
+            sheet.auto_filter.ref = f"A1:H{len(rows) + 1}"
+            sheet.auto_filter.add_filter_column(VOICE_HEADER.index("種別"), [filter_type])
+            for number, row in enumerate(rows, start=2):
+                if row[VOICE_HEADER.index("種別")] != filter_type:
+                    sheet.row_dimensions[number].hidden = True
+
+    return xlsx_bytes(VOICE_HEADER, rows, hide_rows)
 
 
 @pytest.fixture

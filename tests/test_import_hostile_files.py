@@ -8,7 +8,6 @@ import zipfile
 from datetime import datetime
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from models import Meeting, Voice, db, set_setting
@@ -23,6 +22,7 @@ from tests.test_import import (
     voice_count,
     write,
     xlsx_bytes,
+    xlsx_sheets,
 )
 
 
@@ -138,27 +138,15 @@ def test_dates_with_the_day_of_the_week_and_excel_serials_are_read(app, tmp_path
                         datetime(2026, 4, 8), datetime(2026, 4, 9, 12)]
 
 
-def _workbook(*sheets: tuple[str, list[list], bool]) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, rows, hidden in sheets:
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-        sheet.sheet_state = "hidden" if hidden else "visible"
-    workbook.active = next(i for i, s in enumerate(sheets) if not s[2])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
 def test_the_first_visible_sheet_is_read_and_a_second_sheet_of_voices_is_not_silently_left_out(app, tmp_path):
-    hidden_first = _workbook(("旧データ", [["メモ"], ["古い行"]], True), ("取込データ", [VOICE_HEADER, *VOICE_ROWS], False),
-                             ("記入方法", [["列", "必須", "説明"], ["受付日", "必須", "例"]], False))
+    hidden_first = xlsx_sheets(("旧データ", [["メモ"], ["古い行"]], "hidden"),
+                               ("取込データ", [VOICE_HEADER, *VOICE_ROWS], "visible"),
+                               ("記入方法", [["列", "必須", "説明"], ["受付日", "必須", "例"]], "visible"))
     job = check(app, write(tmp_path, "hidden.xlsx", hidden_first))
     assert (job.state, job.good_rows) == ("checked", 3), job.errors
 
-    by_month = _workbook(("4月", [VOICE_HEADER, VOICE_ROWS[0]], False), ("5月", [VOICE_HEADER, *VOICE_ROWS[1:]], False))
+    by_month = xlsx_sheets(("4月", [VOICE_HEADER, VOICE_ROWS[0]], "visible"),
+                           ("5月", [VOICE_HEADER, *VOICE_ROWS[1:]], "visible"))
     job = check(app, write(tmp_path, "months.xlsx", by_month))
     assert job.state == "refused"
     assert "シート「4月」と同じ見出しのシート（「5月」）があります" in job.errors[0]["messages"][0]
