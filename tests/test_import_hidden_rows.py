@@ -143,3 +143,16 @@ def test_the_cli_prints_the_hidden_rows_in_the_same_words_as_the_page(app, tmp_p
     assert done.exit_code == 0, done.output
     assert "1 件を登録し、登録済みの 0 件をスキップしました。非表示の行 2 行は取り込んでいません。" in done.output
     assert voice_count(app) == 1
+
+
+@pytest.mark.usefixtures("uploads")
+def test_rows_hidden_after_the_check_stop_the_import_and_are_counted(app, tmp_path):
+    """A file given to the CLI is read in place: if someone hides rows in it between the check and the
+    import, the import re-reads it, stores nothing, and reports the hidden rows as the check would."""
+    path = write(tmp_path, "ledger.xlsx", _workbook(VOICE_ROWS))
+    job = check(app, path)
+    assert (job.state, job.bad_rows) == ("checked", 0)
+    path.write_bytes(_workbook(VOICE_ROWS, hide=[3, 4]))
+    job = import_checked(app, job.id)
+    assert (job.state, job.bad_rows, job.hidden_rows, job.hidden_row_ranges) == ("refused", 2, 2, [[3, 4]])
+    assert voice_count(app) == 0
