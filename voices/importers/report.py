@@ -82,19 +82,17 @@ class ImportReport:
 def import_report(job: ImportJob) -> ImportReport:
     hidden = job.hidden_rows or 0
     other = max(0, job.bad_rows - hidden)  # rows with errors that are shown in Excel
-    listed = [e for e in job.errors or [] if e.get("row") and not e.get("hidden")]
-    kinds = [label for label, count in (("誤りのある行", other), ("非表示の行", hidden)) if count]
-    counts = [f"{label}が {count:,} 行" for label, count in (("誤りのある行", other), ("非表示の行", hidden)) if count]
-    left_out = "と".join(kinds)
-    done_partly = job.state == "done" and job.bad_rows
+    kinds = [(label, count) for label, count in (("誤りのある行", other), ("非表示の行", hidden)) if count]
+    left_out = "と".join(label for label, _ in kinds)
+    rows_listed = [e for e in job.errors or [] if e.get("row")]
     return ImportReport(
         error_lines=error_lines(job),
-        listed_rows=len(listed) + len([e for e in job.errors or [] if e.get("hidden")]),
-        unlisted_rows=max(0, other - len(listed)),
+        listed_rows=len(rows_listed),
+        unlisted_rows=max(0, other - len([e for e in rows_listed if not e.get("hidden")])),
         hidden_rows=hidden,
         hidden_row_numbers=row_numbers_text(job.hidden_row_ranges or [], hidden),
         notices=list(job.notices or []),
         left_out=left_out,
-        blocking="、".join(counts) + "ある" if counts else "",
-        not_imported=f"{left_out} {job.bad_rows:,} 行は取り込んでいません。" if done_partly else "",
+        blocking="、".join(f"{label}が {count:,} 行" for label, count in kinds) + "ある" if kinds else "",
+        not_imported=f"{left_out} {job.bad_rows:,} 行は取り込んでいません。" if job.state == "done" and kinds else "",
     )
