@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -10,6 +11,7 @@ import scipy.sparse as sp
 
 from . import labels
 from .features import Doc, analyze_texts, feature_names, vectorizer_needs_reading, word_feature_mask
+from .tokenizer import is_explanatory
 
 # Predictions read at most this many characters of a voice; the rest adds time, not evidence.
 MAX_TEXT_CHARS = 20_000
@@ -129,9 +131,11 @@ class VoiceModel:
     def explain(self, X, row: int, class_index: int) -> list[str]:
         """Terms that pushed row `row` toward class `class_index`: largest coefficient × feature value.
 
-        Word features come first; a word that is part of another listed word is shown as that one
-        (自転 and 自転車, from a voice in kana, are one term: 自転車). Character n-grams only fill up when
-        fewer than three words pushed, and never one that is part of a listed term.
+        Word features come first, content words only (`tokenizer.is_explanatory`: not か, てる, 下さる or
+        ?, which the model may weigh but which tell staff nothing); a word that is part of another listed
+        word is shown as that one (自転 and 自転車, from a voice in kana, are one term: 自転車). Character
+        n-grams only fill up when fewer than three words pushed, never one that is part of a listed term,
+        and only one holding a kanji, katakana or letter or reading as a content word (not 「の」).
         """
         start, end = X.indptr[row], X.indptr[row + 1]
         columns, values = X.indices[start:end], X.data[start:end]
@@ -142,12 +146,14 @@ class VoiceModel:
         else:
             strongest = np.arange(len(contributions))
         ranked = [i for i in strongest[np.argsort(-contributions[strongest])] if contributions[i] > 0]
-        terms = _distinct_words([names[columns[i]] for i in ranked if is_word[columns[i]]], EXPLANATION_TERMS)
+        words = [names[columns[i]] for i in ranked if is_word[columns[i]]]
+        terms = _distinct_words([word for word in words if is_explanatory(word)], EXPLANATION_TERMS)
         for i in ranked:
             if len(terms) >= 3:
                 break
             term = names[columns[i]].strip()
-            if not is_word[columns[i]] and term and not any(term in kept for kept in terms):
+            if (not is_word[columns[i]] and _meaningful_characters(term)
+                    and not any(term in kept for kept in terms)):
                 terms.append(term)
         return terms
 
@@ -166,6 +172,15 @@ class VoiceModel:
         state.pop("_word_mask_cache", None)
         state["_names"] = None
         return state
+
+
+_KANJI_KATAKANA_LATIN = re.compile(r"[\u3400-\u9fff\u30a1-\u30faー々A-Za-z0-9]+")
+
+
+def _meaningful_characters(term: str) -> bool:
+    """Whether a character n-gram can stand in an explanation: all kanji, katakana or letters (料金, 防団
+    of 消防団), or read as a content word (ごみ). Not 「の」, 「?」 or 「議員が」, which cut across words."""
+    return bool(term) and (bool(_KANJI_KATAKANA_LATIN.fullmatch(term)) or is_explanatory(term))
 
 
 def _distinct_words(words: Sequence[str], limit: int) -> list[str]:

@@ -138,6 +138,31 @@ def test_explanation_words_are_distinct_terms():
     assert _distinct_words(["道路", "穴", "直す", "通る"], 2) == ["道路", "穴"]
 
 
+def test_only_content_words_can_explain_a_voice():
+    """Are particles, auxiliaries, symbols and dependent verbs kept out of explanations, compounds with
+    affixes kept in, and character n-grams that cut across words refused?"""
+    from classifier.model import _meaningful_characters
+    from classifier.tokenizer import is_explanatory
+
+    for term in ["ごみ", "避難所", "ご意見", "固定資産税", "払う", "ゴミ", "市"]:
+        assert is_explanatory(term), term
+    for term in ["か", "の", "?", "てる", "ない", "下さる", "欲しい", "さん", "様", "3", "", " "]:
+        assert not is_explanatory(term), term
+    for gram in ["料金", "防団", "ごみ"]:
+        assert _meaningful_characters(gram), gram
+    for gram in ["議員が", "の", "すか", "料金、", ""]:
+        assert not _meaningful_characters(gram), gram
+
+
+def test_explanations_of_polite_questions_name_the_matter_not_the_politeness(configured):
+    """Does a short polite question get nouns as its reasons, not ください, か or the question mark?"""
+    texts = ["ごみの収集日を教えてください", "住民票はどこで取れますか？", "保育園に空きはありますか?"]
+    for prediction in classifier.predict_many(texts):
+        assert prediction.explanation, prediction
+        assert not {"下さる", "か", "?", "有る", "ます"} & set(prediction.explanation), prediction.explanation
+    assert "ごみ" in classifier.predict(texts[0]).explanation
+
+
 def test_a_voice_in_kana_is_explained_by_the_noun_in_kanji(configured):
     """Does a voice that spells 自転車 in kana show 自転車 to staff, not Sudachi's piece 自転?"""
     prediction = classifier.predict("じてんしゃおきばのやねがこわれています。なおしてください")
