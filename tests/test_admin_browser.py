@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from models import RoutingRule, db
+from models import RoutingRule, User, db
 from tests.browser_support import NARROWEST, axe_violations, reflow_and_axe, serve, sign_in
 from tests.support import make_user
 
@@ -74,24 +74,61 @@ def test_admin_pages_have_no_wcag_2_aa_or_csp_violations(app, live_admin, browse
 
 
 def _checked_import_with_hidden_rows(app, tmp_path) -> int:
-    """An import whose check lists a bad row, rows an autofilter hid and a notice: every part of its page."""
+    """An import whose check lists a bad row, rows an autofilter hid and a notice: every part of its page. Its
+    file is named as files often are, in one unbroken word."""
     from tests.test_import import VOICE_ROWS, check, write
     from tests.test_import_hidden_rows import _workbook
 
     rows = [*VOICE_ROWS, ["2026-13-01", *VOICE_ROWS[0][1:]]]
-    return check(app, write(tmp_path, "filtered.xlsx", _workbook(rows, filter_type="苦情"))).id
+    name = "shimin_no_koe_uketsukebo_2026_05_seikatsukankyo_filtered.xlsx"
+    return check(app, write(tmp_path, name, _workbook(rows, filter_type="苦情"))).id
+
+
+PAGE_URL = "https://www.city.tsukubamirai.lg.jp/soshiki/seikatsukankyo/gomi/sodaigomi_moushikomi.html"
+
+
+def _words_typed_without_a_break(app) -> tuple[int, int]:
+    """What staff type with no place to break a line: a URL in a note, a reply template and a rule, a long
+    e-mail address, rule and meeting names in ASCII; and an action item, whose table holds a visually hidden
+    label. Returns the noted voice's id and the meeting's id."""
+    from datetime import date
+
+    from routing.workflow import add_note
+    from tests.planner_fixtures import action_item
+    from tests.section_fixtures import routed_voice
+    from voices.meetings import MeetingInput, create_meeting
+    from web.admin.services import save_rule, save_template
+
+    with app.app_context():
+        boss = db.session.scalar(select(User).where(User.login_id == "boss"))
+        staff = db.session.scalar(select(User).where(User.login_id == "kankyo"))
+        staff.email = "hasegawa-michiko.seikatsukankyo@city.tsukubamirai.lg.jp"
+        voice_id, _, _ = routed_voice("粗大ごみの申込ページが開けません。")
+        add_note(voice_id, f"申込ページ：{PAGE_URL}", boss)
+        save_template(boss, None, title="粗大ごみの申込（LoGoForm_sodaigomi）", voice_type="", active=True,
+                      body=f"{PAGE_URL} から申し込めます。")
+        save_rule(boss, None, name="sodaigomi_moushikomi_page_url", match_type="keyword", pattern=PAGE_URL,
+                  section_id=staff.section_id, priority=10, active=True)
+        meeting = create_meeting(MeetingInput(name="第3回まちづくり懇談会_MiraidairaStationArea", kind="タウンミーティング",
+                                              held_on=date(2026, 5, 20), place="みらい平コミュニティセンター"), boss)
+        action_item("AP-5-2-01", "M5-2", "電子申請の拡充")
+        db.session.commit()
+        return voice_id, meeting.id
 
 
 def test_staff_and_admin_pages_reflow_at_320_css_px(app, live_admin, browser, tmp_path):
     """At 320 CSS px (a 1280 px window zoomed to 400%), does every staff and admin page fit without a
-    horizontal scrollbar (WCAG 1.4.10), wide tables scrolling in their own focusable region?"""
+    horizontal scrollbar (WCAG 1.4.10), wide tables scrolling in their own focusable region, and URLs, e-mail
+    addresses and names typed without a break wrapping?"""
     _reorganized_with_confirmed_voices(app)
     import_id = _checked_import_with_hidden_rows(app, tmp_path)
+    voice_id, meeting_id = _words_typed_without_a_break(app)
     page = browser.new_page(locale="ja-JP", viewport=NARROWEST)
     _sign_in(page, live_admin)
     overflow, violations = reflow_and_axe(page, live_admin, (
         "/staff/", "/staff/queue", "/staff/triage", "/staff/tarai", "/staff/counter", "/staff/meetings",
-        "/staff/imports/", f"/staff/imports/{import_id}", *PAGES))
+        f"/staff/meetings/{meeting_id}", f"/staff/voices/{voice_id}", "/staff/imports/", f"/staff/imports/{import_id}",
+        "/planner/action-items", *PAGES))
     page.close()
     assert overflow == {path: 0 for path in overflow}
     assert violations == {path: [] for path in violations}
