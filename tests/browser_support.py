@@ -1,9 +1,11 @@
 """Browser-test helpers: the system Chromium, a live server for an app, and axe-core checks."""
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
@@ -18,6 +20,18 @@ WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
 # The small screens the pages must work on: a common phone, and 320 CSS px (1280 px at 400% zoom).
 PHONE = {"width": 375, "height": 667}
 NARROWEST = {"width": 320, "height": 640}
+
+
+@cache
+def japanese_font_families() -> list[str]:
+    """The font families fontconfig offers for Japanese, which Chromium draws kana and kanji with (empty
+    without one, or without fontconfig's ``fc-list``)."""
+    try:
+        listed = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True, text=True, check=True,
+                                timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return sorted({line.split(",")[0] for line in listed.splitlines() if line.strip()})
 
 
 @contextmanager

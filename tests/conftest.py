@@ -16,13 +16,23 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from models import db
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, japanese_font_families, serve
 from tests.redis_server import RedisServer
 from web import create_app
 from web.seeding import seed_reference
 
 PG_ADMIN_URL = os.environ.get("MIRAI_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_TEST_URL = os.environ.get("MIRAI_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A browser test fails at once, before its fixtures, on a machine without a Japanese font: Chromium
+    would draw each character as a box of another width, and the reflow checks would pass on pages that
+    overflow on a phone."""
+    if item.get_closest_marker("browser") and not japanese_font_families():
+        pytest.fail("No Japanese font for Chromium (`fc-list :lang=ja` lists none): the browser tests would "
+                    "measure fallback boxes instead of Japanese text. Run `make browser-deps`, which installs "
+                    "Debian's fonts-noto-cjk (Noto Sans CJK JP) and fontconfig.", pytrace=False)
 
 
 @pytest.fixture(autouse=True)
