@@ -2,7 +2,8 @@
 
 An import reads the whole file first (UTF-8 with or without BOM, or CP932; or XLSX), checks every row
 and says which rows are wrong and why; only a file without errors is stored, in one transaction, so a bad
-file imports nothing. Rows are matched to existing items by 項目番号 (code): known codes are updated.
+file imports nothing. Rows and columns Excel hides count as wrong, as in voice imports: the administrator
+would publish items they never saw. Rows are matched to existing items by 項目番号 (code): known codes are updated.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from models import ACTION_ITEM_STATUSES, ActionItem, Measure, Section, User, audit, db
 from voices.importers.reader import ImportFileError, file_format_of, open_table
-from voices.importers.rows import cell_text
+from voices.importers.rows import cell_text, hidden_column_notices
 from voices.validation import strip_control_chars
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -158,6 +159,8 @@ def import_file(path: str | Path, filename: str, actor: User) -> ImportResult:
             missing = [COLUMNS[name][0] for name in REQUIRED if name not in columns]
             if missing:
                 return ImportResult(errors=[f"1行目（見出し）に {'・'.join(missing)} の列がありません。"])
+            # a hidden column holding an item's field refuses the file; other hidden columns are not read
+            hidden_column_notices(table.header, table.hidden_columns, set(columns.values()))
             rows: list[tuple[int, dict[str, Any]]] = []
             seen: dict[str, int] = {}
             for raw in table.rows:
@@ -168,6 +171,9 @@ def import_file(path: str | Path, filename: str, actor: User) -> ImportResult:
                 if not any(v.strip() for v in values.values()):
                     continue
                 problems = list(raw.problems)
+                if raw.hidden:  # the administrator did not see it; importing it would publish it unseen
+                    problems.append("Excel で非表示の行です（フィルターを解除するか行を再表示して、内容を確かめてから"
+                                    "取り込んでください）")
                 problems += [f"{COLUMNS[name][0]}が数式です（値として貼り付けてから保存してください）"
                              for name, i in columns.items() if i in raw.formula_columns]
                 try:

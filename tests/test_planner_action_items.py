@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from models import ActionItem, db
 from tests.support import csrf_token_from, login, make_user
+from tests.test_import import xlsx_bytes
 from web.planner.demo import seed_demo_action_items
 
 
@@ -81,6 +82,40 @@ def test_xlsx_import_and_update_by_code(app, admin_client):
     with app.app_context():
         item = db.session.scalar(select(ActionItem).where(ActionItem.code == "AP-5-2-01"))
         assert item.title == "オンライン化（改訂）" and item.status == "done"
+    assert _count(app) == 2
+
+
+ROWS = [["AP-5-2-01", "行政手続のオンライン化", "電子申請を増やす", "M5-2", "", 2023, 2027, "実施中", ""],
+        ["AP-5-3-01", "市民の声データベース", "声を一つに", "M5-3", "", 2023, 2026, "計画", ""]]
+
+
+def test_a_row_hidden_in_excel_is_not_published_unseen(app, admin_client):
+    """Is an item on a row Excel hides (by hand or by a filter) refused with the file, the row named?"""
+    def hide_third_row(sheet):
+        sheet.row_dimensions[3].hidden = True
+
+    data = xlsx_bytes(HEADER.strip().split(","), ROWS, hide_third_row)
+    response = _upload(admin_client, data, "plan.xlsx")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "3行目" in html and "非表示の行です" in html and "2行目" not in html
+    assert _count(app) == 0
+
+
+def test_a_hidden_column_holding_an_items_field_refuses_the_file_and_others_are_skipped(app, admin_client):
+    """Is a hidden 内容 column refused by its letter and heading, and a hidden column no field uses read past?"""
+    def hide(letter):
+        def adjust(sheet):
+            sheet.column_dimensions[letter].hidden = True
+        return adjust
+
+    header = HEADER.strip().split(",") + ["メモ"]
+    rows = [row + ["内部メモ"] for row in ROWS]
+    refused = _upload(admin_client, xlsx_bytes(header, rows, hide("C")), "plan.xlsx")
+    assert refused.status_code == 400
+    assert "非表示の列に取り込む項目があります：C列「内容」" in refused.get_data(as_text=True)
+    assert _count(app) == 0
+    assert _upload(admin_client, xlsx_bytes(header, rows, hide("J")), "plan.xlsx").status_code == 302
     assert _count(app) == 2
 
 

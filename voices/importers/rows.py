@@ -110,6 +110,26 @@ def content_key(kind: str, *parts: Any) -> str:
     return TOKEN_PREFIX + hashlib.sha256(f"{kind}\x1e{canonical}".encode()).hexdigest()[:60]
 
 
+def hidden_column_notices(header: list[Any], hidden: Collection[int], imported: Collection[int]) -> list[str]:
+    """Refuse the file (ImportFileError) when a column Excel hides holds an imported field (positions in
+    ``imported``): the clerk never saw its cells, and unlike a hidden row it cannot be left out alone. A
+    hidden column nobody imports is only mentioned (the notices returned); one with no heading is never
+    read anyway."""
+    named = [(position, cell_text(header[position]).strip()[:30]) for position in sorted(hidden)
+             if position < len(header) and normalize_header(cell_text(header[position]))]
+    refused = [column_label(position, heading) for position, heading in named if position in imported]
+    if refused:
+        raise ImportFileError(
+            f"非表示の列に取り込む項目があります：{'、'.join(refused)}。画面で見えていない内容を取り込まないよう、"
+            "このファイルは取り込みません。Excel で列を再表示して（列番号を右クリックして「再表示」）内容を確かめ、"
+            "保存してからもう一度取り込んでください。"
+        )
+    skipped = [column_label(position, heading) for position, heading in named]
+    if not skipped:
+        return []
+    return [f"非表示の列（{'、'.join(skipped)}）は取り込む項目ではないため、読み飛ばします。"]
+
+
 class RowParser:
     """Reads the data rows of one file of ``kind`` against its header."""
 
@@ -141,7 +161,7 @@ class RowParser:
             raise ImportFileError(
                 f"必要な列がありません：{'、'.join(missing)}。1行目の見出しをテンプレートに合わせてください。"
             )
-        self.notices = self._hidden_columns(header, hidden_columns)
+        self.notices = hidden_column_notices(header, hidden_columns, set(self.index.values()))
         # An optional column may be left out (a ledger with no 氏名 column); but when the file also has a
         # heading no column answers to, it may be that column misnamed, and its cells would be lost.
         absent = [c.name for c in self.columns if c.in_template and c.name not in self.index]
@@ -150,25 +170,6 @@ class RowParser:
                 f"見出し「{'」「'.join(self.ignored)}」の列は取り込めません。{'・'.join(absent)}の列であれば、"
                 f"見出しをその名前にしてください。使わない列は削除してください（任意の列は省けます）。"
             )
-
-    def _hidden_columns(self, header: list[Any], hidden: Collection[int]) -> list[str]:
-        """Refuse the file when a column Excel hides holds an imported field: the clerk never saw its cells,
-        and unlike a hidden row it cannot be left out alone. A hidden column nobody imports is only
-        mentioned; one with no heading is never read anyway."""
-        mapped = set(self.index.values())
-        named = [(position, cell_text(header[position]).strip()[:30]) for position in sorted(hidden)
-                 if position < len(header) and normalize_header(cell_text(header[position]))]
-        refused = [column_label(position, heading) for position, heading in named if position in mapped]
-        if refused:
-            raise ImportFileError(
-                f"非表示の列に取り込む項目があります：{'、'.join(refused)}。画面で見えていない内容を取り込まないよう、"
-                "このファイルは取り込みません。Excel で列を再表示して（列番号を右クリックして「再表示」）内容を確かめ、"
-                "保存してからもう一度取り込んでください。"
-            )
-        skipped = [column_label(position, heading) for position, heading in named]
-        if not skipped:
-            return []
-        return [f"非表示の列（{'、'.join(skipped)}）は取り込む項目ではないため、読み飛ばします。"]
 
     def parse(self, raw: RawRow) -> ParsedRow | None:
         """The row's voice or its errors; None for a blank row (skipped)."""
