@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import JobRecord, db
 from models.outbox import new_job
@@ -45,3 +45,15 @@ def due_daily_jobs(now: datetime) -> list[int]:
         created.append(new_job(key, job.kind, day=today.isoformat()))
     db.session.commit()
     return [record.id for record in created]
+
+
+def hand_over_daily_jobs(now: datetime, dispatcher) -> tuple[int, int]:
+    """Record today's due daily jobs and hand them to ``dispatcher``: (recorded, still waiting). Those
+    Redis did not take stay in the outbox; the worker's sweep or ``outbox-flush`` hands them over."""
+    ids = due_daily_jobs(now)
+    dispatcher.dispatch(ids)
+    if not ids or dispatcher.backend != "rq":  # in-process jobs have run (a failed one is retried by the sweep)
+        return len(ids), 0
+    waiting = db.session.scalar(select(func.count()).select_from(JobRecord)
+                                .where(JobRecord.id.in_(ids), JobRecord.state == "pending"))
+    return len(ids), waiting or 0

@@ -8,7 +8,7 @@ from models import utcnow
 from routing.dispatch import flush_outbox
 from routing.model_registry import ModelAdminError, register_active_model, request_retrain
 from routing.reindex import reindex_search_tokens
-from routing.schedule import due_daily_jobs
+from routing.schedule import hand_over_daily_jobs
 from routing.worker import REDIS_WAIT, run_worker
 from web import cli_errors
 from web.planner.demo import seed_demo_action_items
@@ -82,9 +82,12 @@ def register(app: Flask) -> None:
     @app.cli.command("daily-jobs")
     def daily_jobs() -> None:
         """今日の定時ジョブ（期限超過のエスカレーションと通知）を、時刻が来ていれば一度だけ実行する。"""
-        ids = due_daily_jobs(utcnow())
-        current_app.extensions["mirai_dispatcher"].dispatch(ids)
-        click.echo(f"{len(ids)} 件の定時ジョブを実行キューに渡しました")
+        recorded, waiting = hand_over_daily_jobs(utcnow(), current_app.extensions["mirai_dispatcher"])
+        if waiting:  # exit code 1 for cron's mail: Redis is down, though nothing is lost
+            raise click.ClickException(
+                f"{recorded} 件の定時ジョブを記録しましたが、Redis に渡せなかった {waiting} 件が未送信のまま残っています。"
+                "Redis が戻ると、ワーカーの定期処理（または outbox-flush）が渡します。")
+        click.echo(f"{recorded} 件の定時ジョブを実行キューに渡しました")
 
     @app.cli.command("model-retrain")
     def model_retrain() -> None:
