@@ -41,3 +41,21 @@ def test_valid_numbers_are_masked_in_any_format(written):
 ])
 def test_other_numbers_are_left_alone(text):
     assert mask_my_numbers(text) == (text, 0)
+
+
+@pytest.mark.parametrize("text", [
+    "マイナンバーは123456789012です",          # one digit mistyped: the other eleven are still hers
+    "個人番号：1234 5678 9012",
+    "ﾏｲﾅﾝﾊﾞｰ 1234-5678-9012 を書いてしまいました",
+    "マイナンバーカードの裏の番号（123456789012）",
+])
+def test_a_number_called_a_my_number_is_masked_even_with_a_wrong_check_digit(text):
+    masked, count = mask_my_numbers(text)
+    assert count == 1 and MY_NUMBER_MASK in masked
+    assert "9012" not in masked
+
+
+def test_the_word_counts_only_just_before_the_number():
+    """A マイナンバー mentioned far earlier does not make every later 12-digit number one."""
+    text = "マイナンバーの手続きで窓口に行きましたが、その後に届いた書類に口座番号 123456789012 とありました"
+    assert mask_my_numbers(text) == (text, 0)

@@ -31,6 +31,8 @@ from voices.redact import ADDRESS_MASK, EMAIL_MASK, NAME_MASK, PHONE_MASK, POSTA
     ("１２３４５６７８９０１８", "１２３４５６７８９０１８", MY_NUMBER_MASK),
     ("1234-5678-9018", "1234-5678-9018", MY_NUMBER_MASK),
     ("１２３４　５６７８　９０１８", "５６７８", MY_NUMBER_MASK),
+    ("連絡先は〇九〇ー一二三四ー五六七八まで", "五六七八", PHONE_MASK),  # kanji digits
+    ("電話（〇二九七）五八－二一一一", "二一一一", PHONE_MASK),
     ("山田太郎さんに言われた", "山田", NAME_MASK),
     ("担当の佐藤様と鈴木花子氏", "花子", NAME_MASK),
     ("隣のすずきさんが騒ぐ", "すずき", NAME_MASK),  # a surname in kana
@@ -48,6 +50,8 @@ def test_ordinary_numbers_and_places_survive():
     """Do dates, amounts, times and 地区 names stay readable?"""
     text = "2025年4月1日に10-15分待ちました。予算は3,000万円。伊奈地区の3番線ホーム。"
     assert redact(text) == text
+    in_kanji = "二〇二五年一二月三一日に〇〇さんの件で、令和七年度予算は一〇〇〇万円。"
+    assert redact(in_kanji) == in_kanji
 
 
 def test_a_known_submitter_name_is_removed_even_when_sudachi_misses_it():

@@ -12,6 +12,11 @@ MY_NUMBER_MASK = "［マイナンバー削除］"
 _DIGIT = r"[0-9０-９]"
 _SEP = r"[\s\-‐‑‒–—―−－ー\u00ad\u200b-\u200f\u2060-\u2064\ufeff]{0,3}"
 _MY_NUMBER_CANDIDATE = re.compile(rf"(?<![0-9０-９]){_DIGIT}(?:{_SEP}{_DIGIT}){{11}}(?![0-9０-９])")
+# A 12-digit number the writer calls a マイナンバー is masked even when its check digit is wrong: a number
+# mistyped in one digit still gives away the other eleven, and the real one is among a few dozen guesses.
+_MY_NUMBER_WORD = re.compile(r"マイナンバー|ﾏｲﾅﾝﾊﾞｰ|まいなんばー|個人番号|マイナ(?:ンバー)?カード|my\s?number",
+                             re.IGNORECASE)
+_WORD_REACH = 20  # characters before the number in which the word counts
 
 
 def is_valid_my_number(digits: str) -> bool:
@@ -35,12 +40,14 @@ def _digits_of(candidate: str) -> str:
 
 
 def mask_my_numbers(text: str) -> tuple[str, int]:
-    """Replace every マイナンバー in ``text``; return the new text and how many were masked."""
+    """Replace every マイナンバー in ``text`` (a valid check digit, or any 12 digits that follow the word
+    マイナンバー or 個人番号 closely); return the new text and how many were masked."""
     count = 0
 
     def _replace(match: re.Match[str]) -> str:
         nonlocal count
-        if is_valid_my_number(_digits_of(match.group(0))):
+        called_one = _MY_NUMBER_WORD.search(text, max(0, match.start() - _WORD_REACH), match.start())
+        if called_one or is_valid_my_number(_digits_of(match.group(0))):
             count += 1
             return MY_NUMBER_MASK
         return match.group(0)

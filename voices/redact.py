@@ -38,6 +38,11 @@ _PHONE = re.compile(
     rf"(?<![0-9０-９])(?:[+＋]\s?8\s?1\s?[-‐－ー\s]?[(（]?{_D}?[)）]?|[(（]?[0０])"
     rf"(?:[\s(（)）]{{0,2}}{_HY}?[\s(（)）]{{0,2}}{_D}){{8,11}}(?![0-9０-９])"
 )
+# The same written in kanji digits, as some people and counter memos do: 〇二九七ー五八ー二一一一.
+_KANJI_DIGIT = "[〇一二三四五六七八九]"
+_PHONE_KANJI = re.compile(
+    rf"(?<!{_KANJI_DIGIT})[(（]?〇(?:[\s(（)）]{{0,2}}{_HY}?[\s(（)）]{{0,2}}{_KANJI_DIGIT}){{9,10}}(?!{_KANJI_DIGIT})"
+)
 _ADDRESS = re.compile(
     rf"(?:字[一-龥ヶケ々]{{1,6}})?"
     rf"(?:{_KANJI_NUM}+丁目(?:{_HY}?{_D}+(?:番地?|{_HY}))?(?:{_D}+(?:号|{_HY}{_D}+)?)?"
@@ -181,6 +186,7 @@ def _mask_patterns(text: str) -> str:
     text = _EMAIL.sub(EMAIL_MASK, text)
     text = _POSTAL.sub(POSTAL_MASK, text)
     text = _PHONE.sub(_phone, text)
+    text = _PHONE_KANJI.sub(PHONE_MASK, text)
     return _ADDRESS.sub(ADDRESS_MASK, text)
 
 
