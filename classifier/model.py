@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -10,8 +9,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import labels
+from .explanation import explanatory_characters, is_explanatory
 from .features import Doc, analyze_texts, feature_names, vectorizer_needs_reading, word_feature_mask
-from .tokenizer import is_explanatory
 
 # Predictions read at most this many characters of a voice; the rest adds time, not evidence.
 MAX_TEXT_CHARS = 20_000
@@ -131,7 +130,7 @@ class VoiceModel:
     def explain(self, X, row: int, class_index: int) -> list[str]:
         """Terms that pushed row `row` toward class `class_index`: largest coefficient × feature value.
 
-        Word features come first, content words only (`tokenizer.is_explanatory`: not か, てる, 下さる or
+        Word features come first, content words only (`explanation.is_explanatory`: not か, てる, 下さる or
         ?, which the model may weigh but which tell staff nothing); a word that is part of another listed
         word is shown as that one (自転 and 自転車, from a voice in kana, are one term: 自転車). Character
         n-grams only fill up when fewer than three words pushed, never one that is part of a listed term,
@@ -152,7 +151,7 @@ class VoiceModel:
             if len(terms) >= 3:
                 break
             term = names[columns[i]].strip()
-            if (not is_word[columns[i]] and _meaningful_characters(term)
+            if (not is_word[columns[i]] and explanatory_characters(term)
                     and not any(term in kept for kept in terms)):
                 terms.append(term)
         return terms
@@ -172,15 +171,6 @@ class VoiceModel:
         state.pop("_word_mask_cache", None)
         state["_names"] = None
         return state
-
-
-_KANJI_KATAKANA_LATIN = re.compile(r"[\u3400-\u9fff\u30a1-\u30faー々A-Za-z0-9]+")
-
-
-def _meaningful_characters(term: str) -> bool:
-    """Whether a character n-gram can stand in an explanation: all kanji, katakana or letters (料金, 防団
-    of 消防団), or read as a content word (ごみ). Not 「の」, 「?」 or 「議員が」, which cut across words."""
-    return bool(term) and (bool(_KANJI_KATAKANA_LATIN.fullmatch(term)) or is_explanatory(term))
 
 
 def _distinct_words(words: Sequence[str], limit: int) -> list[str]:

@@ -263,26 +263,6 @@ def morphemes(text: str) -> list[tuple[str, str, str]]:
     return [item for items in _read_chunks(text, read) for item in items]
 
 
-# POS of a term that can tell staff why a voice went to a 課: nouns, verbs, adjectives, not their
-# dependent uses (下さる, 欲しい, 来る: 非自立可能), numerals or 様 (a 助動詞 stem). Prefixes and suffixes
-# may join a content word (避難 + 所, ご + 意見) but are not a term on their own (さん).
-_EXPLANATORY_POS = ("名詞", "動詞", "形容詞", "形状詞")
-_NOT_EXPLANATORY_DETAIL = ("非自立可能", "数詞", "助動詞語幹")
-_AFFIXES = ("接頭辞", "接尾辞")
-
-
-@lru_cache(maxsize=65_536)
-def is_explanatory(term: str) -> bool:
-    """Whether a feature's term means something to staff on its own: every morpheme Sudachi reads in it
-    is a content word, not a particle (か, の), an auxiliary (てる), a symbol (?) or a dependent verb or
-    adjective (下さる, ない). The model may still weigh those terms; explanations leave them out."""
-    with _lock:
-        morphemes = _tokenizer("C").tokenize(term) if term.strip() else []
-        parts = [m.part_of_speech()[:2] for m in morphemes]
-    content = [pos in _EXPLANATORY_POS and detail not in _NOT_EXPLANATORY_DETAIL for pos, detail in parts]
-    return any(content) and all(ok or pos in _AFFIXES for ok, (pos, _) in zip(content, parts, strict=True))
-
-
 def _read_chunks(text: str, read):
     """[read(chunk, its mode-C morphemes) for each chunk of `text`], all under the tokenizer's lock."""
     tokenizer = _tokenizer("C")

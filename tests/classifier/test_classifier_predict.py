@@ -141,17 +141,16 @@ def test_explanation_words_are_distinct_terms():
 def test_only_content_words_can_explain_a_voice():
     """Are particles, auxiliaries, symbols and dependent verbs kept out of explanations, compounds with
     affixes kept in, and character n-grams that cut across words refused?"""
-    from classifier.model import _meaningful_characters
-    from classifier.tokenizer import is_explanatory
+    from classifier.explanation import explanatory_characters, is_explanatory
 
     for term in ["ごみ", "避難所", "ご意見", "固定資産税", "払う", "ゴミ", "市"]:
         assert is_explanatory(term), term
     for term in ["か", "の", "?", "てる", "ない", "下さる", "欲しい", "さん", "様", "3", "", " "]:
         assert not is_explanatory(term), term
     for gram in ["料金", "防団", "ごみ"]:
-        assert _meaningful_characters(gram), gram
+        assert explanatory_characters(gram), gram
     for gram in ["議員が", "の", "すか", "料金、", ""]:
-        assert not _meaningful_characters(gram), gram
+        assert not explanatory_characters(gram), gram
 
 
 def test_explanations_of_polite_questions_name_the_matter_not_the_politeness(configured):
