@@ -103,7 +103,7 @@ class VoiceModel:
                     voice_type=str(types[row]),
                     # Nothing of the text is known to the model: say so instead of echoing the prior.
                     confidence=0.0 if empty else float(section_p[row, best]),
-                    explanation=[] if empty else self.explain(X, row, best),
+                    explanation=[] if empty else self.explain(X, row, best, docs[row][1]),
                     model_version=version,
                 )
             )
@@ -127,14 +127,15 @@ class VoiceModel:
         return decide_measures(probabilities, self.measure_labels, self.measure_threshold, self.none_threshold,
                                self.max_measures, self.second_threshold)
 
-    def explain(self, X, row: int, class_index: int) -> list[str]:
+    def explain(self, X, row: int, class_index: int, tokens: Sequence[str] = ()) -> list[str]:
         """Terms that pushed row `row` toward class `class_index`: largest coefficient × feature value.
 
         Word features come first, content words only (`explanation.is_explanatory`: not か, てる, 下さる or
         ?, which the model may weigh but which tell staff nothing); a word that is part of another listed
         word is shown as that one (自転 and 自転車, from a voice in kana, are one term: 自転車). Character
         n-grams only fill up when fewer than three words pushed, never one that is part of a listed term,
-        and only one holding a kanji, katakana or letter or reading as a content word (not 「の」).
+        and only one made of kanji, katakana or letters or that is one of the voice's ``tokens``
+        and a content word (ごみ; not 「の」, nor 「ださい」 cut out of 「ください」).
         """
         start, end = X.indptr[row], X.indptr[row + 1]
         columns, values = X.indices[start:end], X.data[start:end]
@@ -147,11 +148,12 @@ class VoiceModel:
         ranked = [i for i in strongest[np.argsort(-contributions[strongest])] if contributions[i] > 0]
         words = [names[columns[i]] for i in ranked if is_word[columns[i]]]
         terms = _distinct_words([word for word in words if is_explanatory(word)], EXPLANATION_TERMS)
+        own_words = set(tokens)
         for i in ranked:
             if len(terms) >= 3:
                 break
             term = names[columns[i]].strip()
-            if (not is_word[columns[i]] and explanatory_characters(term)
+            if (not is_word[columns[i]] and explanatory_characters(term, own_words)
                     and not any(term in kept for kept in terms)):
                 terms.append(term)
         return terms

@@ -139,18 +139,29 @@ def test_explanation_words_are_distinct_terms():
 
 
 def test_only_content_words_can_explain_a_voice():
-    """Are particles, auxiliaries, symbols and dependent verbs kept out of explanations, compounds with
-    affixes kept in, and character n-grams that cut across words refused?"""
+    """Are particles, auxiliaries, symbols and verbs used for grammar kept out of explanations, verbs that
+    name the matter and compounds with affixes kept in, and character n-grams that cut across words refused?"""
     from classifier.explanation import explanatory_characters, is_explanatory
 
-    for term in ["ごみ", "避難所", "ご意見", "固定資産税", "払う", "ゴミ", "市"]:
+    for term in ["ごみ", "避難所", "ご意見", "固定資産税", "払う", "ゴミ", "市", "切れる", "直す", "忘れる", "出す", "付く"]:
         assert is_explanatory(term), term
-    for term in ["か", "の", "?", "てる", "ない", "下さる", "欲しい", "さん", "様", "3", "", " "]:
+    for term in ["か", "の", "?", "てる", "ない", "下さる", "欲しい", "さん", "様", "3", "", " ",
+                 "いる", "出来る", "願う", "始める", "つく"]:
         assert not is_explanatory(term), term
+    voice_words = {"ごみ", "出す", "日", "下さる"}
     for gram in ["料金", "防団", "ごみ"]:
-        assert explanatory_characters(gram), gram
-    for gram in ["議員が", "の", "すか", "料金、", ""]:
-        assert not explanatory_characters(gram), gram
+        assert explanatory_characters(gram, voice_words), gram
+    for gram in ["議員が", "の", "すか", "料金、", "", "ださい", "手がい"]:
+        assert not explanatory_characters(gram, voice_words), gram
+
+
+def test_a_verb_that_names_the_matter_explains_a_voice(configured):
+    """Does a voice about something broken or forgotten show the verb (直す, 忘れる) among its reasons, and no
+    fragment of ください such as 「ださい」?"""
+    mend = classifier.predict("道路の穴を直してください")
+    assert {"道路", "直す"} <= set(mend.explanation) and "ださい" not in mend.explanation, mend.explanation
+    forgot = classifier.predict("納付書を無くしてしまい、期限を忘れていました。")
+    assert "忘れる" in forgot.explanation and "仕舞う" not in forgot.explanation, forgot.explanation
 
 
 def test_explanations_of_polite_questions_name_the_matter_not_the_politeness(configured):
