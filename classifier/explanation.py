@@ -65,3 +65,20 @@ def explanatory_characters(term: str, words: Collection[str]) -> bool:
     word (ごみ). Not 「の」, 「?」 or 「議員が」, which cut across words, nor 「ださい」 of 「ください」, which
     reads as a word only when cut out of the voice."""
     return bool(term) and (bool(_KANJI_KATAKANA_LATIN.fullmatch(term)) or (term in words and is_explanatory(term)))
+
+
+def inflected_spans(text: str, terms: Collection[str]) -> list[tuple[int, int]]:
+    """Where ``text`` writes one of ``terms`` in another form than the term's own (直し of 直す, 悪かっ of
+    悪い, 附属 of 付属): the (start, end) character offsets of each such morpheme, in order. For marking an
+    explanation's verbs in the voice, which a plain search for 直す would miss."""
+    wanted, spans, offset = set(terms), [], 0
+
+    def read(chunk: str, morphemes) -> None:
+        nonlocal offset
+        spans.extend((offset + m.begin(), offset + m.end()) for m in morphemes
+                     if m.surface() != m.normalized_form() and m.normalized_form() in wanted)
+        offset += len(chunk)
+
+    if wanted and text:
+        _read_chunks(text, read)
+    return spans

@@ -86,6 +86,17 @@ def test_marked_cuts_a_text_at_every_place_it_shows_a_word():
     assert marked("", ["道路"]) == [] and marked("道路", []) == [("道路", False)]
 
 
+def test_marked_finds_a_verb_of_the_explanation_in_its_inflected_form():
+    """Does the voice page mark 直し of 「直してください」 for the term 直す, and 悪かっ for 悪い, without
+    marking the same place twice?"""
+    from voices.search import marked
+
+    text = "道路の穴を直してください。直すのはいつ?対応が悪かった"
+    pieces = marked(text, ["道路", "直す", "悪い"])
+    assert [piece for piece, hit in pieces if hit] == ["道路", "直し", "直す", "悪かっ"]
+    assert "".join(piece for piece, _ in pieces) == text
+
+
 NAME_VOICES = {
     "髙橋": "髙橋さんの家の前の側溝が詰まっています。",
     "高橋": "高橋商店の前の街灯が消えています。",

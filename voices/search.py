@@ -23,6 +23,7 @@ from functools import lru_cache
 from sqlalchemy import ColumnElement, and_, or_
 
 import classifier
+from classifier.explanation import inflected_spans
 from classifier.kana import TO_HIRAGANA, TO_KATAKANA
 from classifier.tokenizer import KANJI
 from models import Voice
@@ -123,18 +124,21 @@ def _in_either_kana(words: Iterable[str]) -> frozenset[str]:
 
 def marked(text: str, words: Iterable[str]) -> list[tuple[str, bool]]:
     """`text` cut into (piece, whether it is one of `words`), in order: every place the text shows a word
-    (in either kana; the longest word where two start at one place). For showing staff where the terms
-    the model's explanation names are in a voice; a term the text writes otherwise (a verb's other
-    form) is not marked."""
-    needles = _in_either_kana(w for w in words if _worth_marking(w))
-    if not needles or not text:
+    (in either kana; the longest word where two start at one place), and every place it writes one in
+    another form (直し of 直す). For showing staff where the terms the model's explanation names are in a
+    voice."""
+    words = [word for word in words if _worth_marking(word)]
+    if not words or not text:
         return [(text, False)] if text else []
+    spans = [match.span() for match in _pattern(_in_either_kana(words)).finditer(text)]
+    spans += [span for span in inflected_spans(text, words)
+              if not any(start < span[1] and span[0] < end for start, end in spans)]
     pieces, cursor = [], 0
-    for match in _pattern(needles).finditer(text):
-        if match.start() > cursor:
-            pieces.append((text[cursor:match.start()], False))
-        pieces.append((match.group(), True))
-        cursor = match.end()
+    for start, end in sorted(spans):
+        if start > cursor:
+            pieces.append((text[cursor:start], False))
+        pieces.append((text[start:end], True))
+        cursor = end
     if cursor < len(text):
         pieces.append((text[cursor:], False))
     return pieces
