@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app web
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test test-all bench browser-deps services lint clean
+.PHONY: install run test test-all bench compose-smoke browser-deps services lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test: install browser-deps
 ## Benchmarks and other slow checks, not part of `make test`
 bench: install
 	$(BIN)/python -m pytest -m slow
+
+## The production stack of docker-compose.yml end to end (a voice, an import, backup and restore); needs a
+## Docker daemon with Compose, about 4 minutes; not part of `make test`
+compose-smoke:
+	python3 scripts/compose_smoke.py
 
 ## What the browser tests need from Debian, installed only when missing: Chromium (Playwright's own browser
 ## download does not work here) and a Japanese font. Without one Chromium draws every kana and kanji as a
