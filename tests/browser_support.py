@@ -20,6 +20,10 @@ WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
 # The small screens the pages must work on: a common phone, and 320 CSS px (1280 px at 400% zoom).
 PHONE = {"width": 375, "height": 667}
 NARROWEST = {"width": 320, "height": 640}
+# A 1280 px window zoomed to 200% (WCAG 1.4.4), and the desktop itself.
+ZOOM_200 = {"width": 640, "height": 800}
+DESKTOP = {"width": 1280, "height": 800}
+WIDTHS = (NARROWEST, PHONE, ZOOM_200, DESKTOP)
 
 
 @cache
@@ -58,6 +62,41 @@ def horizontal_overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
+# Counts a cell's lines of visible text: one line for each character means a column squeezed to a character a line.
+_SQUEEZED_CELLS = """() => [...document.querySelectorAll('main td, main th')].filter(cell => {
+  let lines = 0, characters = 0;
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.trim();
+    if (!text || node.parentElement.closest('.visually-hidden')) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    characters += [...text].length;
+    lines += range.getClientRects().length;
+  }
+  return characters > 1 && lines >= characters;
+}).map(cell => cell.innerText.trim().replace(/\\s+/g, ' '))"""
+
+
+def squeezed_cells(page) -> list[str]:
+    """The text of table cells squeezed to a character a line (a table too wide for the screen should scroll in
+    its own region instead, keeping its columns readable)."""
+    return page.evaluate(_SQUEEZED_CELLS)
+
+
+def layout_problems(page, widths=WIDTHS) -> list[str]:
+    """At each viewport width in turn, what keeps the page from being read there: horizontal overflow (WCAG 1.4.10)
+    and table cells squeezed to a character a line. Leaves the page at its last width."""
+    problems = []
+    for viewport in widths:
+        page.set_viewport_size(viewport)
+        width = viewport["width"]
+        if overflow := horizontal_overflow(page):
+            problems.append(f"{width}px: {overflow}px wider than the screen")
+        problems += [f"{width}px: squeezed cell {text[:20]!r}" for text in squeezed_cells(page)]
+    return problems
+
+
 def sign_in(page, base: str, login_id: str) -> None:
     """Sign ``login_id`` in through the login page (every test user has the password ``PASSWORD``)."""
     from tests.support import PASSWORD
@@ -69,11 +108,14 @@ def sign_in(page, base: str, login_id: str) -> None:
         page.get_by_role("button", name="ログイン").click()
 
 
-def reflow_and_axe(page, base: str, paths) -> tuple[dict[str, int], dict[str, list[str]]]:
-    """Each page's horizontal overflow (CSS px) and WCAG violations, by path."""
-    overflow, violations = {}, {}
+def reflow_and_axe(page, base: str, paths, widths=WIDTHS) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Each page's layout problems at every width and its WCAG violations at the page's own viewport, by path.
+    The widths are tried by resizing the loaded page, which is much quicker than loading it again."""
+    problems, violations = {}, {}
+    viewport = page.viewport_size
     for path in paths:
         page.goto(f"{base}{path}")
-        overflow[path] = horizontal_overflow(page)
         violations[path] = axe_violations(page)
-    return overflow, violations
+        problems[path] = layout_problems(page, widths)
+        page.set_viewport_size(viewport)
+    return problems, violations

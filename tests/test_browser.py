@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import axe_violations
+from tests.browser_support import DESKTOP, axe_violations, layout_problems
 
 pytestmark = pytest.mark.browser
 
@@ -33,26 +33,41 @@ def test_a_citizen_submits_the_form_on_a_phone(live_server, browser):
     context.close()
 
 
+_GAP_BELOW_HEADER = ("document.querySelector('main').firstElementChild.getBoundingClientRect().top"
+                     " - document.querySelector('.site-header').getBoundingClientRect().bottom")
+
+
 def test_public_pages_have_no_wcag_2_aa_violations(live_server, browser):
-    page = browser.new_page(locale="ja-JP")
+    """Is every public page, the form with errors, the confirmation and the completion page too, free of WCAG
+    violations, and does each fit every width from 320 CSS px to a desktop, its content clear of the header?"""
+    page = browser.new_page(locale="ja-JP", viewport=DESKTOP)
     found: dict[str, list[str]] = {}
+    problems: dict[str, list[str]] = {}
+    gaps: dict[str, float] = {}
+
+    def check(name: str) -> None:
+        found[name] = axe_violations(page)
+        problems[name] = layout_problems(page)
+        gaps[name] = page.evaluate(_GAP_BELOW_HEADER)
+
     for path in ("/", "/voice/new", "/status"):
         page.goto(f"{live_server}{path}")
-        found[path] = axe_violations(page)
-    # The form with errors, the confirmation and the completion pages too.
+        check(path)
     page.goto(f"{live_server}/voice/new")
     page.get_by_role("button", name="確認画面へ").click()
     page.locator("#error-summary").wait_for()
-    found["/voice/new (errors)"] = axe_violations(page)
+    check("/voice/new (errors)")
     page.get_by_label("感謝").check()
     page.get_by_label("内容").fill("図書館の職員の方がとても親切でした。")
     page.get_by_label("個人情報の取扱いに同意する").check()
     page.get_by_role("button", name="確認画面へ").click()
-    found["/voice/new (confirm)"] = axe_violations(page)
+    check("/voice/new (confirm)")
     page.get_by_role("button", name="送信する").click()
-    found["/voice/complete"] = axe_violations(page)
+    check("/voice/complete")
     page.close()
     assert found == {path: [] for path in found}
+    assert problems == {path: [] for path in problems}
+    assert min(gaps.values()) >= 16, gaps  # main's 1rem padding: the 手順 boxes do not touch the header
 
 
 _FOCUSED = "() => { const e = document.activeElement; return [e.id, getComputedStyle(e).outlineStyle]; }"

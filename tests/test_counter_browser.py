@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Voice, db, set_setting
-from tests.browser_support import axe_violations, sign_in
+from tests.browser_support import axe_violations, layout_problems, sign_in
 from tests.support import make_user
 from voices.intake import submit
 from voices.validation import VoiceInput
@@ -42,6 +42,7 @@ def test_the_live_panel_suggests_sections_and_similar_voices_and_ctrl_enter_save
     page.locator("#suggest-sections button[data-section]").first.click()
     assert page.locator("#section_name").input_value() == "生活環境課"
     assert axe_violations(page) == []
+    assert layout_problems(page) == []  # the form and its filled panel, from 320 CSS px to a desktop
 
     page.get_by_label("内容").press("Control+Enter")
     page.locator("#last-receipt-no").wait_for()
