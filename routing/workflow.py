@@ -90,7 +90,8 @@ def forwarded_moments_ago(voice_id: int, section_id: int | None, actor: User) ->
 
 
 def forward(voice_id: int, section_id: int, reason: str, actor: User) -> Voice:
-    """Hand the voice to another section; the reason is required and the forward is counted."""
+    """Hand the voice to another section; the reason is required and the forward is counted.
+    Forwarded to the 広聴 desk, it goes back to triage for 広聴 to route again."""
     voice = load_voice(voice_id)
     if forwarded_moments_ago(voice_id, section_id, actor):
         db.session.rollback()
@@ -108,8 +109,11 @@ def forward(voice_id: int, section_id: int, reason: str, actor: User) -> Voice:
     source = voice.section
     assignment = assign_primary(voice, target, decided_by="staff", reason=reason, actor=actor)
     assignment.forwarded_from_id = source.id if source else None
-    voice.status = "assigned"
-    voice.section_confirmed = True
+    # Forwarded to the 広聴 desk, a voice is handed back for routing ("not ours"), not given to 秘書広報課
+    # to answer: it waits on the triage list, and 秘書広報課 is no staff-confirmed label for the model.
+    back_to_triage = target.is_hearing
+    voice.status = "triage" if back_to_triage else "assigned"
+    voice.section_confirmed = not back_to_triage
     voice.forward_count += 1
     record_event(voice, "forwarded", {
         "from": source.name if source else None, "section": target.name, "reason": reason,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from datetime import datetime
 
@@ -150,4 +151,37 @@ def test_the_first_visible_sheet_is_read_and_a_second_sheet_of_voices_is_not_sil
     job = check(app, write(tmp_path, "months.xlsx", by_month))
     assert job.state == "refused"
     assert "シート「4月」と同じ見出しのシート（「5月」）があります" in job.errors[0]["messages"][0]
+    assert voice_count(app) == 0
+
+
+def _password_protected(workbook: bytes) -> bytes:
+    """``workbook`` encrypted as Excel does with ファイル → 情報 → ブックの保護 → パスワードを使用して暗号化."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(workbook)).encrypt("mirai", out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("filename", ["受付簿.xlsx", "受付簿.csv"])
+def test_a_password_protected_workbook_is_refused_as_protected_not_as_an_old_xls(app, tmp_path, filename):
+    """A city's workbooks often travel with a password: is the clerk told to remove it, rather than to save
+    as .xlsx what already is an .xlsx?"""
+    from voices.importers.reader import ImportFileError
+    from voices.importers.service import register_upload
+
+    locked = _password_protected(xlsx_bytes(VOICE_HEADER, VOICE_ROWS))
+    with app.app_context(), pytest.raises(ImportFileError, match="パスワードで保護") as refused:
+        register_upload(io.BytesIO(locked), filename, "voices", None)
+    assert ".xls" not in str(refused.value)
+    assert list((tmp_path / "uploads").iterdir()) == []
+    assert voice_count(app) == 0
+
+
+@pytest.mark.parametrize("data", [b"not a workbook", b"PK\x05\x06" + bytes(18)], ids=["not-zip", "empty-zip"])
+def test_a_broken_workbook_is_refused_in_japanese_without_a_python_error_name(app, tmp_path, data):
+    job = check(app, write(tmp_path, "broken.xlsx", data))
+    message = job.errors[0]["messages"][0]
+    assert job.state == "refused" and "Excel ファイル（.xlsx）として読めません" in message
+    assert not re.search(r"[A-Za-z]{4,}", re.sub(r"Excel|\.xlsx", "", message)), message
     assert voice_count(app) == 0

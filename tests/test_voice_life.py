@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from models import Assignment, Reply, User, Voice, VoiceEvent, db
+from models import Assignment, Reply, Section, User, Voice, VoiceEvent, db
 from tests.mail_server import LocalSMTP, subject_of, text_of
 from tests.section_fixtures import build_world
 from tests.support import csrf_token_from, login
@@ -346,3 +346,36 @@ def test_a_double_click_on_forward_lands_on_the_queue_twice_and_forwards_once(ap
     # anyone else posting a forward of a voice they cannot see still finds nothing there
     assert _post(_as(app, "kankyo-head"), f"{v}/forward", section_id=world.kensetsu_id,
                  reason="建設課の所管").status_code == 404
+
+
+def test_a_voice_a_section_sends_back_to_hearing_waits_on_the_triage_list(app, world):
+    """When 生活環境課 says "not ours" and forwards to the 広聴 desk, does 広聴 find it where it decides
+    routings, without the citizen reading 秘書広報課 as the 課 that answers, or the model learning it?"""
+    v = f"/staff/voices/{world.voice_id}"
+    staff = _as(app, "kankyo")
+    _post(staff, f"{v}/accept")
+    with app.app_context():
+        hearing_id = db.session.scalar(select(Section.id).where(Section.is_hearing.is_(True)))
+    _post(staff, f"{v}/forward", section_id=hearing_id, reason="当課の所管ではありません。振り分け直してください。")
+    with app.app_context():
+        voice = _voice(app, world.voice_id)
+        assert (voice.status, voice.section_id, voice.section_confirmed) == ("triage", hearing_id, False)
+        assert voice.forward_count == 1
+    hearing = _as(app, "hearing")
+    assert world.receipt_no in hearing.get("/staff/triage").get_data(as_text=True)
+    citizen = app.test_client()
+    status = citizen.post("/status", data={
+        "receipt_no": world.receipt_no, "access_code": world.access_code,
+        "csrf_token": csrf_token_from(citizen.get("/status").get_data(as_text=True))})
+    assert "担当課を決めています" in status.get_data(as_text=True)
+    # 広聴 then routes it as any triaged voice
+    _post(hearing, f"{v}/assign", section_id=world.kensetsu_id, reason="道路の件")
+    with app.app_context():
+        voice = _voice(app, world.voice_id)
+        assert (voice.status, voice.section.name, voice.section_confirmed) == ("assigned", "建設課", True)
+
+
+def test_the_forward_list_says_which_choice_returns_a_voice_to_triage(app, world):
+    page = _as(app, "kankyo").get(f"/staff/voices/{world.voice_id}").get_data(as_text=True)
+    forward = page.split('id="forward-section"')[1].split("</select>")[0]
+    assert "秘書広報課（広聴の振り分けに戻す）" in forward

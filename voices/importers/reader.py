@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import struct
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,6 +70,10 @@ def file_format_of(filename: str) -> str:
 
 
 XLS_REFUSED = "古い Excel 形式（.xls）は読めません。「Excel ブック（.xlsx）」か CSV で保存し直してください。"
+PROTECTED_REFUSED = ("パスワードで保護された Excel ファイルは読めません。Excel で開き、「ファイル」→「情報」→「ブックの保護」→"
+                     "「パスワードを使用して暗号化」でパスワードを消してから保存し直してください。")
+BROKEN_XLSX = ("Excel ファイル（.xlsx）として読めません。ファイルが壊れているか、Excel ブックではありません。"
+               "Excel で開けるか確かめ、「Excel ブック（.xlsx）」か CSV で保存し直してください。")
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls (and .doc) container
 
@@ -79,10 +84,22 @@ def content_format(path: str | Path, file_format: str) -> str:
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(_OLE_MAGIC):
-        raise ImportFileError(XLS_REFUSED)
+        # Excel stores a password-protected .xlsx in the same container as an old .xls
+        raise ImportFileError(PROTECTED_REFUSED if _is_encrypted_workbook(path) else XLS_REFUSED)
     if head.startswith(_ZIP_MAGIC) and file_format == "csv":
         return "xlsx"
     return file_format
+
+
+def _is_encrypted_workbook(path: str | Path) -> bool:
+    """Whether the OLE container at ``path`` holds an encrypted Office document (its EncryptedPackage)."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as container:
+            return container.exists("EncryptedPackage")
+    except (OSError, ValueError, IndexError, struct.error):  # what olefile raises on a malformed container
+        return False  # then it is an old .xls as far as anyone can tell
 
 
 @contextmanager
@@ -190,8 +207,8 @@ def _open_workbook(path, handle):
     _refuse_zip_bomb(path)
     try:
         return load_workbook(handle, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-        raise ImportFileError(f"Excel ファイル（.xlsx）として読めません（{type(error).__name__}）。") from None
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise ImportFileError(BROKEN_XLSX) from None
 
 
 def _refuse_zip_bomb(path) -> None:

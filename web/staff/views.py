@@ -175,8 +175,10 @@ def _voice_page(item: Voice, reply_form: ReplyForm | None = None, note_form: Not
         workflow.record_personal_data_view(item, current_user)
     sections = _section_choices()
     assign_form, forward_form, related_form = AssignForm(), ForwardForm(), RelatedForm()
-    for form in (assign_form, forward_form, related_form):
+    for form in (assign_form, related_form):
         form.section_id.choices = sections
+    # a forward to the 広聴 desk hands the voice back for routing (see ``workflow.forward``)
+    forward_form.section_id.choices = _section_choices("（広聴の振り分けに戻す）")
     if item.section_id:
         assign_form.section_id.data = item.section_id
     draft = next((r for r in item.replies if r.state in EDITABLE_REPLY_STATES), None)
@@ -193,8 +195,10 @@ def _voice_page(item: Voice, reply_form: ReplyForm | None = None, note_form: Not
     )
 
 
-def _section_choices() -> list[SelectChoice]:
-    return [SelectChoice(s.id, f"{s.department.name} {s.name}") for s in active_sections()]
+def _section_choices(hearing_note: str = "") -> list[SelectChoice]:
+    """The active 課 to choose from, the 広聴 desk's name followed by ``hearing_note``."""
+    return [SelectChoice(s.id, f"{s.department.name} {s.name}{hearing_note if s.is_hearing else ''}")
+            for s in active_sections()]
 
 
 def _run(voice_id: int, form, action, message: str, back: str | None = None, typed_into: Field | None = None):
