@@ -173,12 +173,12 @@ def _voice_page(item: Voice, reply_form: ReplyForm | None = None, note_form: Not
     show_personal = can_see_personal_data(current_user)
     if show_personal and (item.submitter_name or item.submitter_email or item.submitter_phone):
         workflow.record_personal_data_view(item, current_user)
-    sections = _section_choices()
+    sections = active_sections()
     assign_form, forward_form, related_form = AssignForm(), ForwardForm(), RelatedForm()
     for form in (assign_form, related_form):
-        form.section_id.choices = sections
+        form.section_id.choices = _section_choices(sections)
     # a forward to the 広聴 desk hands the voice back for routing (see ``workflow.forward``)
-    forward_form.section_id.choices = _section_choices("（広聴の振り分けに戻す）")
+    forward_form.section_id.choices = _section_choices(sections, hearing_note="（広聴の振り分けに戻す）")
     if item.section_id:
         assign_form.section_id.data = item.section_id
     draft = next((r for r in item.replies if r.state in EDITABLE_REPLY_STATES), None)
@@ -195,10 +195,11 @@ def _voice_page(item: Voice, reply_form: ReplyForm | None = None, note_form: Not
     )
 
 
-def _section_choices(hearing_note: str = "") -> list[SelectChoice]:
-    """The active 課 to choose from, the 広聴 desk's name followed by ``hearing_note``."""
+def _section_choices(sections: list | None = None, hearing_note: str = "") -> list[SelectChoice]:
+    """The 課 to choose from (``sections``, or the active ones), the 広聴 desk's name followed by
+    ``hearing_note``."""
     return [SelectChoice(s.id, f"{s.department.name} {s.name}{hearing_note if s.is_hearing else ''}")
-            for s in active_sections()]
+            for s in (active_sections() if sections is None else sections)]
 
 
 def _run(voice_id: int, form, action, message: str, back: str | None = None, typed_into: Field | None = None):
