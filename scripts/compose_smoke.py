@@ -46,10 +46,13 @@ IMPORT_ROWS = [
 ]
 
 
-def compose(*args: str, stdin=None, capture: bool = False) -> str:
-    """Run one Compose command in the project; its stdout when ``capture``; raise on failure."""
-    result = subprocess.run([*_compose_prefix(), *args], cwd=ROOT, stdin=stdin, check=True,
-                            stdout=subprocess.PIPE if capture else subprocess.DEVNULL, stderr=subprocess.PIPE)
+def compose(*args: str, stdin=None, stdout=None, capture: bool = False) -> str:
+    """Run one Compose command in the project, its output into ``stdout`` (a file) or returned when
+    ``capture``; raise on failure."""
+    if stdout is None:
+        stdout = subprocess.PIPE if capture else subprocess.DEVNULL
+    result = subprocess.run([*_compose_prefix(), *args], cwd=ROOT, stdin=stdin, stdout=stdout,
+                            stderr=subprocess.PIPE, check=True)
     return result.stdout.decode() if capture else ""
 
 
@@ -178,11 +181,10 @@ def admin_imports_a_csv() -> dict:
 def back_up_destroy_and_restore(folder: Path) -> None:
     dump, models = folder / "mirai.dump", folder / "models.tgz"
     with dump.open("wb") as out:
-        subprocess.run([*_compose_prefix(), "exec", "-T", "db", "pg_dump", "-U", "mirai", "-Fc", "mirai"],
-                       cwd=ROOT, stdout=out, check=True)
+        compose("exec", "-T", "db", "pg_dump", "-U", "mirai", "-Fc", "mirai", stdout=out)
     with models.open("wb") as out:
-        subprocess.run([*_compose_prefix(), "run", "--rm", "--no-deps", "-T", "worker", "tar", "czf", "-", "-C",
-                        "/app/instance", "models"], cwd=ROOT, stdout=out, stderr=subprocess.DEVNULL, check=True)
+        compose("run", "--rm", "--no-deps", "-T", "worker", "tar", "czf", "-", "-C", "/app/instance", "models",
+                stdout=out)
     compose("down", "-v")
     compose("up", "-d", "db", "redis")
     wait_for("PostgreSQL to start", lambda: _quiet_ok("exec", "-T", "db", "pg_isready", "-U", "mirai", "-d", "mirai"))
